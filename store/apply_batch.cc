@@ -1,0 +1,424 @@
+#include "store/apply_batch.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "store/compactor.h"
+#include "store/errors.h"
+#include "store/key_codec.h"
+#include "store/range.h"
+#include "store/store.h"
+#include "store/validation.h"
+#include "store/watch_hub.h"
+
+namespace etcfs::store {
+namespace {
+
+// etcd's MaxLeaseTTL.
+constexpr int64_t kMaxLeaseTTL = 9000000000;
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// splitmix64: spreads a counter over the id space, deterministically.
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+bool HasPut(const std::vector<RequestOp>& ops) {
+  for (const auto& op : ops) {
+    if (std::holds_alternative<PutRequest>(op)) return true;
+    if (const auto* t = std::get_if<std::shared_ptr<const TxnRequest>>(&op)) {
+      if (*t && (HasPut((*t)->success) || HasPut((*t)->failure))) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+ApplyBatch::ApplyBatch(Store* store)
+    : store_(store),
+      wb_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true),
+      reader_(store->db_.get(), &wb_),
+      meta_(store->meta_),
+      collect_events_(store->hub_->HasWatchers()),
+      first_rev_(store->meta_.revision + 1) {}
+
+ApplyBatch::~ApplyBatch() { store_->batch_open_.store(false); }
+
+void ApplyBatch::FinishScope(const WriteScope& scope) {
+  if (scope.changed()) meta_.revision = scope.main;
+}
+
+Result<bool> ApplyBatch::LeaseExists(int64_t id) {
+  std::string v;
+  bool found = false;
+  ETCFS_RETURN_IF_ERROR(reader_.Get(store_->db_->leases(), LeaseKey(id), &v, &found));
+  return found;
+}
+
+Status ApplyBatch::CheckPut(const PutRequest& req) {
+  if (req.ignore_value || req.ignore_lease) {
+    ETCFS_ASSIGN_OR_RETURN(std::optional<Record> prev, reader_.GetLive(req.key));
+    if (!prev) return ErrKeyNotFound();
+  }
+  if (req.lease != 0) {
+    ETCFS_ASSIGN_OR_RETURN(bool exists, LeaseExists(req.lease));
+    if (!exists) return ErrLeaseNotFound();
+  }
+  return Status::Ok();
+}
+
+Status ApplyBatch::CheckRange(const RangeRequest& req, int64_t current_rev) {
+  if (req.revision > current_rev) return ErrFutureRevision();
+  if (req.revision > 0 && req.revision < meta_.compact_revision) return ErrCompacted();
+  return Status::Ok();
+}
+
+Result<PutResponse> ApplyBatch::Put(const PutRequest& req, const ApplyContext& ctx) {
+  ETCFS_RETURN_IF_ERROR(ValidatePut(req));
+  if (meta_.HasAlarm(AlarmType::kNoSpace)) return ErrNoSpace();
+  ETCFS_RETURN_IF_ERROR(CheckPut(req));
+  WriteScope scope{meta_.revision + 1};
+  auto resp = DoPut(req, ctx, &scope);
+  if (!resp.ok()) {
+    broken_ = resp.status();
+    return resp;
+  }
+  FinishScope(scope);
+  resp->revision = meta_.revision;
+  return resp;
+}
+
+Result<PutResponse> ApplyBatch::DoPut(const PutRequest& req, const ApplyContext& ctx,
+                                      WriteScope* scope) {
+  ETCFS_ASSIGN_OR_RETURN(std::optional<Record> prev, reader_.GetLive(req.key));
+  Record r;
+  KeyValue& kv = r.kv;
+  kv.key = req.key;
+  kv.mod_revision = scope->main;
+  r.sub = scope->next_sub++;
+  kv.create_revision = prev ? prev->kv.create_revision : scope->main;
+  kv.version = prev ? prev->kv.version + 1 : 1;
+  kv.value = req.ignore_value ? prev->kv.value : req.value;
+  kv.lease = req.ignore_lease ? prev->kv.lease : req.lease;
+  if (req.attr) {
+    kv.attr = *req.attr;
+  } else if (prev) {
+    kv.attr = prev->kv.attr;  // an overwrite keeps owner and mode, as on a local filesystem
+    kv.attr.mtime_ns = 0;
+  } else {
+    kv.attr.kind = req.key.back() == '/' ? FileKind::kDirectory : FileKind::kFile;
+  }
+  if (kv.attr.mtime_ns == 0) kv.attr.mtime_ns = ctx.time_ns;
+
+  std::string live;
+  EncodeRecord(r, &live);
+  wb_.Put(store_->db_->live(), ToSlice(req.key), live);
+  WriteVersion(r);
+  const int64_t prev_lease = prev ? prev->kv.lease : 0;
+  if (prev_lease != kv.lease) {
+    if (prev_lease != 0) DetachLease(prev_lease, req.key);
+    if (kv.lease != 0) AttachLease(kv.lease, req.key);
+  }
+  if (!prev) ++meta_.key_count;
+
+  PutResponse resp;
+  if (req.prev_kv && prev) resp.prev_kv = prev->kv;
+  if (collect_events_) {
+    Event ev{Event::Type::kPut, std::move(kv), std::nullopt};
+    if (prev) ev.prev_kv = std::move(prev->kv);
+    events_.push_back(std::move(ev));
+  }
+  return resp;
+}
+
+void ApplyBatch::WriteVersion(const Record& r) {
+  std::string keyed;
+  EncodeKeyedRecord(r, &keyed);
+  wb_.Put(store_->db_->revs(), RevKey(Rev{r.kv.mod_revision, r.sub}), keyed);
+  wb_.Put(store_->db_->versions(), VersionKey(r.kv.key, r.kv.mod_revision),
+          EncodeVersionValue(r.sub, r.tombstone));
+}
+
+void ApplyBatch::AttachLease(int64_t lease, const std::string& key) {
+  wb_.Put(store_->db_->lease_keys(), LeaseKeyEntry(lease, key), rocksdb::Slice());
+}
+
+void ApplyBatch::DetachLease(int64_t lease, const std::string& key) {
+  wb_.Delete(store_->db_->lease_keys(), LeaseKeyEntry(lease, key));
+}
+
+Status ApplyBatch::DeleteKey(Record&& prev, WriteScope* scope) {
+  Record t;
+  t.tombstone = true;
+  t.kv.key = prev.kv.key;
+  t.kv.mod_revision = scope->main;
+  t.sub = scope->next_sub++;
+  wb_.Delete(store_->db_->live(), ToSlice(prev.kv.key));
+  WriteVersion(t);
+  if (prev.kv.lease != 0) DetachLease(prev.kv.lease, prev.kv.key);
+  --meta_.key_count;
+  if (collect_events_) {
+    events_.push_back(Event{Event::Type::kDelete, std::move(t.kv), std::move(prev.kv)});
+  }
+  return Status::Ok();
+}
+
+Result<DeleteRangeResponse> ApplyBatch::DeleteRange(const DeleteRangeRequest& req,
+                                                    const ApplyContext& /*ctx*/) {
+  ETCFS_RETURN_IF_ERROR(ValidateDeleteRange(req));
+  WriteScope scope{meta_.revision + 1};
+  auto resp = DoDeleteRange(req, &scope);
+  if (!resp.ok()) {
+    broken_ = resp.status();
+    return resp;
+  }
+  FinishScope(scope);
+  resp->revision = meta_.revision;
+  return resp;
+}
+
+Result<DeleteRangeResponse> ApplyBatch::DoDeleteRange(const DeleteRangeRequest& req,
+                                                      WriteScope* scope) {
+  // Collect first: the batch must not change under an open iterator.
+  std::vector<Record> doomed;
+  ETCFS_RETURN_IF_ERROR(ForEachLive(reader_, KeyInterval{req.key, req.range_end}, [&](Record&& r) {
+    doomed.push_back(std::move(r));
+    return true;
+  }));
+  DeleteRangeResponse resp;
+  resp.deleted = static_cast<int64_t>(doomed.size());
+  for (auto& r : doomed) {
+    if (req.prev_kv) resp.prev_kvs.push_back(r.kv);
+    ETCFS_RETURN_IF_ERROR(DeleteKey(std::move(r), scope));
+  }
+  return resp;
+}
+
+Result<RangeResponse> ApplyBatch::Range(const RangeRequest& req) {
+  ETCFS_RETURN_IF_ERROR(ValidateRange(req));
+  return EvaluateRange(reader_, req, meta_.revision, meta_.compact_revision);
+}
+
+Status ApplyBatch::CompareToPath(const TxnRequest& req, std::vector<bool>* path) {
+  bool ok = true;
+  for (const auto& c : req.compare) {
+    ETCFS_ASSIGN_OR_RETURN(bool r, EvaluateCompare(reader_, c));
+    if (!r) {
+      ok = false;
+      break;
+    }
+  }
+  path->push_back(ok);
+  for (const auto& op : ok ? req.success : req.failure) {
+    if (const auto* t = std::get_if<std::shared_ptr<const TxnRequest>>(&op)) {
+      ETCFS_RETURN_IF_ERROR(CompareToPath(**t, path));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ApplyBatch::CheckTxn(const TxnRequest& req, const std::vector<bool>& path, size_t* pos,
+                            int64_t current_rev) {
+  const bool ok = path[(*pos)++];
+  for (const auto& op : ok ? req.success : req.failure) {
+    if (const auto* p = std::get_if<PutRequest>(&op)) {
+      ETCFS_RETURN_IF_ERROR(CheckPut(*p));
+    } else if (const auto* r = std::get_if<RangeRequest>(&op)) {
+      ETCFS_RETURN_IF_ERROR(CheckRange(*r, current_rev));
+    } else if (const auto* t = std::get_if<std::shared_ptr<const TxnRequest>>(&op)) {
+      ETCFS_RETURN_IF_ERROR(CheckTxn(**t, path, pos, current_rev));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<TxnResponse> ApplyBatch::Txn(const TxnRequest& req, const ApplyContext& ctx,
+                                    int max_txn_ops) {
+  ETCFS_RETURN_IF_ERROR(ValidateTxn(req, max_txn_ops));
+  // As etcd: a transaction that could put anything is refused while the
+  // NOSPACE alarm is raised; deletes and reads go through.
+  if (meta_.HasAlarm(AlarmType::kNoSpace) && (HasPut(req.success) || HasPut(req.failure))) {
+    return ErrNoSpace();
+  }
+  std::vector<bool> path;
+  ETCFS_RETURN_IF_ERROR(CompareToPath(req, &path));
+  size_t pos = 0;
+  ETCFS_RETURN_IF_ERROR(CheckTxn(req, path, &pos, meta_.revision));
+
+  WriteScope scope{meta_.revision + 1};
+  pos = 0;
+  auto resp = DoTxnOps(req, ctx, path, &pos, &scope);
+  if (!resp.ok()) {
+    broken_ = resp.status();
+    return resp;
+  }
+  FinishScope(scope);
+  resp->revision = meta_.revision;
+  return resp;
+}
+
+Result<TxnResponse> ApplyBatch::DoTxnOps(const TxnRequest& req, const ApplyContext& ctx,
+                                         const std::vector<bool>& path, size_t* pos,
+                                         WriteScope* scope) {
+  TxnResponse resp;
+  resp.succeeded = path[(*pos)++];
+  for (const auto& op : resp.succeeded ? req.success : req.failure) {
+    const int64_t current = scope->changed() ? scope->main : meta_.revision;
+    if (const auto* r = std::get_if<RangeRequest>(&op)) {
+      ETCFS_ASSIGN_OR_RETURN(RangeResponse rr,
+                             EvaluateRange(reader_, *r, current, meta_.compact_revision));
+      resp.responses.emplace_back(std::move(rr));
+    } else if (const auto* p = std::get_if<PutRequest>(&op)) {
+      ETCFS_ASSIGN_OR_RETURN(PutResponse pr, DoPut(*p, ctx, scope));
+      pr.revision = scope->main;
+      resp.responses.emplace_back(std::move(pr));
+    } else if (const auto* d = std::get_if<DeleteRangeRequest>(&op)) {
+      ETCFS_ASSIGN_OR_RETURN(DeleteRangeResponse dr, DoDeleteRange(*d, scope));
+      dr.revision = scope->changed() ? scope->main : meta_.revision;
+      resp.responses.emplace_back(std::move(dr));
+    } else {
+      const auto& nested = std::get<std::shared_ptr<const TxnRequest>>(op);
+      ETCFS_ASSIGN_OR_RETURN(TxnResponse tr, DoTxnOps(*nested, ctx, path, pos, scope));
+      tr.revision = scope->changed() ? scope->main : meta_.revision;
+      resp.responses.emplace_back(std::make_shared<const TxnResponse>(std::move(tr)));
+    }
+  }
+  return resp;
+}
+
+Status ApplyBatch::Compact(int64_t revision) {
+  if (revision <= meta_.compact_revision) return ErrCompacted();
+  if (revision > meta_.revision) return ErrFutureRevision();
+  meta_.compact_revision = revision;
+  compaction_requested_ = true;
+  return Status::Ok();
+}
+
+Result<LeaseGrantResponse> ApplyBatch::LeaseGrant(const LeaseGrantRequest& req) {
+  if (meta_.HasAlarm(AlarmType::kNoSpace)) return ErrNoSpace();
+  if (req.ttl > kMaxLeaseTTL) return ErrLeaseTTLTooLarge();
+  int64_t id = req.id;
+  if (id == 0) {
+    for (;;) {
+      id = static_cast<int64_t>(Mix(++meta_.lease_seq) >> 1);  // positive, like etcd's ids
+      if (id == 0) continue;
+      ETCFS_ASSIGN_OR_RETURN(bool taken, LeaseExists(id));
+      if (!taken) break;
+    }
+  } else {
+    ETCFS_ASSIGN_OR_RETURN(bool taken, LeaseExists(id));
+    if (taken) return ErrLeaseExists();
+  }
+  wb_.Put(store_->db_->leases(), LeaseKey(id), EncodeLease(LeaseInfo{id, req.ttl, 0}));
+  return LeaseGrantResponse{id, req.ttl};
+}
+
+Result<LeaseRevokeResponse> ApplyBatch::LeaseRevoke(int64_t id, const ApplyContext& /*ctx*/) {
+  ETCFS_ASSIGN_OR_RETURN(bool exists, LeaseExists(id));
+  if (!exists) return ErrLeaseNotFound();
+  std::vector<std::string> keys;
+  {
+    const std::string prefix = LeaseKey(id);
+    auto it = reader_.NewIterator(store_->db_->lease_keys());
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      keys.emplace_back(ToView(it->key()).substr(prefix.size()));
+    }
+    if (!it->status().ok()) {
+      broken_ = FromRocks(it->status(), "reading the keys of a lease");
+      return broken_;
+    }
+  }
+  // Keys come sorted, so every replica deletes them in the same sub-revision order.
+  WriteScope scope{meta_.revision + 1};
+  for (const auto& key : keys) {
+    auto prev = reader_.GetLive(key);
+    if (!prev.ok()) {
+      broken_ = prev.status();
+      return broken_;
+    }
+    if (*prev && (*prev)->kv.lease == id) {
+      Status s = DeleteKey(std::move(**prev), &scope);
+      if (!s.ok()) {
+        broken_ = s;
+        return s;
+      }
+    } else {
+      DetachLease(id, key);  // stale entry; cannot normally happen
+    }
+  }
+  wb_.Delete(store_->db_->leases(), LeaseKey(id));
+  FinishScope(scope);
+  return LeaseRevokeResponse{meta_.revision};
+}
+
+Status ApplyBatch::LeaseCheckpoint(int64_t id, int64_t remaining_ttl) {
+  std::string v;
+  bool found = false;
+  ETCFS_RETURN_IF_ERROR(reader_.Get(store_->db_->leases(), LeaseKey(id), &v, &found));
+  if (!found) return Status::Ok();
+  LeaseInfo lease;
+  if (!DecodeLease(v, id, &lease)) {
+    return Status::Corruption("undecodable lease " + std::to_string(id) +
+                              "; restore this member from a snapshot");
+  }
+  lease.remaining_ttl = remaining_ttl;
+  wb_.Put(store_->db_->leases(), LeaseKey(id), EncodeLease(lease));
+  return Status::Ok();
+}
+
+std::vector<AlarmMember> ApplyBatch::ActivateAlarm(AlarmMember alarm) {
+  auto& alarms = meta_.alarms;
+  if (std::find(alarms.begin(), alarms.end(), alarm) == alarms.end()) {
+    alarms.push_back(alarm);
+    std::sort(alarms.begin(), alarms.end(), [](const AlarmMember& a, const AlarmMember& b) {
+      return std::pair(a.member_id, a.alarm) < std::pair(b.member_id, b.alarm);
+    });
+  }
+  return alarms;
+}
+
+std::vector<AlarmMember> ApplyBatch::DeactivateAlarm(AlarmMember alarm) {
+  std::erase(meta_.alarms, alarm);
+  return meta_.alarms;
+}
+
+void ApplyBatch::SetApplied(RaftIndex index, RaftTerm term) {
+  meta_.applied_index = index.value();
+  meta_.applied_term = term.value();
+}
+
+Status ApplyBatch::Commit() {
+  if (committed_) return Status::Internal("ApplyBatch committed twice");
+  if (!store_->failed_.ok()) return store_->failed_;
+  if (!broken_.ok()) {
+    store_->failed_ = broken_;
+    spdlog::error("store: a write failed half-way ({}); refusing further writes until restart",
+                  broken_.ToString());
+    return broken_;
+  }
+  wb_.Put(store_->db_->meta(), ToSlice(kMetaStateKey), EncodeMeta(meta_));
+  rocksdb::WriteOptions wo;
+  Status s = FromRocks(store_->db_->db()->Write(wo, wb_.GetWriteBatch()), "committing a batch");
+  if (!s.ok()) {
+    store_->failed_ = s;
+    spdlog::error("store: commit failed ({}); refusing further writes until restart", s.ToString());
+    return s;
+  }
+  committed_ = true;
+  store_->meta_ = meta_;
+  store_->Publish(meta_);
+  if (meta_.revision >= first_rev_) {
+    store_->hub_->Notify(first_rev_, meta_.revision, collect_events_ ? &events_ : nullptr);
+  }
+  if (compaction_requested_) store_->compactor_->Schedule();
+  return Status::Ok();
+}
+
+}  // namespace etcfs::store

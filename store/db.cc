@@ -1,0 +1,92 @@
+#include "store/db.h"
+
+#include <filesystem>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+namespace etcfs::store {
+namespace {
+
+const char* const kFamilies[] = {"default", "live", "revs",
+                                     "versions", "leases", "lease_keys"};
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                           bool point_lookups, size_t write_buffer) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (point_lookups) {
+    // The live family answers point gets; a Bloom filter skips most SSTs.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.write_buffer_size = write_buffer;
+  cf.level_compaction_dynamic_level_bytes = true;
+  return cf;
+}
+
+}  // namespace
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  if (s.IsNoSpace()) return Status::IOError(msg + " (the disk is full; free space and restart)");
+  return Status::IOError(msg);
+}
+
+Result<std::unique_ptr<Db>> Db::Open(const StoreOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) {
+    return Status::IOError("cannot create store directory " + options.dir + ": " + ec.message());
+  }
+
+  auto cache = rocksdb::NewLRUCache(static_cast<size_t>(options.block_cache_bytes));
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  // Flush all families together, so that a flushed state is always one the
+  // apply thread committed as a whole.
+  db_options.atomic_flush = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 3;
+  db_options.max_manifest_file_size = 64 << 20;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  const size_t kMiB = 1 << 20;
+  descriptors.emplace_back(kFamilies[0], FamilyOptions(cache, true, 4 * kMiB));
+  descriptors.emplace_back(kFamilies[1], FamilyOptions(cache, true, 64 * kMiB));
+  descriptors.emplace_back(kFamilies[2], FamilyOptions(cache, false, 64 * kMiB));
+  descriptors.emplace_back(kFamilies[3], FamilyOptions(cache, false, 32 * kMiB));
+  descriptors.emplace_back(kFamilies[4], FamilyOptions(cache, true, 4 * kMiB));
+  descriptors.emplace_back(kFamilies[5], FamilyOptions(cache, false, 4 * kMiB));
+
+  std::unique_ptr<Db> db(new Db());
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir, descriptors, &db->cfs_, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status::Unavailable("store directory " + options.dir +
+                                 " is in use by another process (" + s.ToString() +
+                                 "); stop that process or choose another data directory");
+    }
+    return FromRocks(s, "opening store directory " + options.dir);
+  }
+  db->db_.reset(raw);
+  return db;
+}
+
+Db::~Db() {
+  for (auto* cf : cfs_) {
+    db_->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+  }
+  cfs_.clear();
+  if (db_) db_->Close().PermitUncheckedError();
+}
+
+}  // namespace etcfs::store

@@ -1,0 +1,205 @@
+#include "store/range.h"
+
+#include <algorithm>
+
+#include "base/coding.h"
+#include "store/errors.h"
+#include "store/key_codec.h"
+
+namespace etcfs::store {
+namespace {
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+Status Undecodable(std::string_view family) {
+  return Status::Corruption("undecodable entry in the " + std::string(family) +
+                            " family; the store is damaged: restore this member from a snapshot");
+}
+
+// Visits the version of each key in `interval` that is visible at main
+// revision `rev`, in key order, skipping keys deleted at that revision.
+Status ForEachAt(KvReader& reader, KeyInterval interval, int64_t rev,
+                 const std::function<bool(Record&&)>& visit) {
+  if (interval.single()) {
+    ETCFS_ASSIGN_OR_RETURN(std::optional<Record> r, reader.GetAt(interval.key, rev));
+    if (r) visit(std::move(*r));
+    return Status::Ok();
+  }
+  std::string end_prefix;
+  if (!interval.unbounded()) end_prefix = VersionKeyPrefix(interval.range_end);
+  auto it = reader.NewIterator(reader.db().versions());
+  std::string seek_key = VersionKeyPrefix(interval.key);
+  it->Seek(ToSlice(seek_key));
+  while (it->Valid()) {
+    std::string_view k = ToView(it->key());
+    if (!end_prefix.empty() && k >= std::string_view(end_prefix)) break;
+    std::string_view prefix;
+    int64_t main;
+    if (!SplitVersionKey(k, &prefix, &main)) return Undecodable("versions");
+    if (main > rev) {
+      // Jump to this key's newest version at or below rev (or the next key).
+      seek_key.assign(prefix);
+      PutFixed64BE(&seek_key, ~static_cast<uint64_t>(rev));
+      it->Seek(ToSlice(seek_key));
+      continue;
+    }
+    int64_t sub;
+    bool tombstone;
+    if (!DecodeVersionValue(ToView(it->value()), &sub, &tombstone)) return Undecodable("versions");
+    // Copy the prefix before the iterator moves on.
+    seek_key.assign(prefix);
+    if (!tombstone) {
+      ETCFS_ASSIGN_OR_RETURN(Record r, reader.GetRevision(Rev{main, sub}));
+      if (!visit(std::move(r))) return Status::Ok();
+    }
+    // Skip this key's older versions: no version has main 0, so this lands
+    // on the next key.
+    PutFixed64BE(&seek_key, ~uint64_t{0});
+    it->Seek(ToSlice(seek_key));
+  }
+  return FromRocks(it->status(), "scanning key versions");
+}
+
+bool PassesFilters(const RangeRequest& req, const KeyValue& kv) {
+  if (req.min_mod_revision > 0 && kv.mod_revision < req.min_mod_revision) return false;
+  if (req.max_mod_revision > 0 && kv.mod_revision > req.max_mod_revision) return false;
+  if (req.min_create_revision > 0 && kv.create_revision < req.min_create_revision) return false;
+  if (req.max_create_revision > 0 && kv.create_revision > req.max_create_revision) return false;
+  return true;
+}
+
+void SortKvs(std::vector<KeyValue>* kvs, SortOrder order, SortTarget target) {
+  auto less = [target](const KeyValue& a, const KeyValue& b) {
+    switch (target) {
+      case SortTarget::kKey: return a.key < b.key;
+      case SortTarget::kVersion: return a.version < b.version;
+      case SortTarget::kCreate: return a.create_revision < b.create_revision;
+      case SortTarget::kMod: return a.mod_revision < b.mod_revision;
+      case SortTarget::kValue: return a.value < b.value;
+    }
+    return false;
+  };
+  // Stable, so that ties keep ascending key order in either direction.
+  if (order == SortOrder::kAscend) {
+    std::stable_sort(kvs->begin(), kvs->end(), less);
+  } else {
+    std::stable_sort(kvs->begin(), kvs->end(),
+                     [&less](const KeyValue& a, const KeyValue& b) { return less(b, a); });
+  }
+}
+
+}  // namespace
+
+bool KeyInterval::Contains(std::string_view k) const {
+  if (single()) return k == key;
+  if (k < key) return false;
+  return unbounded() || k < range_end;
+}
+
+Status ForEachLive(KvReader& reader, KeyInterval interval,
+                   const std::function<bool(Record&&)>& visit) {
+  if (interval.single()) {
+    ETCFS_ASSIGN_OR_RETURN(std::optional<Record> r, reader.GetLive(interval.key));
+    if (r) visit(std::move(*r));
+    return Status::Ok();
+  }
+  auto it = reader.NewIterator(reader.db().live());
+  for (it->Seek(ToSlice(interval.key)); it->Valid(); it->Next()) {
+    std::string_view k = ToView(it->key());
+    if (!interval.unbounded() && k >= interval.range_end) break;
+    Record r;
+    if (!DecodeRecord(ToView(it->value()), k, &r)) return Undecodable("live");
+    if (!visit(std::move(r))) return Status::Ok();
+  }
+  return FromRocks(it->status(), "scanning live keys");
+}
+
+Result<RangeResponse> EvaluateRange(KvReader& reader, const RangeRequest& req, int64_t current_rev,
+                                    int64_t compact_rev) {
+  int64_t rev = req.revision > 0 ? req.revision : current_rev;
+  if (rev > current_rev) return ErrFutureRevision();
+  if (rev < compact_rev) return ErrCompacted();
+
+  RangeResponse resp;
+  resp.revision = current_rev;
+  const bool needs_all = req.sort_order != SortOrder::kNone || req.min_mod_revision != 0 ||
+                         req.max_mod_revision != 0 || req.min_create_revision != 0 ||
+                         req.max_create_revision != 0;
+  // Like etcd, fetch one more than the limit to learn whether there are more.
+  const int64_t fetch = (needs_all || req.limit <= 0) ? 0 : req.limit + 1;
+
+  KeyInterval interval{req.key, req.range_end};
+  auto visit = [&](Record&& r) {
+    ++resp.count;
+    if (req.count_only) return true;
+    if (fetch > 0 && static_cast<int64_t>(resp.kvs.size()) >= fetch) return true;
+    resp.kvs.push_back(std::move(r.kv));
+    return true;
+  };
+  if (rev == current_rev) {
+    ETCFS_RETURN_IF_ERROR(ForEachLive(reader, interval, visit));
+  } else {
+    ETCFS_RETURN_IF_ERROR(ForEachAt(reader, interval, rev, visit));
+  }
+  if (req.count_only) return resp;
+
+  if (needs_all) {
+    std::erase_if(resp.kvs, [&req](const KeyValue& kv) { return !PassesFilters(req, kv); });
+  }
+  SortOrder order = req.sort_order;
+  if (order == SortOrder::kNone && req.sort_target != SortTarget::kKey) order = SortOrder::kAscend;
+  if (order != SortOrder::kNone && !(order == SortOrder::kAscend && req.sort_target == SortTarget::kKey)) {
+    SortKvs(&resp.kvs, order, req.sort_target);
+  }
+  if (req.limit > 0 && static_cast<int64_t>(resp.kvs.size()) > req.limit) {
+    resp.kvs.resize(req.limit);
+    resp.more = true;
+  }
+  if (req.keys_only) {
+    for (auto& kv : resp.kvs) kv.value.clear();
+  }
+  return resp;
+}
+
+Result<bool> EvaluateCompare(KvReader& reader, const Compare& cmp) {
+  bool all = true;
+  bool any = false;
+  auto check = [&](const KeyValue& kv) {
+    int c;
+    if (cmp.target == Compare::Target::kValue) {
+      c = kv.value.compare(cmp.value);
+    } else {
+      int64_t v = 0;
+      switch (cmp.target) {
+        case Compare::Target::kVersion: v = kv.version; break;
+        case Compare::Target::kCreate: v = kv.create_revision; break;
+        case Compare::Target::kMod: v = kv.mod_revision; break;
+        case Compare::Target::kLease: v = kv.lease; break;
+        case Compare::Target::kValue: break;
+      }
+      c = v < cmp.number ? -1 : (v > cmp.number ? 1 : 0);
+    }
+    switch (cmp.result) {
+      case Compare::Result::kEqual: return c == 0;
+      case Compare::Result::kNotEqual: return c != 0;
+      case Compare::Result::kGreater: return c > 0;
+      case Compare::Result::kLess: return c < 0;
+    }
+    return false;
+  };
+  ETCFS_RETURN_IF_ERROR(ForEachLive(reader, KeyInterval{cmp.key, cmp.range_end}, [&](Record&& r) {
+    any = true;
+    all = check(r.kv);
+    return all;
+  }));
+  if (!any) {
+    // etcd: a value compare on missing keys always fails (there is no way to
+    // tell a missing value from an empty one); other targets compare zeros.
+    if (cmp.target == Compare::Target::kValue) return false;
+    return check(KeyValue{});
+  }
+  return all;
+}
+
+}  // namespace etcfs::store

@@ -1,0 +1,38 @@
+// The value encoding of a stored key version ("record"): the mvcc fields, the
+// file attributes and the value. Used by the live CF (key -> record) and the
+// revs CF (revision -> key + record). Pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "store/types.h"
+
+namespace etcfs::store {
+
+// A stored version of a key. A tombstone marks a delete: only key and
+// mod_revision are meaningful.
+struct Record {
+  bool tombstone = false;
+  KeyValue kv;
+  int64_t sub = 0;  // sub-revision of mod_revision
+};
+
+// The record without its key (the live CF's key holds it).
+void EncodeRecord(const Record& r, std::string* dst);
+// Decodes EncodeRecord's bytes; `key` supplies kv.key. Returns false on corruption.
+bool DecodeRecord(std::string_view in, std::string_view key, Record* r);
+
+// Key and record, for the revs CF.
+void EncodeKeyedRecord(const Record& r, std::string* dst);
+bool DecodeKeyedRecord(std::string_view in, Record* r);
+
+// The versions CF value: the sub-revision and whether the version is a tombstone.
+std::string EncodeVersionValue(int64_t sub, bool tombstone);
+bool DecodeVersionValue(std::string_view in, int64_t* sub, bool* tombstone);
+
+// The leases CF value: granted TTL and last checkpointed remainder.
+std::string EncodeLease(const LeaseInfo& lease);
+bool DecodeLease(std::string_view in, int64_t id, LeaseInfo* lease);
+
+}  // namespace etcfs::store

@@ -1,0 +1,24 @@
+// Checks of a request's shape that need no data: empty keys, conflicting
+// flags, too many operations, and a transaction branch that writes the same
+// key twice. The server runs them before proposing (so a bad request never
+// enters the log) and the apply path runs them again (so the state machine
+// never depends on the server having done so). Pure functions.
+#pragma once
+
+#include "base/status.h"
+#include "store/types.h"
+
+namespace etcfs::store {
+
+// etcd's default --max-txn-ops.
+inline constexpr int kDefaultMaxTxnOps = 128;
+
+Status ValidateRange(const RangeRequest& req);
+Status ValidatePut(const PutRequest& req);
+Status ValidateDeleteRange(const DeleteRangeRequest& req);
+// Each branch and the compare list hold at most `max_txn_ops` entries; no
+// branch (with its nested transactions) puts a key twice or puts a key that
+// it also deletes.
+Status ValidateTxn(const TxnRequest& req, int max_txn_ops = kDefaultMaxTxnOps);
+
+}  // namespace etcfs::store

@@ -1,0 +1,95 @@
+// Encodings of the store's keys and records.
+#include <gtest/gtest.h>
+
+#include "base/coding.h"
+#include "store/key_codec.h"
+#include "store/meta.h"
+#include "store/record_codec.h"
+
+namespace etcfs::store {
+namespace {
+
+TEST(KeyCodec, EscapedKeysSortLikeRawKeys) {
+  std::vector<std::string> keys = {"a", std::string("a\0", 2), std::string("a\0b", 3), "a\xff", "ab", "b", ""};
+  std::sort(keys.begin(), keys.end());
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    // Every version of keys[i], even the oldest, sorts before keys[i+1]'s newest.
+    EXPECT_LT(VersionKey(keys[i], 1), VersionKey(keys[i + 1], INT64_MAX)) << i;
+  }
+}
+
+TEST(KeyCodec, VersionKeysOfOneKeySortNewestFirst) {
+  EXPECT_LT(VersionKey("k", 9), VersionKey("k", 3));
+}
+
+TEST(KeyCodec, SplitVersionKeyRoundTrips) {
+  std::string key("x\0y", 3);
+  std::string_view prefix;
+  int64_t main;
+  std::string vk = VersionKey(key, 42);
+  ASSERT_TRUE(SplitVersionKey(vk, &prefix, &main));
+  EXPECT_EQ(42, main);
+  EXPECT_EQ(key, UnescapeKey(prefix));
+}
+
+TEST(KeyCodec, PrefixEndIsEtcds) {
+  EXPECT_EQ("b", PrefixEnd("a"));
+  EXPECT_EQ("a\x01", PrefixEnd(std::string("a\0", 2)));
+  EXPECT_EQ("b", PrefixEnd("a\xff"));
+  EXPECT_EQ(std::string(1, '\0'), PrefixEnd("\xff\xff"));
+}
+
+TEST(RecordCodec, RoundTripsEveryField) {
+  Record r;
+  r.kv = KeyValue{std::string("k\0", 2), std::string("v\0al", 4), 5, 9, 3, -7,
+                  FileAttr{true, 0640, 1000, 100, 123456789, FileKind::kSymlink}};
+  r.sub = 2;
+  std::string enc;
+  EncodeKeyedRecord(r, &enc);
+  Record back;
+  ASSERT_TRUE(DecodeKeyedRecord(enc, &back));
+  EXPECT_EQ(r.kv, back.kv);
+  EXPECT_EQ(2, back.sub);
+  EXPECT_FALSE(back.tombstone);
+}
+
+TEST(RecordCodec, RejectsTruncatedInput) {
+  Record r;
+  r.kv.key = "k";
+  r.kv.value = "";
+  r.kv.mod_revision = 300;
+  std::string enc;
+  EncodeRecord(r, &enc);
+  for (size_t n = 0; n + 1 < enc.size(); ++n) {
+    Record back;
+    EXPECT_FALSE(DecodeRecord(std::string_view(enc).substr(0, n), "k", &back)) << n;
+  }
+}
+
+TEST(MetaCodec, RoundTrips) {
+  StoreMeta m;
+  m.revision = 77;
+  m.compact_revision = 5;
+  m.applied_index = 1234;
+  m.applied_term = 3;
+  m.key_count = 9;
+  m.lease_seq = 4;
+  m.alarms = {{1, AlarmType::kNoSpace}, {2, AlarmType::kCorrupt}};
+  StoreMeta back;
+  ASSERT_TRUE(DecodeMeta(EncodeMeta(m), &back));
+  EXPECT_EQ(m, back);
+}
+
+TEST(Varint, SignedRoundTrips) {
+  for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{1}, INT64_MIN, INT64_MAX}) {
+    std::string s;
+    PutVarintSigned64(&s, v);
+    std::string_view in(s);
+    int64_t back;
+    ASSERT_TRUE(GetVarintSigned64(&in, &back));
+    EXPECT_EQ(v, back);
+  }
+}
+
+}  // namespace
+}  // namespace etcfs::store
