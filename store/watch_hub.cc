@@ -235,8 +235,14 @@ bool WatchHub::CatchUpRound() {
           wanted |= p.req.prev_kv && KeyInterval{p.req.key, p.req.range_end}.Contains(ev.kv.key);
         }
         if (wanted) {
+          // At the compact revision the previous version may be gone; the
+          // event then goes without it, as in etcd.
           auto prev = reader.GetAt(ev.kv.key, rev.main - 1);
-          if (prev.ok() && *prev) ev.prev_kv = std::move((*prev)->kv);
+          if (!prev.ok()) {
+            read_status = prev.status();
+            break;
+          }
+          if (*prev) ev.prev_kv = std::move((*prev)->kv);
         }
       }
       events.push_back(std::move(ev));

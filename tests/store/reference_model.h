@@ -1,0 +1,128 @@
+// ReferenceModel: the store's semantics in the plainest form we could write
+// them, in memory: every version of every key in a vector. The model test and
+// the crash test compare the real store against it.
+#pragma once
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/range.h"
+#include "store/types.h"
+
+namespace etcfs::store {
+
+class ReferenceModel {
+ public:
+  struct Version {
+    int64_t main;
+    bool tombstone;
+    KeyValue kv;
+  };
+
+  int64_t revision() const { return rev_; }
+  int64_t compact_revision() const { return compact_; }
+  const std::vector<Event>& events() const { return events_; }
+  int64_t key_count() const {
+    int64_t n = 0;
+    for (const auto& [k, h] : history_) n += !h.back().tombstone;
+    return n;
+  }
+
+  std::optional<KeyValue> Live(const std::string& key) const {
+    auto it = history_.find(key);
+    if (it == history_.end() || it->second.back().tombstone) return std::nullopt;
+    return it->second.back().kv;
+  }
+
+  std::optional<KeyValue> At(const std::string& key, int64_t rev) const {
+    auto it = history_.find(key);
+    if (it == history_.end()) return std::nullopt;
+    const Version* found = nullptr;
+    for (const auto& v : it->second) {
+      if (v.main <= rev) found = &v;
+    }
+    if (found == nullptr || found->tombstone) return std::nullopt;
+    return found->kv;
+  }
+
+  // Keys visible at `rev` in [key, end), in key order.
+  std::vector<KeyValue> Range(const std::string& key, const std::string& end, int64_t rev) const {
+    std::vector<KeyValue> out;
+    KeyInterval interval{key, end};
+    for (const auto& [k, h] : history_) {
+      if (!interval.Contains(k)) continue;
+      if (auto kv = At(k, rev)) out.push_back(*kv);
+    }
+    return out;
+  }
+
+  bool LeaseExists(int64_t id) const { return leases_.count(id) > 0; }
+
+  // --- writes; `main` is the revision of the request being applied ---
+
+  void Put(const std::string& key, const std::string& value, int64_t lease, int64_t time_ns,
+           int64_t main) {
+    auto prev = Live(key);
+    KeyValue kv;
+    kv.key = key;
+    kv.value = value;
+    kv.lease = lease;
+    kv.mod_revision = main;
+    kv.create_revision = prev ? prev->create_revision : main;
+    kv.version = prev ? prev->version + 1 : 1;
+    kv.attr = prev ? prev->attr : FileAttr{};
+    if (!prev) kv.attr.kind = key.back() == '/' ? FileKind::kDirectory : FileKind::kFile;
+    kv.attr.mtime_ns = time_ns;
+    if (prev && prev->lease != 0) leases_[prev->lease].erase(key);
+    if (lease != 0) leases_[lease].insert(key);
+    history_[key].push_back({main, false, kv});
+    events_.push_back(Event{Event::Type::kPut, kv, prev});
+  }
+
+  int64_t DeleteRange(const std::string& key, const std::string& end, int64_t main) {
+    std::vector<KeyValue> doomed;
+    KeyInterval interval{key, end};
+    for (const auto& [k, h] : history_) {
+      if (interval.Contains(k) && !h.back().tombstone) doomed.push_back(h.back().kv);
+    }
+    for (const auto& prev : doomed) DeleteOne(prev, main);
+    return static_cast<int64_t>(doomed.size());
+  }
+
+  void Grant(int64_t id) { leases_[id]; }
+
+  // Deletes the lease's keys in sorted order; returns how many.
+  int64_t Revoke(int64_t id, int64_t main) {
+    std::set<std::string> keys = leases_[id];
+    for (const auto& k : keys) DeleteOne(*Live(k), main);
+    leases_.erase(id);
+    return static_cast<int64_t>(keys.size());
+  }
+
+  void FinishRequest(bool changed) {
+    if (changed) ++rev_;
+  }
+  void Compact(int64_t rev) { compact_ = rev; }
+
+ private:
+  void DeleteOne(const KeyValue& prev, int64_t main) {
+    if (prev.lease != 0) leases_[prev.lease].erase(prev.key);
+    KeyValue t;
+    t.key = prev.key;
+    t.mod_revision = main;
+    history_[prev.key].push_back({main, true, t});
+    events_.push_back(Event{Event::Type::kDelete, t, prev});
+  }
+
+  std::map<std::string, std::vector<Version>> history_;
+  std::map<int64_t, std::set<std::string>> leases_;
+  std::vector<Event> events_;
+  int64_t rev_ = 1;
+  int64_t compact_ = 0;
+};
+
+}  // namespace etcfs::store
