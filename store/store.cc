@@ -178,7 +178,14 @@ Result<HashKVResult> Store::HashKV(int64_t revision) {
     if (rev < done) return ErrCompacted();
     XXH3_state_t* h = XXH3_createState();
     XXH3_64bits_reset(h);
-    SnapshotReader reader(db_.get(), state->snapshot.get());
+    // A fresh snapshot, not the published one: that may predate the removal
+    // of records that compaction has finished since. Later batches in it
+    // do not matter (only revisions <= rev are hashed), and compaction is
+    // held still while we read.
+    rocksdb::DB* db = db_->db();
+    std::shared_ptr<const rocksdb::Snapshot> now(
+        db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+    SnapshotReader reader(db_.get(), now.get());
     auto it = reader.NewIterator(db_->revs());
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (DecodeRevKey(ToView(it->key())).main > rev) break;
