@@ -43,13 +43,23 @@ bool HasPut(const std::vector<RequestOp>& ops) {
 
 ApplyBatch::ApplyBatch(Store* store)
     : store_(store),
-      wb_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true),
-      reader_(store->db_.get(), &wb_),
+      reader_(store->db_.get(), &overlay_, &pending_history_),
       meta_(store->meta_),
       collect_events_(store->hub_->HasWatchers()),
       first_rev_(store->meta_.revision + 1) {}
 
 ApplyBatch::~ApplyBatch() { store_->batch_open_.store(false); }
+
+void ApplyBatch::PutReadable(rocksdb::ColumnFamilyHandle* cf, std::string_view key,
+                             std::string_view value) {
+  wb_.Put(cf, ToSlice(key), ToSlice(value)).PermitUncheckedError();
+  overlay_.Put(cf->GetID(), key, value);
+}
+
+void ApplyBatch::DeleteReadable(rocksdb::ColumnFamilyHandle* cf, std::string_view key) {
+  wb_.Delete(cf, ToSlice(key)).PermitUncheckedError();
+  overlay_.Delete(cf->GetID(), key);
+}
 
 void ApplyBatch::FinishScope(const WriteScope& scope) {
   if (scope.changed()) meta_.revision = scope.main;
@@ -119,7 +129,7 @@ Result<PutResponse> ApplyBatch::DoPut(const PutRequest& req, const ApplyContext&
 
   std::string live;
   EncodeRecord(r, &live);
-  wb_.Put(store_->db_->live(), ToSlice(req.key), live);
+  PutReadable(store_->db_->live(), req.key, live);
   WriteVersion(r);
   const int64_t prev_lease = prev ? prev->kv.lease : 0;
   if (prev_lease != kv.lease) {
@@ -139,19 +149,22 @@ Result<PutResponse> ApplyBatch::DoPut(const PutRequest& req, const ApplyContext&
 }
 
 void ApplyBatch::WriteVersion(const Record& r) {
+  // History is not in the overlay: only reads of revisions written by this
+  // very batch need it, and they use pending_history_ (see BatchReader).
   std::string keyed;
   EncodeKeyedRecord(r, &keyed);
-  wb_.Put(store_->db_->revs(), RevKey(Rev{r.kv.mod_revision, r.sub}), keyed);
+  wb_.Put(store_->db_->revs(), RevKey(Rev{r.kv.mod_revision, r.sub}), keyed).PermitUncheckedError();
   wb_.Put(store_->db_->versions(), VersionKey(r.kv.key, r.kv.mod_revision),
-          EncodeVersionValue(r.sub, r.tombstone));
+          EncodeVersionValue(r.sub, r.tombstone)).PermitUncheckedError();
+  pending_history_.push_back(r);
 }
 
 void ApplyBatch::AttachLease(int64_t lease, const std::string& key) {
-  wb_.Put(store_->db_->lease_keys(), LeaseKeyEntry(lease, key), rocksdb::Slice());
+  PutReadable(store_->db_->lease_keys(), LeaseKeyEntry(lease, key), "");
 }
 
 void ApplyBatch::DetachLease(int64_t lease, const std::string& key) {
-  wb_.Delete(store_->db_->lease_keys(), LeaseKeyEntry(lease, key));
+  DeleteReadable(store_->db_->lease_keys(), LeaseKeyEntry(lease, key));
 }
 
 Status ApplyBatch::DeleteKey(Record&& prev, WriteScope* scope) {
@@ -160,7 +173,7 @@ Status ApplyBatch::DeleteKey(Record&& prev, WriteScope* scope) {
   t.kv.key = prev.kv.key;
   t.kv.mod_revision = scope->main;
   t.sub = scope->next_sub++;
-  wb_.Delete(store_->db_->live(), ToSlice(prev.kv.key));
+  DeleteReadable(store_->db_->live(), prev.kv.key);
   WriteVersion(t);
   if (prev.kv.lease != 0) DetachLease(prev.kv.lease, prev.kv.key);
   --meta_.key_count;
@@ -316,7 +329,7 @@ Result<LeaseGrantResponse> ApplyBatch::LeaseGrant(const LeaseGrantRequest& req) 
     ETCFS_ASSIGN_OR_RETURN(bool taken, LeaseExists(id));
     if (taken) return ErrLeaseExists();
   }
-  wb_.Put(store_->db_->leases(), LeaseKey(id), EncodeLease(LeaseInfo{id, req.ttl, 0}));
+  PutReadable(store_->db_->leases(), LeaseKey(id), EncodeLease(LeaseInfo{id, req.ttl, 0}));
   return LeaseGrantResponse{id, req.ttl};
 }
 
@@ -353,7 +366,7 @@ Result<LeaseRevokeResponse> ApplyBatch::LeaseRevoke(int64_t id, const ApplyConte
       DetachLease(id, key);  // stale entry; cannot normally happen
     }
   }
-  wb_.Delete(store_->db_->leases(), LeaseKey(id));
+  DeleteReadable(store_->db_->leases(), LeaseKey(id));
   FinishScope(scope);
   return LeaseRevokeResponse{meta_.revision};
 }
@@ -369,7 +382,7 @@ Status ApplyBatch::LeaseCheckpoint(int64_t id, int64_t remaining_ttl) {
                               "; restore this member from a snapshot");
   }
   lease.remaining_ttl = remaining_ttl;
-  wb_.Put(store_->db_->leases(), LeaseKey(id), EncodeLease(lease));
+  PutReadable(store_->db_->leases(), LeaseKey(id), EncodeLease(lease));
   return Status::Ok();
 }
 
@@ -403,9 +416,9 @@ Status ApplyBatch::Commit() {
                   broken_.ToString());
     return broken_;
   }
-  wb_.Put(store_->db_->meta(), ToSlice(kMetaStateKey), EncodeMeta(meta_));
+  wb_.Put(store_->db_->meta(), ToSlice(kMetaStateKey), EncodeMeta(meta_)).PermitUncheckedError();
   rocksdb::WriteOptions wo;
-  Status s = FromRocks(store_->db_->db()->Write(wo, wb_.GetWriteBatch()), "committing a batch");
+  Status s = FromRocks(store_->db_->db()->Write(wo, &wb_), "committing a batch");
   if (!s.ok()) {
     store_->failed_ = s;
     spdlog::error("store: commit failed ({}); refusing further writes until restart", s.ToString());

@@ -13,10 +13,11 @@
 #include <memory>
 #include <vector>
 
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
 #include "base/result.h"
 #include "base/strong_int.h"
+#include "store/batch_overlay.h"
 #include "store/meta.h"
 #include "store/reader.h"
 #include "store/types.h"
@@ -100,8 +101,14 @@ class ApplyBatch {
   Result<bool> LeaseExists(int64_t id);
   void FinishScope(const WriteScope& scope);
 
+  // Writes to a family that the batch reads back: into the batch and the overlay.
+  void PutReadable(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value);
+  void DeleteReadable(rocksdb::ColumnFamilyHandle* cf, std::string_view key);
+
   Store* store_;
-  rocksdb::WriteBatchWithIndex wb_;
+  rocksdb::WriteBatch wb_;                // everything, written atomically at Commit
+  BatchOverlay overlay_;                  // live, leases, lease_keys as the batch left them
+  std::vector<Record> pending_history_;   // what this batch wrote to revs/versions
   BatchReader reader_;
   StoreMeta meta_;  // the store's metadata as this batch leaves it
   bool compaction_requested_ = false;

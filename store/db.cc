@@ -4,6 +4,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 namespace etcfs::store {
@@ -56,12 +57,23 @@ Result<std::unique_ptr<Db>> Db::Open(const StoreOptions& options) {
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 3;
   db_options.max_manifest_file_size = 64 << 20;
+  // One writer (the apply thread) plus the compactor: concurrent memtable
+  // writes buy nothing and would disable the insert hints below.
+  db_options.allow_concurrent_memtable_write = false;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   const size_t kMiB = 1 << 20;
   descriptors.emplace_back(kFamilies[0], FamilyOptions(cache, true, 4 * kMiB));
-  descriptors.emplace_back(kFamilies[1], FamilyOptions(cache, true, 64 * kMiB));
-  descriptors.emplace_back(kFamilies[2], FamilyOptions(cache, false, 64 * kMiB));
+  auto live = FamilyOptions(cache, true, 64 * kMiB);
+  // Every put first looks its key up; a memtable Bloom filter answers "new
+  // key" without walking the skiplist.
+  live.memtable_prefix_bloom_size_ratio = 0.05;
+  live.memtable_whole_key_filtering = true;
+  descriptors.emplace_back(kFamilies[1], live);
+  auto revs = FamilyOptions(cache, false, 64 * kMiB);
+  // Revisions only grow: remember where the last insert went.
+  revs.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
+  descriptors.emplace_back(kFamilies[2], revs);
   descriptors.emplace_back(kFamilies[3], FamilyOptions(cache, false, 32 * kMiB));
   descriptors.emplace_back(kFamilies[4], FamilyOptions(cache, true, 4 * kMiB));
   descriptors.emplace_back(kFamilies[5], FamilyOptions(cache, false, 4 * kMiB));

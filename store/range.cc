@@ -1,6 +1,7 @@
 #include "store/range.h"
 
 #include <algorithm>
+#include <map>
 
 #include "base/coding.h"
 #include "store/errors.h"
@@ -17,10 +18,43 @@ Status Undecodable(std::string_view family) {
                             " family; the store is damaged: restore this member from a snapshot");
 }
 
+Status ForEachCommittedAt(KvReader& reader, KeyInterval interval, int64_t rev,
+                          const std::function<bool(Record&&)>& visit);
+
 // Visits the version of each key in `interval` that is visible at main
 // revision `rev`, in key order, skipping keys deleted at that revision.
 Status ForEachAt(KvReader& reader, KeyInterval interval, int64_t rev,
                  const std::function<bool(Record&&)>& visit) {
+  const std::vector<Record>* pending = reader.pending_history();
+  if (interval.single() || pending == nullptr || pending->empty() ||
+      rev < pending->front().kv.mod_revision) {
+    return ForEachCommittedAt(reader, interval, rev, visit);
+  }
+  // A revision written by the uncommitted batch: lay its changes over the
+  // committed state. Rare (a read of a revision that nobody has been told
+  // about yet), so simplicity wins over speed here.
+  std::map<std::string, Record> merged;
+  ETCFS_RETURN_IF_ERROR(ForEachCommittedAt(reader, interval, rev, [&](Record&& r) {
+    std::string key = r.kv.key;
+    merged.emplace(std::move(key), std::move(r));
+    return true;
+  }));
+  for (const Record& r : *pending) {
+    if (r.kv.mod_revision > rev || !interval.Contains(r.kv.key)) continue;
+    if (r.tombstone) {
+      merged.erase(r.kv.key);
+    } else {
+      merged[r.kv.key] = r;
+    }
+  }
+  for (auto& [key, r] : merged) {
+    if (!visit(std::move(r))) break;
+  }
+  return Status::Ok();
+}
+
+Status ForEachCommittedAt(KvReader& reader, KeyInterval interval, int64_t rev,
+                          const std::function<bool(Record&&)>& visit) {
   if (interval.single()) {
     ETCFS_ASSIGN_OR_RETURN(std::optional<Record> r, reader.GetAt(interval.key, rev));
     if (r) visit(std::move(*r));

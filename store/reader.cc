@@ -26,7 +26,20 @@ Result<std::optional<Record>> KvReader::GetLive(std::string_view key) {
   return std::optional<Record>(std::move(r));
 }
 
+const Record* KvReader::PendingAt(std::string_view key, int64_t rev) const {
+  const std::vector<Record>* pending = pending_history();
+  if (pending == nullptr) return nullptr;
+  for (auto it = pending->rbegin(); it != pending->rend(); ++it) {
+    if (it->kv.mod_revision <= rev && it->kv.key == key) return &*it;
+  }
+  return nullptr;
+}
+
 Result<std::optional<Record>> KvReader::GetAt(std::string_view key, int64_t rev) {
+  if (const Record* p = PendingAt(key, rev)) {
+    if (p->tombstone) return std::optional<Record>();
+    return std::optional<Record>(*p);
+  }
   auto it = NewIterator(db_->versions());
   std::string prefix = VersionKeyPrefix(key);
   it->Seek(ToSlice(VersionKey(key, rev)));
@@ -83,14 +96,18 @@ Status SnapshotReader::Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key
 
 std::unique_ptr<rocksdb::Iterator> BatchReader::NewIterator(rocksdb::ColumnFamilyHandle* cf) {
   rocksdb::ReadOptions ro;
-  rocksdb::Iterator* base = db().db()->NewIterator(ro, cf);
-  return std::unique_ptr<rocksdb::Iterator>(batch_->NewIteratorWithBase(cf, base));
+  return overlay_->NewMergedIterator(cf->GetID(), db().db()->NewIterator(ro, cf));
 }
 
 Status BatchReader::Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key,
                         std::string* value, bool* found) {
+  if (const std::optional<std::string>* v = overlay_->Find(cf->GetID(), key)) {
+    *found = v->has_value();
+    if (*found) *value = **v;
+    return Status::Ok();
+  }
   rocksdb::ReadOptions ro;
-  rocksdb::Status s = batch_->GetFromBatchAndDB(db().db(), ro, cf, ToSlice(key), value);
+  rocksdb::Status s = db().db()->Get(ro, cf, ToSlice(key), value);
   *found = s.ok();
   if (s.IsNotFound()) return Status::Ok();
   return FromRocks(s, "reading the store");

@@ -8,11 +8,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include "base/result.h"
+#include "store/batch_overlay.h"
 #include "store/db.h"
 #include "store/key_codec.h"
 #include "store/record_codec.h"
@@ -38,6 +39,12 @@ class KvReader {
   // The record stored at exactly `rev` in the revs family.
   Result<Record> GetRevision(Rev rev);
 
+  // History written by an uncommitted batch, in revision order; the
+  // versions and revs families seen through NewIterator/Get lack it.
+  virtual const std::vector<Record>* pending_history() const { return nullptr; }
+  // The newest pending version of `key` at or below `rev`, if any.
+  const Record* PendingAt(std::string_view key, int64_t rev) const;
+
  private:
   const Db* db_;
 };
@@ -54,15 +61,22 @@ class SnapshotReader final : public KvReader {
   const rocksdb::Snapshot* snapshot_;
 };
 
+// Reads the database with an apply batch's writes laid over it: the live,
+// leases and lease_keys families through its overlay; its history (revs and
+// versions, read back only by reads of revisions written in this same batch)
+// through `pending`.
 class BatchReader final : public KvReader {
  public:
-  BatchReader(const Db* db, rocksdb::WriteBatchWithIndex* batch) : KvReader(db), batch_(batch) {}
+  BatchReader(const Db* db, const BatchOverlay* overlay, const std::vector<Record>* pending)
+      : KvReader(db), overlay_(overlay), pending_(pending) {}
+  const std::vector<Record>* pending_history() const override { return pending_; }
   std::unique_ptr<rocksdb::Iterator> NewIterator(rocksdb::ColumnFamilyHandle* cf) override;
   Status Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value,
              bool* found) override;
 
  private:
-  rocksdb::WriteBatchWithIndex* batch_;
+  const BatchOverlay* overlay_;
+  const std::vector<Record>* pending_;
 };
 
 }  // namespace etcfs::store

@@ -188,3 +188,42 @@ TEST_F(StoreTxn, RangeOpAtAFutureRevisionFailsTheTxn) {
 
 }  // namespace
 }  // namespace etcfs::store
+
+namespace etcfs::store {
+namespace {
+
+TEST_F(StoreTxn, AReadOfARevisionWrittenEarlierInTheSameBatchSeesIt) {
+  ASSERT_TRUE(Put("a", "committed").ok());  // rev 2
+  auto batch = store_->BeginBatch();
+  PutRequest p;
+  p.key = "a";
+  p.value = "in-batch";
+  ASSERT_TRUE(batch->Put(p, Ctx()).ok());  // rev 3
+  p.key = "b";
+  p.value = "in-batch-b";
+  ASSERT_TRUE(batch->Put(p, Ctx()).ok());  // rev 4
+  ASSERT_TRUE(batch->DeleteRange(DeleteRangeRequest{"a", "", false}, Ctx()).ok());  // rev 5
+  auto at = [&](int64_t rev) {
+    RangeRequest r;
+    r.key = "a";
+    r.range_end = "z";
+    r.revision = rev;
+    auto resp = batch->Range(r);
+    EXPECT_TRUE(resp.ok());
+    std::string out;
+    for (auto& kv : resp->kvs) out += kv.key + "=" + kv.value + " ";
+    return out;
+  };
+  EXPECT_EQ("a=committed ", at(2));
+  EXPECT_EQ("a=in-batch ", at(3));
+  EXPECT_EQ("a=in-batch b=in-batch-b ", at(4));
+  EXPECT_EQ("b=in-batch-b ", at(5));
+  RangeRequest single;
+  single.key = "a";
+  single.revision = 3;
+  EXPECT_EQ("in-batch", batch->Range(single)->kvs.at(0).value);
+  ASSERT_TRUE(batch->Commit().ok());
+}
+
+}  // namespace
+}  // namespace etcfs::store
