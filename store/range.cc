@@ -164,6 +164,17 @@ Result<RangeResponse> EvaluateRange(KvReader& reader, const RangeRequest& req, i
   const int64_t fetch = (needs_all || req.limit <= 0) ? 0 : req.limit + 1;
 
   KeyInterval interval{req.key, req.range_end};
+  if (interval.single() && rev == current_rev && !needs_all) {
+    // The common point read, without the machinery below.
+    ETCFS_ASSIGN_OR_RETURN(std::optional<Record> r, reader.GetLive(req.key));
+    if (r) {
+      resp.count = 1;
+      if (req.count_only) return resp;
+      if (req.keys_only) r->kv.value.clear();
+      resp.kvs.push_back(std::move(r->kv));
+    }
+    return resp;
+  }
   auto visit = [&](Record&& r) {
     ++resp.count;
     if (req.count_only) return true;

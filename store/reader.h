@@ -32,7 +32,7 @@ class KvReader {
                      bool* found) = 0;
 
   // The live record of `key`, if the key exists now.
-  Result<std::optional<Record>> GetLive(std::string_view key);
+  virtual Result<std::optional<Record>> GetLive(std::string_view key);
   // The version of `key` visible at main revision `rev`: the newest change at
   // or below `rev`, unless that change was a delete.
   Result<std::optional<Record>> GetAt(std::string_view key, int64_t rev);
@@ -53,6 +53,7 @@ class SnapshotReader final : public KvReader {
  public:
   // `snapshot` may be null (read the latest state).
   SnapshotReader(const Db* db, const rocksdb::Snapshot* snapshot) : KvReader(db), snapshot_(snapshot) {}
+  Result<std::optional<Record>> GetLive(std::string_view key) override;
   std::unique_ptr<rocksdb::Iterator> NewIterator(rocksdb::ColumnFamilyHandle* cf) override;
   Status Get(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string* value,
              bool* found) override;

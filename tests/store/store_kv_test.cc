@@ -328,3 +328,22 @@ TEST_F(StoreKv, MarkerKeysCannotBeFiles) {
 
 }  // namespace
 }  // namespace etcfs::store
+
+namespace etcfs::store {
+namespace {
+
+TEST_F(StoreKv, FiltersApplyToASingleKeyToo) {
+  ASSERT_TRUE(Put("k", "v").ok());  // mod 2
+  RangeRequest req;
+  req.key = "k";
+  req.min_mod_revision = 3;
+  auto r = store_->Range(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->kvs.empty());
+  EXPECT_EQ(1, r->count);
+  req.min_mod_revision = 2;
+  EXPECT_EQ(1u, store_->Range(req)->kvs.size());
+}
+
+}  // namespace
+}  // namespace etcfs::store
