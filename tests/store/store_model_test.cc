@@ -189,7 +189,7 @@ TEST_P(StoreModel, AgreesWithTheReferenceModel) {
   EXPECT_EQ(model.revision(), store_->CurrentRevision());
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, StoreModel, ::testing::Range(0, EnvInt("ETCFS_MODEL_SEEDS", 24)));
+INSTANTIATE_TEST_SUITE_P(Seeds, StoreModel, ::testing::Range(0, EnvInt("ETCFS_MODEL_SEEDS", 64)));
 
 }  // namespace
 }  // namespace etcfs::store
