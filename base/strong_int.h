@@ -17,6 +17,11 @@ class StrongInt {
   constexpr T value() const { return v_; }
   constexpr auto operator<=>(const StrongInt&) const = default;
   constexpr StrongInt next() const { return StrongInt(v_ + 1); }
+  // Offsets by a plain count; the distance between two is a plain count.
+  constexpr StrongInt operator+(T n) const { return StrongInt(v_ + n); }
+  constexpr StrongInt operator-(T n) const { return StrongInt(v_ - n); }
+  constexpr T operator-(StrongInt o) const { return v_ - o.v_; }
+  constexpr StrongInt& operator++() { ++v_; return *this; }
 
  private:
   T v_{};
@@ -24,10 +29,13 @@ class StrongInt {
 
 struct RaftIndexTag {};
 struct RaftTermTag {};
+struct NodeIdTag {};
 // The position of an entry in the Raft log (1-based; 0 means none).
 using RaftIndex = StrongInt<RaftIndexTag>;
 // A Raft election term (0 before the first election).
 using RaftTerm = StrongInt<RaftTermTag>;
+// A cluster member's id (0 means none).
+using NodeId = StrongInt<NodeIdTag>;
 
 }  // namespace etcfs
 
