@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "consensus/raw_node.h"
@@ -129,6 +130,13 @@ class SimCluster {
   // Delivers in-flight messages whose delay has passed; each delivery may
   // produce more. One "round".
   void DeliverRound() {
+    // The transport reports how each snapshot send went.
+    std::vector<std::tuple<NodeId, NodeId, bool>> reports;
+    reports.swap(snapshot_reports_);
+    for (auto& [from, to, ok] : reports) {
+      auto it = nodes_.find(from);
+      if (it != nodes_.end() && it->second.up()) it->second.node->ReportSnapshot(to, ok);
+    }
     std::vector<Message> due;
     std::vector<Flight> keep;
     for (auto& f : in_flight_) {
@@ -271,10 +279,15 @@ class SimCluster {
 
   void Enqueue(Message m) {
     ++sent_counts_[m.type];
-    if (filter && !filter(m)) return;
-    if (cut_.count({m.from, m.to})) return;
+    const bool snap = m.type == MessageType::kSnap;
+    auto lost = [&] {
+      if (snap) snapshot_reports_.emplace_back(m.from, m.to, false);
+    };
+    if (filter && !filter(m)) return lost();
+    if (cut_.count({m.from, m.to})) return lost();
     std::uniform_int_distribution<int> pct(0, 99);
-    if (drop_percent_ > 0 && pct(rng_) < drop_percent_) return;
+    if (drop_percent_ > 0 && pct(rng_) < drop_percent_) return lost();
+    if (snap) snapshot_reports_.emplace_back(m.from, m.to, true);
     const int copies = (dup_percent_ > 0 && pct(rng_) < dup_percent_) ? 2 : 1;
     for (int i = 0; i < copies; ++i) {
       int delay = max_delay_ > 0 ? std::uniform_int_distribution<int>(0, max_delay_)(rng_) : 0;
@@ -292,6 +305,7 @@ class SimCluster {
   int max_delay_ = 0;
   uint64_t restarts_ = 0;
   std::map<MessageType, int> sent_counts_;
+  std::vector<std::tuple<NodeId, NodeId, bool>> snapshot_reports_;
 };
 
 // The data of every applied normal entry, joined by '\n': the simulated
