@@ -3,62 +3,15 @@
 // batch's applied index, and its contents and HashKV must equal those of a
 // reference store that applied exactly the batches up to that index.
 // ETCFS_CRASH_KILLS scales the number of kills.
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <set>
 
 #include "tests/store/crash_workload.h"
+#include "tests/support/child_process.h"
 #include "tests/store/store_fixture.h"
-
-extern char** environ;
 
 namespace etcfs::store {
 namespace {
-
-// A child process whose stdout we read line by line; killed if still running.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv) {
-    int fds[2];
-    if (pipe(fds) != 0) std::abort();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) std::abort();
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    out_ = fdopen(fds[0], "r");
-  }
-  ~Child() {
-    Kill();
-    fclose(out_);
-  }
-  // The next line, or "" at end of output.
-  std::string ReadLine() {
-    char buf[64];
-    if (fgets(buf, sizeof buf, out_) == nullptr) return "";
-    return buf;
-  }
-  void Kill() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-};
 
 int EnvInt(const char* name, int fallback) {
   const char* v = std::getenv(name);
@@ -93,7 +46,7 @@ TEST_F(StoreCrash, KilledWriterReopensAtABatchBoundaryEqualToTheReference) {
   for (int round = 0; round < kills; ++round) {
     SCOPED_TRACE("round " + std::to_string(round) + ", seed " + std::to_string(seed));
     {
-      Child child({CRASH_CHILD_PATH, crash_dir, std::to_string(seed), "100000000"});
+      testing::ChildProcess child({CRASH_CHILD_PATH, crash_dir, std::to_string(seed), "100000000"});
       // Let it commit a random number of batches, then kill it; it is usually
       // in the middle of the next one, or of a compaction step or a flush.
       const int batches = static_cast<int>(rng() % 40);
