@@ -1,0 +1,318 @@
+#include "consensus/driver.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/coding.h"
+
+namespace etcfs::consensus {
+namespace {
+
+std::string EncodeWalMetadata(NodeId id, uint64_t cluster_id) {
+  std::string m;
+  PutVarint64(&m, id.value());
+  PutVarint64(&m, cluster_id);
+  return m;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Driver>> Driver::Open(DriverOptions options, StateMachine* sm,
+                                             asio::io_context& io) {
+  if (options.id == kNoNode) return Status::InvalidArgument("driver: a member id is required");
+  if (options.data_dir.empty()) return Status::InvalidArgument("driver: a data directory is required");
+  std::unique_ptr<Driver> d(new Driver(std::move(options), sm));
+  ETCFS_RETURN_IF_ERROR(d->Init(io));
+  return d;
+}
+
+Status Driver::Init(asio::io_context& io) {
+  WalOptions wal_options;
+  wal_options.dir = options_.wal_dir.empty() ? options_.data_dir + "/wal" : options_.wal_dir;
+  wal_options.on_sync = options_.on_wal_sync;
+  snapshotter_ = std::make_unique<Snapshotter>(options_.data_dir + "/snap");
+  const std::string metadata = EncodeWalMetadata(options_.id, options_.cluster_id);
+  Index applied = options_.applied;
+
+  if (!Wal::Exists(wal_options)) {
+    ETCFS_ASSIGN_OR_RETURN(wal_, Wal::Create(wal_options, metadata));
+    if (!options_.join_existing) {
+      // Bootstrap: the initial members as committed configuration entries,
+      // so that members added later learn them by replaying the log.
+      std::vector<Entry> boot;
+      for (NodeId member : options_.initial_members) {
+        auto it = options_.peers.find(member);
+        ConfChange cc{ConfChange::Type::kAddNode, member, it == options_.peers.end() ? "" : it->second};
+        boot.push_back(Entry{Term(1), Index(boot.size() + 1), EntryType::kConfChange, EncodeConfChange(cc)});
+      }
+      const HardState hs{Term(1), kNoNode, Index(boot.size())};
+      ETCFS_RETURN_IF_ERROR(wal_->Save(hs, boot, true));
+      ETCFS_RETURN_IF_ERROR(storage_.Append(boot));
+      storage_.SetHardState(hs);
+      spdlog::info("raft: member {:x} bootstrapped a cluster of {} members", options_.id.value(),
+                   boot.size());
+    } else {
+      spdlog::info("raft: member {:x} starts empty, to join an existing cluster", options_.id.value());
+    }
+  } else {
+    Snapshot snap;
+    auto loaded = snapshotter_->LoadNewest();
+    if (loaded.ok()) {
+      snap = std::move(loaded).value();
+    } else if (loaded.status().code() != StatusCode::kNotFound) {
+      return loaded.status();
+    }
+    WalContents contents;
+    ETCFS_ASSIGN_OR_RETURN(wal_, Wal::Open(wal_options, snap.meta.index, &contents));
+    if (contents.metadata != metadata) {
+      return Status::FailedPrecondition(
+          "the WAL in " + wal_options.dir + " belongs to another member or cluster; "
+          "start with the data directory of this member, or an empty one to join anew");
+    }
+    if (!snap.empty()) {
+      ETCFS_RETURN_IF_ERROR(storage_.ApplySnapshot(snap));
+      snapshot_index_ = snap.meta.index;
+      conf_ = snap.meta.conf;
+      if (snap.meta.index > applied) {
+        ETCFS_RETURN_IF_ERROR(sm_->Restore(snap));
+        applied = snap.meta.index;
+      }
+    }
+    ETCFS_RETURN_IF_ERROR(storage_.Append(contents.entries));
+    if (!contents.hard_state.empty()) storage_.SetHardState(contents.hard_state);
+    spdlog::info("raft: member {:x} restarts at term {} commit {} with {} entries after snapshot {}",
+                 options_.id.value(), contents.hard_state.term.value(),
+                 contents.hard_state.commit.value(), contents.entries.size(),
+                 snap.meta.index.value());
+  }
+
+  // Raft redelivers entries after the snapshot; the state machine skips
+  // what it has already applied, and configuration changes reach Raft again.
+  Config c;
+  c.id = options_.id;
+  c.election_tick = options_.election_ticks;
+  c.heartbeat_tick = 1;
+  c.storage = &storage_;
+  c.applied = snapshot_index_;
+  c.max_size_per_msg = options_.max_size_per_msg;
+  c.max_inflight_msgs = options_.max_inflight_msgs;
+  c.seed = options_.seed ^ static_cast<uint64_t>(
+                               std::chrono::steady_clock::now().time_since_epoch().count());
+  node_ = std::make_unique<RawNode>(c);
+
+  TransportOptions t;
+  t.self = options_.id;
+  t.cluster_id = options_.cluster_id;
+  auto self = options_.peers.find(options_.id);
+  if (self == options_.peers.end()) {
+    return Status::InvalidArgument("driver: no peer address for this member " +
+                                   std::to_string(options_.id.value()));
+  }
+  t.listen_address = self->second;
+  t.peers = options_.peers;
+  transport_ = std::make_unique<Transport>(io, t, this);
+  ETCFS_RETURN_IF_ERROR(transport_->Start());
+  status_.id = options_.id;
+  status_.snapshot_index = snapshot_index_;
+  return Status::Ok();
+}
+
+Driver::~Driver() {
+  Stop();
+  if (transport_) transport_->Stop();
+}
+
+void Driver::Post(Work w) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    inbox_.push_back(std::move(w));
+  }
+  cv_.notify_one();
+}
+
+void Driver::Propose(std::string data, DropCallback on_drop) {
+  Post(Proposal{Entry{Term(0), Index(0), EntryType::kNormal, std::move(data)}, std::move(on_drop)});
+}
+
+void Driver::ProposeConfChange(ConfChange cc, DropCallback on_drop) {
+  Post(Proposal{Entry{Term(0), Index(0), EntryType::kConfChange, EncodeConfChange(cc)}, std::move(on_drop)});
+}
+
+void Driver::ReadIndex(std::string ctx) { Post(Control{Control::Kind::kRead, std::move(ctx), {}, false}); }
+void Driver::TransferLeader(NodeId target) { Post(Control{Control::Kind::kTransfer, "", target, false}); }
+void Driver::Campaign() { Post(Control{Control::Kind::kCampaign, "", {}, false}); }
+void Driver::OnMessage(Message m) { Post(std::move(m)); }
+void Driver::OnUnreachable(NodeId peer) { Post(Control{Control::Kind::kUnreachable, "", peer, false}); }
+void Driver::OnSnapshotSent(NodeId peer, bool ok) {
+  Post(Control{Control::Kind::kSnapshotStatus, "", peer, ok});
+}
+
+void Driver::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+}
+
+Driver::NodeStatus Driver::State() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+void Driver::Fail(const Status& s) {
+  spdlog::critical("raft: member {:x} stops: {}", options_.id.value(), s.ToString());
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.fatal = s;
+  stopping_ = true;
+}
+
+void Driver::Handle(Work& w) {
+  if (auto* m = std::get_if<Message>(&w)) {
+    node_->Step(std::move(*m)).IgnoreError();  // a stale or unknown message is no error
+  } else if (auto* p = std::get_if<Proposal>(&w)) {
+    Status s;
+    if (p->entry.type == EntryType::kConfChange) {
+      ConfChange cc;
+      DecodeConfChange(p->entry.data, &cc);
+      s = node_->ProposeConfChange(cc);
+    } else {
+      s = node_->Propose(std::move(p->entry.data));
+    }
+    if (!s.ok() && p->on_drop) p->on_drop(s);
+  } else {
+    auto& c = std::get<Control>(w);
+    switch (c.kind) {
+      case Control::Kind::kRead:
+        node_->ReadIndex(std::move(c.ctx)).IgnoreError();  // no leader: the reader times out and retries
+        break;
+      case Control::Kind::kTransfer:
+        node_->TransferLeader(c.node);
+        break;
+      case Control::Kind::kCampaign:
+        node_->Campaign();
+        break;
+      case Control::Kind::kUnreachable:
+        node_->ReportUnreachable(c.node);
+        break;
+      case Control::Kind::kSnapshotStatus:
+        node_->ReportSnapshot(c.node, c.ok);
+        break;
+    }
+  }
+}
+
+void Driver::Run() {
+  auto next_tick = std::chrono::steady_clock::now() + options_.tick;
+  for (;;) {
+    std::vector<Work> work;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_until(lock, next_tick, [this] { return stopping_ || !inbox_.empty(); });
+      if (stopping_) return;
+      work.swap(inbox_);
+    }
+    for (auto& w : work) Handle(w);
+    const auto now = std::chrono::steady_clock::now();
+    while (now >= next_tick) {
+      node_->Tick();
+      next_tick += options_.tick;
+    }
+    if (!HandleReady()) return;
+  }
+}
+
+bool Driver::HandleReady() {
+  while (node_->HasReady()) {
+    Ready rd = node_->GetReady();
+    Status s;
+    // 1. Persist: a snapshot file before the WAL marker that refers to it,
+    //    then the HardState and entries with one fdatasync.
+    if (rd.snapshot) {
+      s = snapshotter_->Save(*rd.snapshot);
+      if (s.ok()) s = wal_->SaveSnapshotMarker(rd.snapshot->meta.index, rd.snapshot->meta.term);
+      if (s.ok()) s = storage_.ApplySnapshot(*rd.snapshot);
+      if (s.ok()) s = sm_->Restore(*rd.snapshot);
+      if (!s.ok()) {
+        Fail(s);
+        return false;
+      }
+      snapshot_index_ = rd.snapshot->meta.index;
+      conf_ = rd.snapshot->meta.conf;
+      spdlog::info("raft: member {:x} installed a snapshot at index {} from the leader",
+                   options_.id.value(), snapshot_index_.value());
+    }
+    s = wal_->Save(rd.hard_state.value_or(HardState{}), rd.entries, rd.must_sync);
+    if (!s.ok()) {
+      Fail(Status(s.code(), "cannot write the WAL: " + s.message()));
+      return false;
+    }
+    if (rd.hard_state) storage_.SetHardState(*rd.hard_state);
+    s = storage_.Append(rd.entries);
+    if (!s.ok()) {
+      Fail(s);
+      return false;
+    }
+    // 2. Send.
+    if (!rd.messages.empty()) transport_->Send(std::move(rd.messages));
+    // 3. Apply.
+    for (const auto& e : rd.committed_entries) {
+      if (e.type != EntryType::kConfChange) continue;
+      ConfChange cc;
+      if (!DecodeConfChange(e.data, &cc)) continue;
+      conf_ = node_->ApplyConfChange(cc);
+      if (cc.type == ConfChange::Type::kRemoveNode) {
+        transport_->RemovePeer(cc.node);
+      } else if (!cc.context.empty()) {
+        transport_->AddPeer(cc.node, cc.context);
+      }
+    }
+    if (!rd.committed_entries.empty()) sm_->Apply(rd.committed_entries);
+    for (const auto& r : rd.read_states) sm_->OnReadState(r);
+    if (rd.soft_state) {
+      const Term term = node_->raft().term();
+      spdlog::info("raft: member {:x} sees leader {:x} at term {} (it is {})", options_.id.value(),
+                   rd.soft_state->lead.value(), term.value(), StateTypeName(rd.soft_state->state));
+      sm_->OnLeaderChange(rd.soft_state->lead, term);
+    }
+    node_->Advance(rd);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const Raft& r = node_->raft();
+      status_.leader = r.lead();
+      status_.term = r.term();
+      status_.commit = r.log().committed();
+      status_.applied = r.log().applied();
+      status_.state = r.state();
+      status_.wal_syncs = wal_->syncs();
+      status_.snapshot_index = snapshot_index_;
+    }
+    s = MaybeSnapshot();
+    if (!s.ok()) {
+      Fail(s);
+      return false;
+    }
+  }
+  return true;
+}
+
+Status Driver::MaybeSnapshot() {
+  const Index applied = node_->raft().log().applied();
+  if (applied - snapshot_index_ < options_.snapshot_count || applied <= snapshot_index_) return Status::Ok();
+  ETCFS_ASSIGN_OR_RETURN(Snapshot snap, storage_.CreateSnapshot(applied, conf_, sm_->SnapshotData()));
+  ETCFS_RETURN_IF_ERROR(snapshotter_->Save(snap));
+  ETCFS_RETURN_IF_ERROR(wal_->SaveSnapshotMarker(snap.meta.index, snap.meta.term));
+  snapshot_index_ = applied;
+  // Keep some entries so that a follower a little behind catches up from the
+  // log rather than needing the whole snapshot.
+  if (applied.value() > options_.catch_up_entries) {
+    const Index compact = applied - options_.catch_up_entries;
+    if (compact > storage_.FirstIndex()) storage_.Compact(compact).IgnoreError();
+  }
+  ETCFS_ASSIGN_OR_RETURN(int wals, wal_->Purge(snap.meta.index, options_.max_wals));
+  ETCFS_ASSIGN_OR_RETURN(int snaps, snapshotter_->Purge(options_.max_snapshots));
+  spdlog::info("raft: member {:x} saved a snapshot at index {} (purged {} WAL segments, {} snapshots)",
+               options_.id.value(), applied.value(), wals, snaps);
+  return Status::Ok();
+}
+
+}  // namespace etcfs::consensus

@@ -1,0 +1,168 @@
+// Driver: runs one node's Raft core with its WAL, snapshot files and peer
+// transport, for the server to build on. It owns the loop that ticks the core,
+// feeds it messages and proposals, and handles each Ready in the order the
+// Ready contract states: persist (snapshot file, WAL with one fdatasync),
+// then send, then apply, then Advance. It takes snapshots every
+// `snapshot_count` applied entries, compacts the in-memory log (keeping
+// `catch_up_entries` for slow followers) and purges old WAL segments and
+// snapshot files.
+//
+// Start-up: with no WAL, a new member either bootstraps the cluster (the
+// initial members as committed configuration entries, as etcd does) or, when
+// joining an existing cluster, starts empty and waits for the leader. With a
+// WAL, it loads the newest snapshot, restores the state machine from it when
+// the state machine is behind it, and replays the WAL after it.
+//
+// Threads: Run() is the Raft loop, on a thread the caller owns; the transport
+// runs on the io_context the caller runs. Propose, ProposeConfChange,
+// ReadIndex, TransferLeader, Stop and Status are thread-safe. StateMachine
+// callbacks run on the Raft loop.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "consensus/raw_node.h"
+#include "consensus/snapshotter.h"
+#include "consensus/transport.h"
+#include "consensus/wal.h"
+
+namespace etcfs::consensus {
+
+class StateMachine {
+ public:
+  virtual ~StateMachine() = default;
+  // The committed entries, in order. After a restart, entries the state
+  // machine had applied before may come again: skip those by index.
+  // Configuration changes come too, after the driver applied them to Raft.
+  virtual void Apply(const std::vector<Entry>& entries) = 0;
+  // The state as of everything applied so far, made durable, for a snapshot.
+  virtual std::string SnapshotData() = 0;
+  // Replaces the state with the snapshot's. Errors stop the node.
+  virtual Status Restore(const Snapshot& snap) = 0;
+  virtual void OnReadState(const ReadState& rs) {}
+  virtual void OnLeaderChange(NodeId leader, Term term) {}
+};
+
+struct DriverOptions {
+  NodeId id;
+  uint64_t cluster_id = 0;
+  // Where the WAL (<data_dir>/wal unless wal_dir is set) and snapshot files
+  // (<data_dir>/snap) live. Default: none.
+  std::string data_dir;
+  std::string wal_dir;
+  // Every member's peer address, this node's included (it listens there).
+  std::map<NodeId, std::string> peers;
+  // Voters of a new cluster, for bootstrap. Ignored once a WAL exists.
+  std::vector<NodeId> initial_members;
+  // Join an existing cluster (start empty) rather than bootstrap one.
+  bool join_existing = false;
+  // The state machine's own durable applied index at start. Default: 0.
+  Index applied;
+  // One tick (etcd's --heartbeat-interval). Default: 100 ms.
+  std::chrono::milliseconds tick{100};
+  // Election timeout in ticks (etcd's --election-timeout / heartbeat). Default: 10.
+  int election_ticks = 10;
+  // Applied entries between snapshots (etcd's --snapshot-count). Default: 100000.
+  uint64_t snapshot_count = 100000;
+  // Entries kept in memory behind a snapshot for slow followers. Default: 5000.
+  uint64_t catch_up_entries = 5000;
+  size_t max_snapshots = 5;  // etcd's --max-snapshots
+  size_t max_wals = 5;       // etcd's --max-wals
+  // Per-message and flow-control limits (see Config). Defaults as Config's.
+  uint64_t max_size_per_msg = 1 << 20;
+  size_t max_inflight_msgs = 256;
+  uint64_t seed = 0;
+  // Reported for etcd_disk_wal_fsync_duration_seconds. Default: none.
+  std::function<void(std::chrono::duration<double>)> on_wal_sync;
+};
+
+class Driver : public TransportHandler {
+ public:
+  // Opens or creates the node's state on disk and binds its peer listener.
+  // Errors: IOError, Corruption (a damaged WAL), Unavailable (address in use).
+  static Result<std::unique_ptr<Driver>> Open(DriverOptions options, StateMachine* sm,
+                                              asio::io_context& io);
+  ~Driver() override;
+
+  // The Raft loop; returns after Stop(). A fatal disk error also ends it.
+  void Run();
+  void Stop();
+
+  // Called on the Raft loop if the proposal is dropped (no leader, ...).
+  using DropCallback = std::function<void(const Status&)>;
+  void Propose(std::string data, DropCallback on_drop = nullptr);
+  void ProposeConfChange(ConfChange cc, DropCallback on_drop = nullptr);
+  void ReadIndex(std::string ctx);
+  void TransferLeader(NodeId target);
+  // Starts an election now (tests and tools).
+  void Campaign();
+
+  struct NodeStatus {
+    NodeId id;
+    NodeId leader;
+    Term term;
+    Index commit;
+    Index applied;
+    StateType state = StateType::kFollower;
+    uint64_t wal_syncs = 0;
+    Index snapshot_index;
+    Status fatal;  // set when a disk error stopped the node
+  };
+  NodeStatus State() const;
+  Transport& transport() { return *transport_; }
+
+  // TransportHandler (io thread): queued for the Raft loop.
+  void OnMessage(Message m) override;
+  void OnUnreachable(NodeId peer) override;
+  void OnSnapshotSent(NodeId peer, bool ok) override;
+
+ private:
+  struct Proposal {
+    Entry entry;
+    DropCallback on_drop;
+  };
+  struct Control {
+    enum class Kind { kRead, kTransfer, kCampaign, kUnreachable, kSnapshotStatus } kind;
+    std::string ctx;
+    NodeId node;
+    bool ok = false;
+  };
+  using Work = std::variant<Message, Proposal, Control>;
+
+  Driver(DriverOptions options, StateMachine* sm) : options_(std::move(options)), sm_(sm) {}
+  Status Init(asio::io_context& io);
+  void Post(Work w);
+  void Handle(Work& w);
+  // Returns false on a fatal error (the node stops).
+  bool HandleReady();
+  Status MaybeSnapshot();
+  void Fail(const Status& s);
+
+  DriverOptions options_;
+  StateMachine* sm_;
+  MemoryStorage storage_;
+  std::unique_ptr<Wal> wal_;
+  std::unique_ptr<Snapshotter> snapshotter_;
+  std::unique_ptr<RawNode> node_;
+  std::unique_ptr<Transport> transport_;
+  ConfState conf_;
+  Index snapshot_index_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Work> inbox_;  // guarded by mu_
+  bool stopping_ = false;    // guarded by mu_
+  NodeStatus status_;        // guarded by mu_
+};
+
+}  // namespace etcfs::consensus
