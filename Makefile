@@ -15,7 +15,7 @@ help:
 	@echo "make deps     install the Debian packages etcfs needs (as root; quick when present)"
 	@echo "make          build the release binaries in $(BUILD_REL)"
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
-	@echo "make bench    the micro-benchmarks, built for release"
+	@echo "make bench    the benchmarks, built for release: the store, then a 3-process Raft cluster"
 	@echo "make run      start what exists: the store shell on ./$(DATA_DIR)"
 	@echo "make install  install binaries under PREFIX=$(PREFIX) (DESTDIR honoured)"
 
@@ -37,6 +37,7 @@ test: deps $(BUILD_TEST)/build.ninja
 
 bench: build
 	$(BUILD_REL)/bench/store_bench $(BENCH_ARGS)
+	$(BUILD_REL)/bench/raft_bench $(BUILD_REL)/tests/consensus/raft_node
 
 run: build
 	@echo "etcfs: the node daemon comes with a later issue; for now, the store shell."
