@@ -32,6 +32,13 @@ struct Ready {
   // 2. Then send these. (A vote sent before the vote is durable could be
   //    given twice after a crash; an append acknowledged before it is
   //    durable could be lost by a quorum.)
+  //    One exception is allowed (Raft thesis §10.2.1): a leader may send its
+  //    appends (MsgApp) before its own entries are durable, writing its disk
+  //    in parallel with its followers — but only if it then counts itself
+  //    toward commitment once its own write is durable, never before; a
+  //    leader counting a copy it could still lose could commit an entry that
+  //    a later leader overwrites. This core counts the leader at append time,
+  //    so its drivers (Driver, SimCluster) persist first and send after.
   std::vector<Message> messages;
 
   // 3. Then apply these, in order. They are committed: persisted on a quorum,

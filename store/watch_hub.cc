@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "store/key_codec.h"
 #include "store/range.h"
 #include "store/reader.h"
@@ -250,6 +252,10 @@ bool WatchHub::CatchUpRound() {
     if (read_status.ok()) read_status = FromRocks(it->status(), "reading watch history");
   }
 
+  if (!read_status.ok()) {
+    spdlog::error("store: watch catch-up cannot read history ({}); ending the watchers that need it",
+                  read_status.ToString());
+  }
   bool refused = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
