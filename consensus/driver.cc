@@ -107,7 +107,7 @@ Status Driver::Init(asio::io_context& io) {
     return Status::InvalidArgument("driver: no peer address for this member " +
                                    std::to_string(options_.id.value()));
   }
-  t.listen_address = self->second;
+  t.listen_address = options_.listen_address.empty() ? self->second : options_.listen_address;
   t.peers = options_.peers;
   transport_ = std::make_unique<Transport>(io, t, this);
   ETCFS_RETURN_IF_ERROR(transport_->Start());

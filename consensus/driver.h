@@ -60,8 +60,10 @@ struct DriverOptions {
   // (<data_dir>/snap) live. Default: none.
   std::string data_dir;
   std::string wal_dir;
-  // Every member's peer address, this node's included (it listens there).
+  // Every member's peer address, this node's included (it listens there
+  // unless listen_address is set).
   std::map<NodeId, std::string> peers;
+  std::string listen_address;
   // Voters of a new cluster, for bootstrap. Ignored once a WAL exists.
   std::vector<NodeId> initial_members;
   // Join an existing cluster (start empty) rather than bootstrap one.

@@ -10,6 +10,7 @@ packages=(
   libfuse3-dev fuse3
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libasio-dev libcli11-dev libyaml-cpp-dev
+  etcd-server etcd-client
 )
 
 missing=()
@@ -29,3 +30,14 @@ echo "Installing ${#missing[@]} Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# etcd-server is here as the reference the conformance tests compare with. On a
+# machine running systemd its package starts an etcd service on :2379, where
+# etcfsd serves by default; when we installed it, stop that service again.
+if printf '%s\n' "${missing[@]}" | grep -qx etcd-server && [ -d /run/systemd/system ]; then
+  if systemctl is-active --quiet etcd 2>/dev/null; then
+    systemctl disable --now etcd >/dev/null 2>&1 || true
+    echo "Stopped and disabled the etcd service that Debian's etcd-server package started:"
+    echo "etcfs uses etcd only as a test reference, and etcfsd serves on :2379 by default."
+  fi
+fi

@@ -1,0 +1,26 @@
+// Conversions between etcd's v3 API messages (etcdserverpb, mvccpb) and the
+// store's types. One function per message, both ways where both are needed.
+// File attributes never reach API messages.
+#pragma once
+
+#include "etcd/etcdserverpb/rpc.pb.h"
+#include "store/types.h"
+#include "store/watch_hub.h"
+
+namespace etcfs::server {
+
+store::RangeRequest FromPb(const etcdserverpb::RangeRequest& in);
+store::PutRequest FromPb(const etcdserverpb::PutRequest& in);
+store::DeleteRangeRequest FromPb(const etcdserverpb::DeleteRangeRequest& in);
+store::TxnRequest FromPb(const etcdserverpb::TxnRequest& in);
+store::Compare FromPb(const etcdserverpb::Compare& in);
+store::WatchRequest FromPb(const etcdserverpb::WatchCreateRequest& in);
+
+void ToPb(const store::KeyValue& in, mvccpb::KeyValue* out);
+void ToPb(const store::Event& in, mvccpb::Event* out);
+void ToPb(const store::RangeResponse& in, etcdserverpb::RangeResponse* out);
+void ToPb(const store::PutResponse& in, etcdserverpb::PutResponse* out);
+void ToPb(const store::DeleteRangeResponse& in, etcdserverpb::DeleteRangeResponse* out);
+void ToPb(const store::TxnResponse& in, etcdserverpb::TxnResponse* out);
+
+}  // namespace etcfs::server

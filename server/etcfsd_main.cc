@@ -1,0 +1,109 @@
+// etcfsd: an etcfs cluster member, with etcd's flag names and defaults.
+// With no flags it runs a single-member cluster in ./default.etcfs, serving
+// clients on 127.0.0.1:2379 and peers on 127.0.0.1:2380, as etcd does.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include "server/kv_service.h"
+#include "server/node.h"
+#include "server/urls.h"
+
+namespace etcfs::server {
+namespace {
+
+int Main(int argc, char** argv) {
+  CLI::App app{"etcfsd: a member of an etcfs cluster (etcd's v3 API, and a filesystem)"};
+  NodeOptions o;
+  std::string listen_client_urls = "http://localhost:2379";
+  std::string advertise_client_urls = "http://localhost:2379";
+  std::string listen_peer_urls = "http://localhost:2380";
+  std::string initial_advertise_peer_urls = "http://localhost:2380";
+  std::string initial_cluster;
+  std::string initial_cluster_state = "new";
+  int64_t heartbeat_ms = 100, election_ms = 1000;
+  std::string log_level = "info";
+  app.add_option("--name", o.name, "Human-readable name for this member")->capture_default_str();
+  app.add_option("--data-dir", o.data_dir, "Path to the data directory")->capture_default_str();
+  app.add_option("--wal-dir", o.wal_dir, "Path to a dedicated WAL directory (default: inside --data-dir)");
+  app.add_option("--listen-client-urls", listen_client_urls, "URLs to listen on for client traffic")->capture_default_str();
+  app.add_option("--advertise-client-urls", advertise_client_urls, "Client URLs to advertise to the cluster")->capture_default_str();
+  app.add_option("--listen-peer-urls", listen_peer_urls, "URLs to listen on for peer traffic")->capture_default_str();
+  app.add_option("--initial-advertise-peer-urls", initial_advertise_peer_urls, "This member's peer URLs to advertise")->capture_default_str();
+  app.add_option("--initial-cluster", initial_cluster, "Initial cluster configuration: name=peer-url,... (default: NAME=initial-advertise-peer-urls)");
+  app.add_option("--initial-cluster-state", initial_cluster_state, "new (bootstrap a cluster) or existing (join one)")
+      ->check(CLI::IsMember({"new", "existing"}))->capture_default_str();
+  app.add_option("--initial-cluster-token", o.cluster_token, "Initial cluster token, unique per cluster")->capture_default_str();
+  app.add_option("--heartbeat-interval", heartbeat_ms, "Time (in milliseconds) of a heartbeat interval")->capture_default_str();
+  app.add_option("--election-timeout", election_ms, "Time (in milliseconds) for an election to time out")->capture_default_str();
+  app.add_option("--snapshot-count", o.snapshot_count, "Number of committed entries between snapshots")->capture_default_str();
+  app.add_option("--max-snapshots", o.max_snapshots, "Maximum number of snapshot files to retain (0 is unlimited)")->capture_default_str();
+  app.add_option("--max-wals", o.max_wals, "Maximum number of WAL files to retain (0 is unlimited)")->capture_default_str();
+  app.add_option("--quota-backend-bytes", o.quota_bytes, "Raise an alarm when the backend size exceeds this (0: 2 GiB)")->capture_default_str();
+  app.add_option("--max-txn-ops", o.max_txn_ops, "Maximum number of operations in one transaction")->capture_default_str();
+  app.add_option("--max-request-bytes", o.max_request_bytes, "Maximum client request size in bytes")->capture_default_str();
+  app.add_option("--log-level", log_level, "debug, info, warn, error, panic or fatal")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "panic", "fatal"}))->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_level(log_level == "panic" || log_level == "fatal" ? spdlog::level::critical
+                                                                  : spdlog::level::from_str(log_level));
+  auto fail = [](const Status& s) {
+    std::fprintf(stderr, "etcfsd: %s\n", s.message().c_str());
+    return 1;
+  };
+  o.heartbeat = std::chrono::milliseconds(heartbeat_ms);
+  o.election_timeout = std::chrono::milliseconds(election_ms);
+  o.join_existing = initial_cluster_state == "existing";
+  if (initial_cluster.empty()) initial_cluster = o.name + "=" + initial_advertise_peer_urls;
+  auto cluster = ParseInitialCluster(initial_cluster);
+  if (!cluster.ok()) return fail(cluster.status());
+  o.initial_cluster = *cluster;
+  auto peer_listen = HostPorts(listen_peer_urls);
+  if (!peer_listen.ok()) return fail(peer_listen.status());
+  o.listen_peer_address = (*peer_listen)[0];
+  auto client_listen = HostPorts(listen_client_urls);
+  if (!client_listen.ok()) return fail(client_listen.status());
+
+  // Signals are taken by sigwait below, not by whichever thread they hit.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto node = Node::Start(o);
+  if (!node.ok()) return fail(node.status());
+  KvService kv(node->get());
+  grpc::ServerBuilder builder;
+  std::vector<int> ports(client_listen->size());
+  for (size_t i = 0; i < client_listen->size(); ++i) {
+    builder.AddListeningPort((*client_listen)[i], grpc::InsecureServerCredentials(), &ports[i]);
+  }
+  builder.RegisterService(&kv);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes) + (1 << 20));
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  for (size_t i = 0; i < ports.size(); ++i) {
+    if (server == nullptr || ports[i] == 0) {
+      return fail(Status::Unavailable("cannot listen for clients on " + (*client_listen)[i] +
+                                      " (is another process using it? stop it or pick another "
+                                      "--listen-client-urls)"));
+    }
+  }
+  spdlog::info("etcfsd: serving clients on {}", listen_client_urls);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("etcfsd: received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  node->reset();
+  spdlog::info("etcfsd: stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace etcfs::server
+
+int main(int argc, char** argv) { return etcfs::server::Main(argc, argv); }

@@ -1,0 +1,130 @@
+#include "server/kv_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "server/convert.h"
+#include "server/grpc_status.h"
+#include "store/validation.h"
+
+namespace etcfs::server {
+namespace {
+
+// Requests slower than this are logged, as etcd does.
+constexpr auto kSlowRequest = std::chrono::milliseconds(100);
+
+class SlowLog {
+ public:
+  explicit SlowLog(const char* what) : what_(what), start_(std::chrono::steady_clock::now()) {}
+  ~SlowLog() {
+    const auto took = std::chrono::steady_clock::now() - start_;
+    if (took > kSlowRequest) {
+      spdlog::warn("etcfsd: slow request: {} took {} ms (expected under {} ms)", what_,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
+                   kSlowRequest.count());
+    }
+  }
+
+ private:
+  const char* what_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+void KvService::FillHeader(etcdserverpb::ResponseHeader* h, int64_t revision) const {
+  h->set_cluster_id(node_->cluster_id());
+  h->set_member_id(node_->member_id());
+  h->set_revision(revision);
+  h->set_raft_term(node_->raft_term());
+}
+
+grpc::Status KvService::Range(grpc::ServerContext*, const etcdserverpb::RangeRequest* req,
+                              etcdserverpb::RangeResponse* resp) {
+  SlowLog slow("range");
+  if (!req->serializable()) {
+    Status s = node_->WaitLinearizable();
+    if (!s.ok()) return ToGrpc(s);
+  }
+  auto r = node_->store().Range(FromPb(*req));
+  if (!r.ok()) return ToGrpc(r.status());
+  ToPb(*r, resp);
+  FillHeader(resp->mutable_header(), r->revision);
+  return grpc::Status::OK;
+}
+
+grpc::Status KvService::Put(grpc::ServerContext*, const etcdserverpb::PutRequest* req,
+                            etcdserverpb::PutResponse* resp) {
+  SlowLog slow("put");
+  Status valid = store::ValidatePut(FromPb(*req));
+  if (!valid.ok()) return ToGrpc(valid);
+  if (!node_->store().QuotaAvailable(static_cast<int64_t>(req->key().size() + req->value().size()))) {
+    // As etcd: raise the NOSPACE alarm through Raft and refuse.
+    requestpb::Request alarm;
+    alarm.mutable_alarm()->set_action(etcdserverpb::AlarmRequest::ACTIVATE);
+    alarm.mutable_alarm()->set_memberid(node_->member_id());
+    alarm.mutable_alarm()->set_alarm(etcdserverpb::NOSPACE);
+    node_->Write(alarm).status().IgnoreError();
+    return ToGrpc(Status::NoSpace("etcdserver: mvcc: database space exceeded"));
+  }
+  requestpb::Request w;
+  *w.mutable_put() = *req;
+  auto r = node_->Write(std::move(w));
+  if (!r.ok()) return ToGrpc(r.status());
+  const auto& put = std::get<store::PutResponse>(*r);
+  ToPb(put, resp);
+  FillHeader(resp->mutable_header(), put.revision);
+  return grpc::Status::OK;
+}
+
+grpc::Status KvService::DeleteRange(grpc::ServerContext*, const etcdserverpb::DeleteRangeRequest* req,
+                                    etcdserverpb::DeleteRangeResponse* resp) {
+  SlowLog slow("delete range");
+  Status valid = store::ValidateDeleteRange(FromPb(*req));
+  if (!valid.ok()) return ToGrpc(valid);
+  requestpb::Request w;
+  *w.mutable_delete_range() = *req;
+  auto r = node_->Write(std::move(w));
+  if (!r.ok()) return ToGrpc(r.status());
+  const auto& del = std::get<store::DeleteRangeResponse>(*r);
+  ToPb(del, resp);
+  FillHeader(resp->mutable_header(), del.revision);
+  return grpc::Status::OK;
+}
+
+grpc::Status KvService::Txn(grpc::ServerContext*, const etcdserverpb::TxnRequest* req,
+                            etcdserverpb::TxnResponse* resp) {
+  SlowLog slow("txn");
+  Status valid = store::ValidateTxn(FromPb(*req), node_->options().max_txn_ops);
+  if (!valid.ok()) return ToGrpc(valid);
+  requestpb::Request w;
+  *w.mutable_txn() = *req;
+  auto r = node_->Write(std::move(w));
+  if (!r.ok()) return ToGrpc(r.status());
+  const auto& txn = std::get<store::TxnResponse>(*r);
+  ToPb(txn, resp);
+  FillHeader(resp->mutable_header(), txn.revision);
+  // Sub-responses carry headers too in etcd.
+  for (auto& op : *resp->mutable_responses()) {
+    if (op.has_response_range()) FillHeader(op.mutable_response_range()->mutable_header(), txn.revision);
+    if (op.has_response_put()) FillHeader(op.mutable_response_put()->mutable_header(), txn.revision);
+    if (op.has_response_delete_range()) FillHeader(op.mutable_response_delete_range()->mutable_header(), txn.revision);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status KvService::Compact(grpc::ServerContext*, const etcdserverpb::CompactionRequest* req,
+                                etcdserverpb::CompactionResponse* resp) {
+  SlowLog slow("compact");
+  requestpb::Request w;
+  *w.mutable_compaction() = *req;
+  auto r = node_->Write(std::move(w));
+  if (!r.ok()) return ToGrpc(r.status());
+  if (req->physical()) {
+    Status s = node_->store().WaitForCompaction();
+    if (!s.ok()) return ToGrpc(s);
+  }
+  FillHeader(resp->mutable_header(), node_->store().CurrentRevision());
+  return grpc::Status::OK;
+}
+
+}  // namespace etcfs::server

@@ -1,0 +1,140 @@
+// Node: one etcfs cluster member. It joins the Raft driver (consensus/) and
+// the MVCC store (store/): client writes are proposed as Raft entries and
+// answered once applied on this node; each Ready's committed entries are
+// applied to the store as one batch; linearizable reads wait for a ReadIndex
+// round and for the store to catch up to it.
+//
+// Threads: the node starts and owns its threads (Raft loop, peer io,
+// store background work). Write, WaitLinearizable and the accessors are
+// thread-safe; StateMachine callbacks run on the Raft loop.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+
+#include "base/executor.h"
+#include "consensus/driver.h"
+#include "etcfs/request.pb.h"
+#include "store/store.h"
+
+namespace etcfs::server {
+
+struct NodeOptions {
+  // etcd's --name. Default: "default".
+  std::string name = "default";
+  // etcd's --data-dir; the store, WAL and snapshots live under <dir>/member.
+  // Default: "default.etcfs".
+  std::string data_dir = "default.etcfs";
+  // etcd's --wal-dir. Default: <data-dir>/member/wal.
+  std::string wal_dir;
+  // etcd's --initial-cluster, as name -> peer address (host:port).
+  // Default: this member alone on 127.0.0.1:2380.
+  std::map<std::string, std::string> initial_cluster = {{"default", "127.0.0.1:2380"}};
+  // etcd's --listen-peer-urls, as host:port. Default: this member's
+  // --initial-cluster address.
+  std::string listen_peer_address;
+  // etcd's --initial-cluster-state existing: join rather than bootstrap.
+  bool join_existing = false;
+  // etcd's --initial-cluster-token. Default: "etcd-cluster".
+  std::string cluster_token = "etcd-cluster";
+  // etcd's --heartbeat-interval and --election-timeout. Defaults: 100 ms, 1000 ms.
+  std::chrono::milliseconds heartbeat{100};
+  std::chrono::milliseconds election_timeout{1000};
+  // etcd's --snapshot-count, --max-snapshots, --max-wals.
+  uint64_t snapshot_count = 100000;
+  size_t max_snapshots = 5;
+  size_t max_wals = 5;
+  // etcd's --quota-backend-bytes (0: 2 GiB), --max-txn-ops, --max-request-bytes.
+  int64_t quota_bytes = 0;
+  int max_txn_ops = 128;
+  size_t max_request_bytes = 1536 * 1024;
+  // How long a write waits to be applied before failing with "request timed out".
+  std::chrono::milliseconds request_timeout{7000};
+
+  Status Validate() const;
+};
+
+// What a write's request produced, once applied.
+using WriteResponse = std::variant<std::monostate, store::PutResponse, store::DeleteRangeResponse,
+                                   store::TxnResponse, store::LeaseGrantResponse,
+                                   store::LeaseRevokeResponse, std::vector<store::AlarmMember>>;
+
+class Node : public consensus::StateMachine {
+ public:
+  // Opens the member's data (or creates it) and starts serving peers.
+  // Errors: InvalidArgument (options), Unavailable (address or directory in
+  // use), FailedPrecondition (a data dir of another member), Corruption, IOError.
+  static Result<std::unique_ptr<Node>> Start(NodeOptions options);
+  ~Node() override;
+
+  // Proposes `req` and waits until this node applied it. Errors: the
+  // store's (compacted, no space, ...), Unavailable (no leader), Timeout.
+  Result<WriteResponse> Write(requestpb::Request req);
+  // Waits until this node's store reflects every write committed before the
+  // call (ReadIndex). Errors: Unavailable (no leader), Timeout.
+  Status WaitLinearizable();
+
+  store::Store& store() { return *store_; }
+  uint64_t cluster_id() const { return cluster_id_; }
+  uint64_t member_id() const { return member_id_; }
+  uint64_t raft_term() const { return term_.load(); }
+  uint64_t leader() const { return leader_.load(); }
+  consensus::Driver& driver() { return *driver_; }
+  const NodeOptions& options() const { return options_; }
+
+  // consensus::StateMachine (the Raft loop)
+  void Apply(const std::vector<consensus::Entry>& entries) override;
+  std::string SnapshotData() override;
+  Status Restore(const consensus::Snapshot& snap) override;
+  void OnReadState(const consensus::ReadState& rs) override;
+  void OnLeaderChange(NodeId leader, consensus::Term term) override;
+
+ private:
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Result<WriteResponse> result = Status::Internal("unanswered");
+  };
+
+  explicit Node(NodeOptions options) : options_(std::move(options)) {}
+  Status Init();
+  Result<WriteResponse> ApplyOne(store::ApplyBatch& batch, const requestpb::Request& req);
+
+  NodeOptions options_;
+  uint64_t cluster_id_ = 0;
+  uint64_t member_id_ = 0;
+  std::unique_ptr<WorkerThread> background_;
+  std::unique_ptr<store::Store> store_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_work_;
+  std::unique_ptr<consensus::Driver> driver_;
+  std::thread io_thread_;
+  std::thread raft_thread_;
+  std::atomic<uint64_t> term_{0};
+  std::atomic<uint64_t> leader_{0};
+  std::atomic<uint64_t> next_id_;
+
+  std::mutex waiters_mu_;
+  std::unordered_map<uint64_t, std::shared_ptr<Waiter>> waiters_;  // guarded by waiters_mu_
+
+  // Linearizable reads: read index by request context; applied index progress.
+  std::mutex reads_mu_;
+  std::condition_variable reads_cv_;
+  std::unordered_map<std::string, uint64_t> read_indexes_;  // guarded by reads_mu_
+  uint64_t applied_ = 0;                                    // guarded by reads_mu_
+  uint64_t read_seq_ = 0;                                   // guarded by reads_mu_
+};
+
+// etcd-style ids: a member's from its name, peer address and cluster token;
+// the cluster's from its members'.
+uint64_t MemberId(const std::string& name, const std::string& peer_address, const std::string& token);
+
+}  // namespace etcfs::server
