@@ -7,7 +7,7 @@ DATA_DIR ?= default.etcfs
 # Extra arguments for the benchmark binary, e.g. BENCH_ARGS=--benchmark_filter=Put
 BENCH_ARGS ?=
 
-.PHONY: all help deps build test bench run install clean
+.PHONY: all help deps build test bench run shell install clean
 
 all: build
 
@@ -16,7 +16,8 @@ help:
 	@echo "make          build the release binaries in $(BUILD_REL)"
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
 	@echo "make bench    the benchmarks, built for release: the store, then a 3-process Raft cluster"
-	@echo "make run      start what exists: the store shell on ./$(DATA_DIR)"
+	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379 (Ctrl-C stops it)"
+	@echo "make shell    the store shell, for inspecting ./$(DATA_DIR)/member/store offline"
 	@echo "make install  install binaries under PREFIX=$(PREFIX) (DESTDIR honoured)"
 
 deps:
@@ -40,9 +41,13 @@ bench: build
 	$(BUILD_REL)/bench/raft_bench $(BUILD_REL)/tests/consensus/raft_node
 
 run: build
-	@echo "etcfs: the node daemon comes with a later issue; for now, the store shell."
-	@echo "Type 'help' for commands; data lives in ./$(DATA_DIR)."
-	$(BUILD_REL)/store/etcfs-store $(DATA_DIR)
+	@echo "etcfsd: a single-member cluster, data in ./$(DATA_DIR), clients on 127.0.0.1:2379."
+	@echo "In another terminal try:  etcdctl put greeting hello && etcdctl get greeting"
+	@echo "(The filesystem mount arrives with a later issue.) Ctrl-C stops it."
+	$(BUILD_REL)/server/etcfsd --data-dir $(DATA_DIR)
+
+shell: build
+	$(BUILD_REL)/store/etcfs-store $(DATA_DIR)/member/store
 
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD_REL) --prefix $(PREFIX)
