@@ -10,6 +10,7 @@
 #include "server/kv_service.h"
 #include "server/node.h"
 #include "server/urls.h"
+#include "server/watch_service.h"
 
 namespace etcfs::server {
 namespace {
@@ -77,12 +78,14 @@ int Main(int argc, char** argv) {
   auto node = Node::Start(o);
   if (!node.ok()) return fail(node.status());
   KvService kv(node->get());
+  WatchService watch(node->get());
   grpc::ServerBuilder builder;
   std::vector<int> ports(client_listen->size());
   for (size_t i = 0; i < client_listen->size(); ++i) {
     builder.AddListeningPort((*client_listen)[i], grpc::InsecureServerCredentials(), &ports[i]);
   }
   builder.RegisterService(&kv);
+  builder.RegisterService(&watch);
   builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes) + (1 << 20));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   for (size_t i = 0; i < ports.size(); ++i) {

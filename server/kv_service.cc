@@ -38,11 +38,14 @@ void KvService::FillHeader(etcdserverpb::ResponseHeader* h, int64_t revision) co
   h->set_raft_term(node_->raft_term());
 }
 
-grpc::Status KvService::Range(grpc::ServerContext*, const etcdserverpb::RangeRequest* req,
+grpc::Status KvService::Range(grpc::ServerContext* ctx, const etcdserverpb::RangeRequest* req,
                               etcdserverpb::RangeResponse* resp) {
   SlowLog slow("range");
   if (!req->serializable()) {
-    Status s = node_->WaitLinearizable();
+    // No point waiting past the client's own deadline.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        ctx->deadline() - std::chrono::system_clock::now());
+    Status s = node_->WaitLinearizable(std::max(left, std::chrono::milliseconds(0)));
     if (!s.ok()) return ToGrpc(s);
   }
   auto r = node_->store().Range(FromPb(*req));

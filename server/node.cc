@@ -142,7 +142,7 @@ Result<WriteResponse> Node::Write(requestpb::Request req) {
   return std::move(waiter->result);
 }
 
-Status Node::WaitLinearizable() {
+Status Node::WaitLinearizable(std::chrono::milliseconds timeout) {
   std::string ctx;
   {
     std::lock_guard<std::mutex> lock(reads_mu_);
@@ -150,7 +150,7 @@ Status Node::WaitLinearizable() {
   }
   driver_->ReadIndex(ctx);
   std::unique_lock<std::mutex> lock(reads_mu_);
-  const bool ok = reads_cv_.wait_for(lock, options_.request_timeout, [&] {
+  const bool ok = reads_cv_.wait_for(lock, std::min(timeout, options_.request_timeout), [&] {
     auto it = read_indexes_.find(ctx);
     return it != read_indexes_.end() && applied_ >= it->second;
   });

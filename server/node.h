@@ -78,8 +78,9 @@ class Node : public consensus::StateMachine {
   // store's (compacted, no space, ...), Unavailable (no leader), Timeout.
   Result<WriteResponse> Write(requestpb::Request req);
   // Waits until this node's store reflects every write committed before the
-  // call (ReadIndex). Errors: Unavailable (no leader), Timeout.
-  Status WaitLinearizable();
+  // call (ReadIndex), for at most `timeout` (and never past request_timeout).
+  // Errors: Unavailable (no leader), Timeout.
+  Status WaitLinearizable(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
 
   store::Store& store() { return *store_; }
   uint64_t cluster_id() const { return cluster_id_; }

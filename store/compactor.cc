@@ -88,7 +88,7 @@ void Compactor::Run() {
       }
       from = done_;
     }
-    // A delete at exactly `from` was kept by the last compaction and may go now.
+    // Start at `from` itself: scanning it again is harmless (steps are idempotent).
     Rev cursor{from, 0};
     Status s;
     while (s.ok() && cursor.main <= target) {
@@ -154,8 +154,9 @@ Status Compactor::Step(int64_t target, Rev* cursor, int64_t* removed) {
                                   "' found while compacting; restore this member from a snapshot");
       }
       // The newest version at or below target stays, unless it is a delete
-      // older than target; all older ones go (in this same batch).
-      const bool keep = newest && !(tombstone && main < target);
+      // (etcd drops those, even at exactly the target); all older ones go, in
+      // this same batch.
+      const bool keep = newest && !tombstone;
       newest = false;
       if (keep) continue;
       wb.Delete(db.versions(), it->key());

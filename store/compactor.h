@@ -1,8 +1,9 @@
 // Compactor: removes, in the background, the key versions that a Compact made
 // unreachable. Compacting at revision C keeps, for every key, its newest
-// version at or below C unless that version is a delete older than C (a delete
-// at exactly C stays, so that a watch from C still sees it), and every version
-// above C. Nothing that a read or watch at or above C could return is removed.
+// version at or below C unless that version is a delete, and every version
+// above C. As in etcd 3.4, a delete at exactly C goes too: a watch from C does
+// not see it (a range at C never could). Nothing else a read or watch at or
+// above C could return is removed.
 //
 // It works in steps of options.compaction_batch_limit records, each one write
 // batch that removes a key's older versions no later than its tombstone, so

@@ -90,7 +90,7 @@ bool WatchHub::RequestProgress(WatchId id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = watchers_.find(id);
   if (it == watchers_.end() || !it->second->synced) return false;
-  return it->second->sink->Deliver(WatchUpdate{id, {}, notified_rev_, false, 0});
+  return it->second->sink->Deliver(WatchUpdate{id, it->second->req.tag, {}, notified_rev_, false, 0});
 }
 
 void WatchHub::AddSynced(Watcher* w) {
@@ -164,7 +164,7 @@ void WatchHub::Notify(int64_t first, int64_t last, std::vector<Event>* events) {
   }
   for (auto& [w, evs] : per) {
     const int64_t first_undelivered = evs.front().kv.mod_revision;
-    if (w->sink->Deliver(WatchUpdate{w->id, std::move(evs), last, false, 0})) {
+    if (w->sink->Deliver(WatchUpdate{w->id, w->req.tag, std::move(evs), last, false, 0})) {
       w->next_rev = last + 1;
     } else {
       w->next_rev = first_undelivered;
@@ -212,7 +212,13 @@ bool WatchHub::CatchUpRound() {
   int64_t end_rev = current;
   Status read_status;
   if (start <= current) {
-    SnapshotReader reader(db_, state->snapshot.get());
+    // A snapshot taken now (after reading `current`, so it holds every
+    // revision up to it) reflects the compaction finished so far, as etcd's
+    // backend reads do.
+    rocksdb::DB* db = db_->db();
+    std::shared_ptr<const rocksdb::Snapshot> now(
+        db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+    SnapshotReader reader(db_, now.get());
     auto it = reader.NewIterator(db_->revs());
     int64_t last_main = start - 1;
     for (it->Seek(RevKey(Rev{start, 0})); it->Valid(); it->Next()) {
@@ -265,7 +271,7 @@ bool WatchHub::CatchUpRound() {
       Watcher* w = found->second.get();
       if (w->next_rev < compact || !read_status.ok()) {
         // The history this watcher needs is gone (or unreadable): end it.
-        w->sink->Deliver(WatchUpdate{w->id, {}, current, true, compact});
+        w->sink->Deliver(WatchUpdate{w->id, w->req.tag, {}, current, true, compact});
         --unsynced_;
         watchers_.erase(found);
         continue;
@@ -277,7 +283,7 @@ bool WatchHub::CatchUpRound() {
             evs.push_back(CopyFor(ev, w->req.prev_kv));
           }
         }
-        if (evs.empty() || w->sink->Deliver(WatchUpdate{w->id, std::move(evs), end_rev, false, 0})) {
+        if (evs.empty() || w->sink->Deliver(WatchUpdate{w->id, w->req.tag, std::move(evs), end_rev, false, 0})) {
           w->next_rev = end_rev + 1;
         } else {
           refused = true;

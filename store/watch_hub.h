@@ -37,10 +37,12 @@ struct WatchRequest {
   bool prev_kv = false;
   bool filter_put = false;     // etcd's NOPUT
   bool filter_delete = false;  // etcd's NODELETE
+  int64_t tag = 0;             // the caller's own id for the watch, echoed in every update
 };
 
 struct WatchUpdate {
   WatchId id = 0;
+  int64_t tag = 0;  // WatchRequest::tag
   std::vector<Event> events;     // in revision order; may be empty (progress)
   int64_t revision = 0;          // the watcher has seen everything up to here
   bool canceled = false;

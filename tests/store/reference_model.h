@@ -106,7 +106,12 @@ class ReferenceModel {
   void FinishRequest(bool changed) {
     if (changed) ++rev_;
   }
-  void Compact(int64_t rev) { compact_ = rev; }
+  void Compact(int64_t rev) {
+    compact_ = rev;
+    compactions_.insert(rev);
+  }
+  // Every revision compaction was asked at: a delete there is dropped, as in etcd.
+  const std::set<int64_t>& compactions() const { return compactions_; }
 
  private:
   void DeleteOne(const KeyValue& prev, int64_t main) {
@@ -123,6 +128,7 @@ class ReferenceModel {
   std::vector<Event> events_;
   int64_t rev_ = 1;
   int64_t compact_ = 0;
+  std::set<int64_t> compactions_;
 };
 
 }  // namespace etcfs::store

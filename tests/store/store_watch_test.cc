@@ -166,15 +166,16 @@ TEST_F(StoreWatch, WatchingFromACompactedRevisionFailsWithTheCompactRevision) {
   EXPECT_EQ(0u, store_->watch_hub().WatcherCount());
 }
 
-TEST_F(StoreWatch, WatchFromTheCompactRevisionStillSeesADeleteThere) {
+TEST_F(StoreWatch, WatchFromTheCompactRevisionDoesNotSeeADeleteThereAsInEtcd) {
   ASSERT_TRUE(Put("k", "1").ok());  // 2
   ASSERT_TRUE(Delete("k").ok());    // 3
+  ASSERT_TRUE(Put("k", "2").ok());  // 4
   ASSERT_TRUE(Compact(3).ok());
   ASSERT_TRUE(store_->WaitForCompaction().ok());
   CollectingSink sink;
   Watch(&sink, "k", "", 3);
   ASSERT_TRUE(WaitFor([&] { return sink.count() == 1; }));
-  EXPECT_EQ("D k@3", sink.Describe());
+  EXPECT_EQ("P k=2@4", sink.Describe());
   EXPECT_FALSE(sink.canceled());
 }
 

@@ -1,0 +1,233 @@
+#include "server/watch_service.h"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "server/convert.h"
+#include "store/watch_hub.h"
+
+namespace etcfs::server {
+namespace {
+
+// Updates a stream may hold before the hub must replay from history instead.
+constexpr size_t kStreamQueue = 1024;
+
+// One Watch stream: its watches, and the queue its writer thread drains.
+class WatchStream final : public store::WatchSink {
+ public:
+  WatchStream(Node* node,
+              grpc::ServerReaderWriter<etcdserverpb::WatchResponse, etcdserverpb::WatchRequest>* stream)
+      : node_(node), stream_(stream) {}
+
+  // store::WatchSink: called with the hub's lock held; never blocks.
+  bool Deliver(store::WatchUpdate&& u) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.size() >= kStreamQueue && !u.canceled) return false;
+    queue_.push_back(Item{std::move(u), {}});
+    cv_.notify_one();
+    return true;
+  }
+
+  void Send(etcdserverpb::WatchResponse resp) {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(Item{std::nullopt, std::move(resp)});
+    cv_.notify_one();
+  }
+
+  void Create(const etcdserverpb::WatchCreateRequest& req) {
+    int64_t id;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      id = req.watch_id() != 0 ? req.watch_id() : next_id_;
+      if (ids_.count(id)) {
+        etcdserverpb::WatchResponse resp;
+        Header(resp.mutable_header(), node_->store().CurrentRevision());
+        resp.set_watch_id(id);
+        resp.set_created(true);
+        resp.set_canceled(true);
+        resp.set_cancel_reason("etcdserver: duplicate watch ID provided on the WatchStream");
+        queue_.push_back(Item{std::nullopt, std::move(resp)});
+        cv_.notify_one();
+        return;
+      }
+      next_id_ = std::max(next_id_, id + 1);
+      ids_[id] = 0;  // reserved until the hub gives its id
+      fragment_[id] = req.fragment();
+    }
+    // "created" goes out before any event of the watch.
+    etcdserverpb::WatchResponse created;
+    Header(created.mutable_header(), node_->store().CurrentRevision());
+    created.set_watch_id(id);
+    created.set_created(true);
+    Send(std::move(created));
+    store::WatchRequest wr = FromPb(req);
+    wr.tag = id;  // updates name the stream's id: no window where they cannot be routed
+    const store::WatchId hub_id = node_->store().watch_hub().Watch(wr, this);
+    std::lock_guard<std::mutex> lock(mu_);
+    ids_[id] = hub_id;
+  }
+
+  void Cancel(int64_t id) {
+    store::WatchId hub_id = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = ids_.find(id);
+      if (it == ids_.end()) return;
+      hub_id = it->second;
+      ids_.erase(it);
+    }
+    node_->store().watch_hub().Cancel(hub_id);
+    etcdserverpb::WatchResponse resp;
+    Header(resp.mutable_header(), node_->store().CurrentRevision());
+    resp.set_watch_id(id);
+    resp.set_canceled(true);
+    Send(std::move(resp));
+  }
+
+  void Progress() {
+    // As etcd 3.4: one response for the whole stream, with watch id -1.
+    etcdserverpb::WatchResponse resp;
+    Header(resp.mutable_header(), node_->store().CurrentRevision());
+    resp.set_watch_id(-1);
+    Send(std::move(resp));
+  }
+
+  void CancelAll() {
+    std::vector<store::WatchId> hub_ids;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& [id, hub] : ids_) hub_ids.push_back(hub);
+      ids_.clear();
+    }
+    for (auto h : hub_ids) node_->store().watch_hub().Cancel(h);
+  }
+
+  // The writer: drains the queue into the stream until Stop().
+  void WriteLoop() {
+    for (;;) {
+      Item item;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;
+        item = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      std::vector<etcdserverpb::WatchResponse> out;
+      if (item.update) {
+        if (!Convert(*item.update, &out)) continue;
+      } else {
+        out.push_back(std::move(item.response));
+      }
+      for (auto& resp : out) {
+        if (!stream_->Write(resp)) return;  // the client went away
+      }
+    }
+  }
+
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  struct Item {
+    std::optional<store::WatchUpdate> update;
+    etcdserverpb::WatchResponse response;
+  };
+
+  void Header(etcdserverpb::ResponseHeader* h, int64_t revision) {
+    h->set_cluster_id(node_->cluster_id());
+    h->set_member_id(node_->member_id());
+    h->set_revision(revision);
+    h->set_raft_term(node_->raft_term());
+  }
+
+  // A hub update as responses (several when fragmenting). False when the
+  // watch is no longer this stream's.
+  bool Convert(store::WatchUpdate& u, std::vector<etcdserverpb::WatchResponse>* out) {
+    const int64_t id = u.tag;
+    bool fragment;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = ids_.find(id);
+      if (it == ids_.end()) return false;  // canceled meanwhile
+      fragment = fragment_[id];
+      if (u.canceled) ids_.erase(it);
+    }
+    etcdserverpb::WatchResponse resp;
+    Header(resp.mutable_header(), u.revision);
+    resp.set_watch_id(id);
+    if (u.canceled) {
+      resp.set_canceled(true);
+      resp.set_compact_revision(u.compact_revision);
+      resp.set_cancel_reason("etcdserver: mvcc: required revision has been compacted");
+      out->push_back(std::move(resp));
+      return true;
+    }
+    const size_t limit = node_->options().max_request_bytes;
+    size_t bytes = 0;
+    for (const auto& ev : u.events) {
+      const size_t size = ev.kv.key.size() + ev.kv.value.size() +
+                          (ev.prev_kv ? ev.prev_kv->key.size() + ev.prev_kv->value.size() : 0) + 64;
+      if (fragment && bytes > 0 && bytes + size > limit) {
+        resp.set_fragment(true);  // more of this revision range follows
+        out->push_back(resp);
+        resp.clear_events();
+        resp.set_fragment(false);
+        bytes = 0;
+      }
+      ToPb(ev, resp.add_events());
+      bytes += size;
+    }
+    out->push_back(std::move(resp));
+    return true;
+  }
+
+  Node* node_;
+  grpc::ServerReaderWriter<etcdserverpb::WatchResponse, etcdserverpb::WatchRequest>* stream_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;                     // guarded by mu_
+  bool stopping_ = false;                      // guarded by mu_
+  int64_t next_id_ = 0;                        // guarded by mu_
+  std::map<int64_t, store::WatchId> ids_;      // stream id -> hub id; guarded by mu_
+  std::map<int64_t, bool> fragment_;           // guarded by mu_
+};
+
+}  // namespace
+
+grpc::Status WatchService::Watch(
+    grpc::ServerContext*, grpc::ServerReaderWriter<etcdserverpb::WatchResponse, etcdserverpb::WatchRequest>* stream) {
+  WatchStream ws(node_, stream);
+  std::thread writer([&ws] { ws.WriteLoop(); });
+  etcdserverpb::WatchRequest req;
+  while (stream->Read(&req)) {
+    switch (req.request_union_case()) {
+      case etcdserverpb::WatchRequest::kCreateRequest:
+        ws.Create(req.create_request());
+        break;
+      case etcdserverpb::WatchRequest::kCancelRequest:
+        ws.Cancel(req.cancel_request().watch_id());
+        break;
+      case etcdserverpb::WatchRequest::kProgressRequest:
+        ws.Progress();
+        break;
+      default:
+        break;
+    }
+  }
+  // The client closed its side: no update may reach the sink after this.
+  ws.CancelAll();
+  ws.Stop();
+  writer.join();
+  return grpc::Status::OK;
+}
+
+}  // namespace etcfs::server

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# etcdctl's watch, replaying history from a revision (so the output is the
+# same on every run), with each command printed before its output.
+#   watch_script.sh ENDPOINT
+set -u
+ep=$1
+ctl() { ETCDCTL_API=3 etcdctl --endpoints "$ep" --command-timeout=5s "$@" 2>&1 | grep -v '"level":'; }
+watch() {  # watches for a moment, then stops
+  echo "\$ etcdctl watch $*"
+  timeout 1.5 env ETCDCTL_API=3 etcdctl --endpoints "$ep" watch "$@" 2>&1 | grep -v '"level":'
+}
+ctl put /app/a 1 >/dev/null
+ctl put /app/b 2 >/dev/null
+ctl put /app/a 3 >/dev/null
+ctl del /app/b >/dev/null
+ctl put /other x >/dev/null
+ctl txn <<< $'\n\nput /app/c 4\nput /app/d 5\n\n' >/dev/null
+watch --prefix /app --rev 1
+watch /app/a --rev 2
+watch --prefix /app --rev 3 --prev-kv
+watch --prefix / --rev 6
+ctl compaction 5 >/dev/null
+watch --prefix /app --rev 3
+watch --prefix /app --rev 5
