@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/kv_service.h"
+#include "server/maintenance_service.h"
 #include "server/node.h"
 #include "server/urls.h"
 #include "server/watch_service.h"
@@ -79,6 +80,7 @@ int Main(int argc, char** argv) {
   if (!node.ok()) return fail(node.status());
   KvService kv(node->get());
   WatchService watch(node->get());
+  MaintenanceService maintenance(node->get());
   grpc::ServerBuilder builder;
   std::vector<int> ports(client_listen->size());
   for (size_t i = 0; i < client_listen->size(); ++i) {
@@ -86,6 +88,7 @@ int Main(int argc, char** argv) {
   }
   builder.RegisterService(&kv);
   builder.RegisterService(&watch);
+  builder.RegisterService(&maintenance);
   builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes) + (1 << 20));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   for (size_t i = 0; i < ports.size(); ++i) {

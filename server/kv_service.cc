@@ -32,10 +32,7 @@ class SlowLog {
 }  // namespace
 
 void KvService::FillHeader(etcdserverpb::ResponseHeader* h, int64_t revision) const {
-  h->set_cluster_id(node_->cluster_id());
-  h->set_member_id(node_->member_id());
-  h->set_revision(revision);
-  h->set_raft_term(node_->raft_term());
+  node_->FillHeader(h, revision);
 }
 
 grpc::Status KvService::Range(grpc::ServerContext* ctx, const etcdserverpb::RangeRequest* req,

@@ -16,6 +16,13 @@ uint64_t MemberId(const std::string& name, const std::string& peer_address, cons
   return id == 0 ? 1 : id;
 }
 
+void Node::FillHeader(etcdserverpb::ResponseHeader* h, int64_t revision) const {
+  h->set_cluster_id(cluster_id_);
+  h->set_member_id(member_id_);
+  h->set_revision(revision);
+  h->set_raft_term(term_.load());
+}
+
 Status NodeOptions::Validate() const {
   if (name.empty()) return Status::InvalidArgument("--name must not be empty");
   if (data_dir.empty()) return Status::InvalidArgument("--data-dir must not be empty");

@@ -82,6 +82,9 @@ class Node : public consensus::StateMachine {
   // Errors: Unavailable (no leader), Timeout.
   Status WaitLinearizable(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
 
+  // Fills an etcd response header: cluster, member, `revision`, Raft term.
+  void FillHeader(etcdserverpb::ResponseHeader* h, int64_t revision) const;
+
   store::Store& store() { return *store_; }
   uint64_t cluster_id() const { return cluster_id_; }
   uint64_t member_id() const { return member_id_; }

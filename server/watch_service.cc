@@ -142,12 +142,7 @@ class WatchStream final : public store::WatchSink {
     etcdserverpb::WatchResponse response;
   };
 
-  void Header(etcdserverpb::ResponseHeader* h, int64_t revision) {
-    h->set_cluster_id(node_->cluster_id());
-    h->set_member_id(node_->member_id());
-    h->set_revision(revision);
-    h->set_raft_term(node_->raft_term());
-  }
+  void Header(etcdserverpb::ResponseHeader* h, int64_t revision) { node_->FillHeader(h, revision); }
 
   // A hub update as responses (several when fragmenting). False when the
   // watch is no longer this stream's.

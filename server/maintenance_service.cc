@@ -1,0 +1,104 @@
+#include "server/maintenance_service.h"
+
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "server/grpc_status.h"
+
+namespace etcfs::server {
+namespace {
+
+const char* AlarmName(store::AlarmType t) {
+  switch (t) {
+    case store::AlarmType::kNoSpace: return "NOSPACE";
+    case store::AlarmType::kCorrupt: return "CORRUPT";
+    default: return "NONE";
+  }
+}
+
+}  // namespace
+
+grpc::Status MaintenanceService::Status(grpc::ServerContext*, const etcdserverpb::StatusRequest*,
+                                        etcdserverpb::StatusResponse* resp) {
+  store::Store& st = node_->store();
+  const auto raft = node_->driver().State();
+  node_->FillHeader(resp->mutable_header(), st.CurrentRevision());
+  resp->set_version(kServerVersion);
+  resp->set_dbsize(st.BackendSizeBytes());
+  resp->set_dbsizeinuse(st.BackendSizeBytes());
+  resp->set_leader(node_->leader());
+  resp->set_raftindex(raft.commit.value());
+  resp->set_raftterm(raft.term.value());
+  resp->set_raftappliedindex(raft.applied.value());
+  for (const auto& a : st.Alarms()) {
+    resp->add_errors(std::string("memberID:") + std::to_string(a.member_id) + " alarm:" + AlarmName(a.alarm) + " ");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status MaintenanceService::Alarm(grpc::ServerContext*, const etcdserverpb::AlarmRequest* req,
+                                       etcdserverpb::AlarmResponse* resp) {
+  std::vector<store::AlarmMember> alarms;
+  if (req->action() == etcdserverpb::AlarmRequest::GET) {
+    alarms = node_->store().Alarms();
+  } else {
+    requestpb::Request w;
+    *w.mutable_alarm() = *req;
+    auto r = node_->Write(std::move(w));
+    if (!r.ok()) return ToGrpc(r.status());
+    alarms = std::get<std::vector<store::AlarmMember>>(*r);
+  }
+  for (const auto& a : alarms) {
+    // etcd's GET filters by type when one is given (NONE: all).
+    if (req->action() == etcdserverpb::AlarmRequest::GET && req->alarm() != etcdserverpb::NONE &&
+        static_cast<int>(a.alarm) != req->alarm()) {
+      continue;
+    }
+    auto* m = resp->add_alarms();
+    m->set_memberid(a.member_id);
+    m->set_alarm(static_cast<etcdserverpb::AlarmType>(a.alarm));
+  }
+  node_->FillHeader(resp->mutable_header(), node_->store().CurrentRevision());
+  return grpc::Status::OK;
+}
+
+grpc::Status MaintenanceService::Defragment(grpc::ServerContext*, const etcdserverpb::DefragmentRequest*,
+                                            etcdserverpb::DefragmentResponse* resp) {
+  etcfs::Status s = node_->store().Defragment();
+  if (!s.ok()) return ToGrpc(s);
+  node_->FillHeader(resp->mutable_header(), node_->store().CurrentRevision());
+  return grpc::Status::OK;
+}
+
+grpc::Status MaintenanceService::HashKV(grpc::ServerContext*, const etcdserverpb::HashKVRequest* req,
+                                        etcdserverpb::HashKVResponse* resp) {
+  auto h = node_->store().HashKV(req->revision());
+  if (!h.ok()) return ToGrpc(h.status());
+  resp->set_hash(static_cast<uint32_t>(h->hash ^ (h->hash >> 32)));
+  // etcd says -1 for "never compacted".
+  resp->set_compact_revision(h->compact_revision == 0 ? -1 : h->compact_revision);
+  node_->FillHeader(resp->mutable_header(), node_->store().CurrentRevision());
+  return grpc::Status::OK;
+}
+
+grpc::Status MaintenanceService::MoveLeader(grpc::ServerContext*, const etcdserverpb::MoveLeaderRequest* req,
+                                            etcdserverpb::MoveLeaderResponse* resp) {
+  if (node_->leader() != node_->member_id()) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "etcdserver: not leader");
+  }
+  node_->driver().TransferLeader(NodeId(req->targetid()));
+  // As etcd: wait (a few election timeouts at most) for the target to lead.
+  const auto deadline = std::chrono::steady_clock::now() + 5 * node_->options().election_timeout;
+  while (node_->leader() != req->targetid()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "etcdserver: request timed out, leader transfer took too long");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  spdlog::info("etcfsd: leadership moved to {:x}", req->targetid());
+  node_->FillHeader(resp->mutable_header(), node_->store().CurrentRevision());
+  return grpc::Status::OK;
+}
+
+}  // namespace etcfs::server

@@ -1,0 +1,33 @@
+// The Maintenance service of etcd's v3 API: status, alarms (NOSPACE raised
+// and disarmed through Raft), defragmentation, the key-space hash, and moving
+// the leadership. (Hash and the snapshot stream arrive later.)
+#pragma once
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "server/node.h"
+
+namespace etcfs::server {
+
+// The version etcfs reports: etcd's API level it speaks, as semver.
+inline constexpr const char* kServerVersion = "3.4.0+etcfs.0.1";
+
+class MaintenanceService final : public etcdserverpb::Maintenance::Service {
+ public:
+  explicit MaintenanceService(Node* node) : node_(node) {}
+
+  grpc::Status Status(grpc::ServerContext*, const etcdserverpb::StatusRequest*,
+                      etcdserverpb::StatusResponse* resp) override;
+  grpc::Status Alarm(grpc::ServerContext*, const etcdserverpb::AlarmRequest* req,
+                     etcdserverpb::AlarmResponse* resp) override;
+  grpc::Status Defragment(grpc::ServerContext*, const etcdserverpb::DefragmentRequest*,
+                          etcdserverpb::DefragmentResponse* resp) override;
+  grpc::Status HashKV(grpc::ServerContext*, const etcdserverpb::HashKVRequest* req,
+                      etcdserverpb::HashKVResponse* resp) override;
+  grpc::Status MoveLeader(grpc::ServerContext*, const etcdserverpb::MoveLeaderRequest* req,
+                          etcdserverpb::MoveLeaderResponse* resp) override;
+
+ private:
+  Node* node_;
+};
+
+}  // namespace etcfs::server
