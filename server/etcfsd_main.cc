@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "server/kv_service.h"
+#include "server/lease_service.h"
+#include "server/lessor.h"
 #include "server/maintenance_service.h"
 #include "server/node.h"
 #include "server/urls.h"
@@ -81,6 +83,8 @@ int Main(int argc, char** argv) {
   KvService kv(node->get());
   WatchService watch(node->get());
   MaintenanceService maintenance(node->get());
+  Lessor lessor(node->get(), std::chrono::minutes(5));  // etcd's lease checkpoint interval
+  LeaseService lease(node->get(), &lessor);
   grpc::ServerBuilder builder;
   std::vector<int> ports(client_listen->size());
   for (size_t i = 0; i < client_listen->size(); ++i) {
@@ -89,6 +93,7 @@ int Main(int argc, char** argv) {
   builder.RegisterService(&kv);
   builder.RegisterService(&watch);
   builder.RegisterService(&maintenance);
+  builder.RegisterService(&lease);
   builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes) + (1 << 20));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   for (size_t i = 0; i < ports.size(); ++i) {
@@ -98,12 +103,15 @@ int Main(int argc, char** argv) {
                                       "--listen-client-urls)"));
     }
   }
+  std::thread lessor_thread([&] { lessor.Run(std::chrono::milliseconds(100)); });
   spdlog::info("etcfsd: serving clients on {}", listen_client_urls);
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("etcfsd: received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  lessor.Stop();
+  lessor_thread.join();
   node->reset();
   spdlog::info("etcfsd: stopped");
   return 0;
