@@ -65,6 +65,18 @@ void ApplyBatch::FinishScope(const WriteScope& scope) {
   if (scope.changed()) meta_.revision = scope.main;
 }
 
+template <typename Response>
+Result<Response> ApplyBatch::Finish(Result<Response> resp, const WriteScope& scope) {
+  if (!resp.ok()) {
+    // Checks passed, so the failure came mid-write: the batch is half-done.
+    broken_ = resp.status();
+    return resp;
+  }
+  FinishScope(scope);
+  resp->revision = meta_.revision;
+  return resp;
+}
+
 Result<bool> ApplyBatch::LeaseExists(int64_t id) {
   std::string v;
   bool found = false;
@@ -96,13 +108,7 @@ Result<PutResponse> ApplyBatch::Put(const PutRequest& req, const ApplyContext& c
   ETCFS_RETURN_IF_ERROR(CheckPut(req));
   WriteScope scope{meta_.revision + 1};
   auto resp = DoPut(req, ctx, &scope);
-  if (!resp.ok()) {
-    broken_ = resp.status();
-    return resp;
-  }
-  FinishScope(scope);
-  resp->revision = meta_.revision;
-  return resp;
+  return Finish(std::move(resp), scope);
 }
 
 Result<PutResponse> ApplyBatch::DoPut(const PutRequest& req, const ApplyContext& ctx,
@@ -188,13 +194,7 @@ Result<DeleteRangeResponse> ApplyBatch::DeleteRange(const DeleteRangeRequest& re
   ETCFS_RETURN_IF_ERROR(ValidateDeleteRange(req));
   WriteScope scope{meta_.revision + 1};
   auto resp = DoDeleteRange(req, &scope);
-  if (!resp.ok()) {
-    broken_ = resp.status();
-    return resp;
-  }
-  FinishScope(scope);
-  resp->revision = meta_.revision;
-  return resp;
+  return Finish(std::move(resp), scope);
 }
 
 Result<DeleteRangeResponse> ApplyBatch::DoDeleteRange(const DeleteRangeRequest& req,
@@ -268,13 +268,7 @@ Result<TxnResponse> ApplyBatch::Txn(const TxnRequest& req, const ApplyContext& c
   WriteScope scope{meta_.revision + 1};
   pos = 0;
   auto resp = DoTxnOps(req, ctx, path, &pos, &scope);
-  if (!resp.ok()) {
-    broken_ = resp.status();
-    return resp;
-  }
-  FinishScope(scope);
-  resp->revision = meta_.revision;
-  return resp;
+  return Finish(std::move(resp), scope);
 }
 
 Result<TxnResponse> ApplyBatch::DoTxnOps(const TxnRequest& req, const ApplyContext& ctx,

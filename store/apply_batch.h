@@ -100,6 +100,9 @@ class ApplyBatch {
   void DetachLease(int64_t lease, const std::string& key);
   Result<bool> LeaseExists(int64_t id);
   void FinishScope(const WriteScope& scope);
+  // Ends a write request: on success the revision advances and is reported.
+  template <typename Response>
+  Result<Response> Finish(Result<Response> resp, const WriteScope& scope);
 
   // Writes to a family that the batch reads back: into the batch and the overlay.
   void PutReadable(rocksdb::ColumnFamilyHandle* cf, std::string_view key, std::string_view value);
