@@ -3,10 +3,13 @@
 // clients on 127.0.0.1:2379 and peers on 127.0.0.1:2380, as etcd does.
 #include <signal.h>
 
+#include <sstream>
+
 #include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 
+#include "server/cluster_service.h"
 #include "server/kv_service.h"
 #include "server/lease_service.h"
 #include "server/lessor.h"
@@ -70,6 +73,15 @@ int Main(int argc, char** argv) {
   o.listen_peer_address = (*peer_listen)[0];
   auto client_listen = HostPorts(listen_client_urls);
   if (!client_listen.ok()) return fail(client_listen.status());
+  if (auto advertised = HostPorts(advertise_client_urls); !advertised.ok()) return fail(advertised.status());
+  o.advertise_client_urls.clear();
+  {
+    std::stringstream in(advertise_client_urls);
+    std::string url;
+    while (std::getline(in, url, ',')) {
+      if (!url.empty()) o.advertise_client_urls.push_back(url);
+    }
+  }
 
   // Signals are taken by sigwait below, not by whichever thread they hit.
   sigset_t signals;
@@ -83,6 +95,7 @@ int Main(int argc, char** argv) {
   KvService kv(node->get());
   WatchService watch(node->get());
   MaintenanceService maintenance(node->get());
+  ClusterService cluster_service(node->get());
   Lessor lessor(node->get(), std::chrono::minutes(5));  // etcd's lease checkpoint interval
   LeaseService lease(node->get(), &lessor);
   grpc::ServerBuilder builder;
@@ -94,6 +107,7 @@ int Main(int argc, char** argv) {
   builder.RegisterService(&watch);
   builder.RegisterService(&maintenance);
   builder.RegisterService(&lease);
+  builder.RegisterService(&cluster_service);
   builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes) + (1 << 20));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   for (size_t i = 0; i < ports.size(); ++i) {

@@ -93,12 +93,15 @@ Status Node::Init() {
   ETCFS_ASSIGN_OR_RETURN(driver_, consensus::Driver::Open(d, this, io_));
   io_thread_ = std::thread([this] { io_.run(); });
   raft_thread_ = std::thread([this] { driver_->Run(); });
+  publish_thread_ = std::thread([this] { PublishLoop(); });
   spdlog::info("etcfsd: member {:x} ({}) of cluster {:x} started; data in {}", member_id_,
                options_.name, cluster_id_, options_.data_dir);
   return Status::Ok();
 }
 
 Node::~Node() {
+  stopping_ = true;
+  if (publish_thread_.joinable()) publish_thread_.join();
   if (driver_) {
     driver_->Stop();
     if (raft_thread_.joinable()) raft_thread_.join();
@@ -110,6 +113,56 @@ Node::~Node() {
   driver_.reset();
   store_.reset();
   background_.reset();
+}
+
+namespace {
+
+std::string MemberKey(uint64_t id) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "members/%016llx", static_cast<unsigned long long>(id));
+  return buf;
+}
+
+}  // namespace
+
+void Node::PublishLoop() {
+  etcdserverpb::Member me;
+  me.set_id(member_id_);
+  me.set_name(options_.name);
+  me.add_peerurls("http://" + options_.initial_cluster.at(options_.name));
+  for (const auto& u : options_.advertise_client_urls) me.add_clienturls(u);
+  while (!stopping_) {
+    auto published = store_->ListMetadata(MemberKey(member_id_));
+    if (published.ok() && !published->empty() && published->front().second == me.SerializeAsString()) return;
+    if (leader() != 0) {
+      requestpb::Request req;
+      *req.mutable_member_attributes() = me;
+      if (Write(std::move(req)).ok()) {
+        spdlog::info("etcfsd: published member {:x} ({}) with client URLs to the cluster", member_id_, options_.name);
+        return;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+std::vector<etcdserverpb::Member> Node::Members() const {
+  std::map<uint64_t, etcdserverpb::Member> members;
+  for (const auto& [name, addr] : options_.initial_cluster) {
+    const uint64_t id = MemberId(name, addr, options_.cluster_token);
+    members[id].set_id(id);
+    members[id].add_peerurls("http://" + addr);  // not yet published: etcd shows no name
+  }
+  auto published = store_->ListMetadata("members/");
+  if (published.ok()) {
+    for (const auto& [key, value] : *published) {
+      etcdserverpb::Member m;
+      if (m.ParseFromString(value)) members[m.id()] = m;
+    }
+  }
+  std::vector<etcdserverpb::Member> out;
+  for (auto& [id, m] : members) out.push_back(std::move(m));
+  return out;
 }
 
 Result<WriteResponse> Node::Write(requestpb::Request req) {
@@ -211,6 +264,9 @@ Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::
       if (req.alarm().action() == etcdserverpb::AlarmRequest::DEACTIVATE) return WriteResponse(batch.DeactivateAlarm(a));
       return WriteResponse(std::monostate{});
     }
+    case requestpb::Request::kMemberAttributes:
+      batch.PutMetadata(MemberKey(req.member_attributes().id()), req.member_attributes().SerializeAsString());
+      return WriteResponse(std::monostate{});
     default:
       return Status::InvalidArgument("an entry with no request in it");
   }

@@ -37,6 +37,9 @@ struct NodeOptions {
   // etcd's --initial-cluster, as name -> peer address (host:port).
   // Default: this member alone on 127.0.0.1:2380.
   std::map<std::string, std::string> initial_cluster = {{"default", "127.0.0.1:2380"}};
+  // etcd's --advertise-client-urls, published to the cluster. Default:
+  // http://localhost:2379.
+  std::vector<std::string> advertise_client_urls = {"http://localhost:2379"};
   // etcd's --listen-peer-urls, as host:port. Default: this member's
   // --initial-cluster address.
   std::string listen_peer_address;
@@ -91,6 +94,8 @@ class Node : public consensus::StateMachine {
   uint64_t raft_term() const { return term_.load(); }
   uint64_t leader() const { return leader_.load(); }
   consensus::Driver& driver() { return *driver_; }
+  // The members: the initial cluster, with what each has published.
+  std::vector<etcdserverpb::Member> Members() const;
   const NodeOptions& options() const { return options_; }
 
   // consensus::StateMachine (the Raft loop)
@@ -110,6 +115,8 @@ class Node : public consensus::StateMachine {
 
   explicit Node(NodeOptions options) : options_(std::move(options)) {}
   Status Init();
+  // Proposes this member's attributes until they are applied (etcd's publish).
+  void PublishLoop();
   Result<WriteResponse> ApplyOne(store::ApplyBatch& batch, const requestpb::Request& req);
 
   NodeOptions options_;
@@ -122,6 +129,8 @@ class Node : public consensus::StateMachine {
   std::unique_ptr<consensus::Driver> driver_;
   std::thread io_thread_;
   std::thread raft_thread_;
+  std::thread publish_thread_;
+  std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> term_{0};
   std::atomic<uint64_t> leader_{0};
   std::atomic<uint64_t> next_id_;

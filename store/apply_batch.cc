@@ -396,6 +396,10 @@ std::vector<AlarmMember> ApplyBatch::DeactivateAlarm(AlarmMember alarm) {
   return meta_.alarms;
 }
 
+void ApplyBatch::PutMetadata(std::string_view key, std::string_view value) {
+  PutReadable(store_->db_->meta(), std::string(kMetaAppPrefix) + std::string(key), value);
+}
+
 void ApplyBatch::SetApplied(RaftIndex index, RaftTerm term) {
   meta_.applied_index = index.value();
   meta_.applied_term = term.value();

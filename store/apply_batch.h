@@ -61,6 +61,10 @@ class ApplyBatch {
   std::vector<AlarmMember> ActivateAlarm(AlarmMember alarm);
   std::vector<AlarmMember> DeactivateAlarm(AlarmMember alarm);
 
+  // Replicated metadata of the layers above (e.g. cluster membership), kept
+  // apart from the key space: not visible to ranges, watches or hashes.
+  void PutMetadata(std::string_view key, std::string_view value);
+
   // The Raft position this batch brings the store to.
   void SetApplied(RaftIndex index, RaftTerm term);
   int64_t revision() const { return meta_.revision; }

@@ -30,6 +30,9 @@ inline constexpr std::string_view kMetaStateKey = "state";
 // Main revision up to which compaction has physically run; written only by the compactor.
 inline constexpr std::string_view kMetaCompactDoneKey = "compact_done";
 
+// Prefix of the metadata that layers above the store keep (ApplyBatch::PutMetadata).
+inline constexpr std::string_view kMetaAppPrefix = "app/";
+
 std::string EncodeMeta(const StoreMeta& m);
 bool DecodeMeta(std::string_view in, StoreMeta* m);
 

@@ -158,6 +158,19 @@ Result<std::vector<LeaseInfo>> Store::Leases() const {
   return out;
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> Store::ListMetadata(std::string_view prefix) const {
+  auto state = State();
+  SnapshotReader reader(db_.get(), state->snapshot.get());
+  const std::string full = std::string(kMetaAppPrefix) + std::string(prefix);
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = reader.NewIterator(db_->meta());
+  for (it->Seek(full); it->Valid() && it->key().starts_with(full); it->Next()) {
+    out.emplace_back(ToView(it->key()).substr(kMetaAppPrefix.size()), it->value().ToString());
+  }
+  ETCFS_RETURN_IF_ERROR(FromRocks(it->status(), "listing metadata"));
+  return out;
+}
+
 int64_t Store::BackendSizeBytes() const {
   uint64_t sst = 0, mem = 0;
   db_->db()->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &sst);

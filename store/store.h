@@ -62,6 +62,8 @@ class Store {
   Result<LeaseTimeToLiveResponse> LeaseTimeToLive(int64_t id, bool with_keys) const;
   Result<std::vector<LeaseInfo>> Leases() const;
   std::vector<AlarmMember> Alarms() const;
+  // The metadata written with ApplyBatch::PutMetadata under `prefix`, by key.
+  Result<std::vector<std::pair<std::string, std::string>>> ListMetadata(std::string_view prefix) const;
 
   // Physical size of the backend (SST files and memtables), in bytes.
   int64_t BackendSizeBytes() const;

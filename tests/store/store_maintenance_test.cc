@@ -157,3 +157,26 @@ TEST_F(StoreMaintenance, SecondOpenOfADirectoryInUseIsRefusedClearly) {
 
 }  // namespace
 }  // namespace etcfs::store
+
+namespace etcfs::store {
+namespace {
+
+TEST_F(StoreMaintenance, MetadataIsReplicatedStateApartFromTheKeySpace) {
+  Apply([](ApplyBatch& b) {
+    b.PutMetadata("members/1", "alpha");
+    b.PutMetadata("members/2", "beta");
+    b.PutMetadata("other", "x");
+    return 0;
+  });
+  Reopen();
+  auto m = store_->ListMetadata("members/");
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(2u, m->size());
+  EXPECT_EQ("members/1", (*m)[0].first);
+  EXPECT_EQ("beta", (*m)[1].second);
+  EXPECT_EQ("", Keys(std::string(1, '\0'), std::string(1, '\0')));
+  EXPECT_EQ(1, store_->CurrentRevision());
+}
+
+}  // namespace
+}  // namespace etcfs::store
