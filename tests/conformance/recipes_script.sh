@@ -10,7 +10,7 @@ ETCDCTL_API=3 etcdctl --endpoints "$ep" lock mylock echo held 2>&1 | grep -v '"l
 echo "\$ etcdctl lock mylock (after it was released)"
 ETCDCTL_API=3 etcdctl --endpoints "$ep" lock mylock echo held-again 2>&1 | grep -v '"level":'
 echo "\$ etcdctl elect myelection alice (for a moment)"
-timeout 2 env ETCDCTL_API=3 etcdctl --endpoints "$ep" elect myelection alice 2>&1 | grep -v '"level":' | norm
+timeout 3 env ETCDCTL_API=3 etcdctl --endpoints "$ep" elect myelection alice 2>&1 | grep -v '"level":' | norm
 echo "\$ etcdctl get --prefix myelection (after the candidate left)"
 sleep 3  # its lease (TTL 60 s) is revoked when etcdctl exits
 ETCDCTL_API=3 etcdctl --endpoints "$ep" get --prefix myelection 2>&1 | grep -v '"level":' | norm

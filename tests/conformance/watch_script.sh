@@ -7,7 +7,7 @@ ep=$1
 ctl() { ETCDCTL_API=3 etcdctl --endpoints "$ep" --command-timeout=5s "$@" 2>&1 | grep -v '"level":'; }
 watch() {  # watches for a moment, then stops
   echo "\$ etcdctl watch $*"
-  timeout 1.5 env ETCDCTL_API=3 etcdctl --endpoints "$ep" watch "$@" 2>&1 | grep -v '"level":'
+  timeout 3 env ETCDCTL_API=3 etcdctl --endpoints "$ep" watch "$@" 2>&1 | grep -v '"level":'
 }
 ctl put /app/a 1 >/dev/null
 ctl put /app/b 2 >/dev/null
