@@ -3,6 +3,8 @@
 #include <cmath>
 #include <random>
 
+#include <spdlog/spdlog.h>
+
 #include "server/grpc_status.h"
 
 namespace etcfs::server {
@@ -40,12 +42,76 @@ grpc::Status LeaseService::LeaseRevoke(grpc::ServerContext*, const etcdserverpb:
   return grpc::Status::OK;
 }
 
+namespace {
+
+// A keep-alive stream to the leader, for a follower forwarding its clients'
+// renewals (only the leader's lessor tracks expiry).
+class LeaderStream {
+ public:
+  explicit LeaderStream(Node* node) : node_(node) {}
+
+  // Renews `id` through the leader. Errors: Unavailable when the leader
+  // cannot be reached (the client retries, as with etcd).
+  Result<int64_t> Renew(int64_t id) {
+    if (!stream_ || leader_ != node_->leader()) {
+      ETCFS_RETURN_IF_ERROR(Connect());
+    }
+    etcdserverpb::LeaseKeepAliveRequest req;
+    req.set_id(id);
+    etcdserverpb::LeaseKeepAliveResponse resp;
+    if (!stream_->Write(req) || !stream_->Read(&resp)) {
+      stream_.reset();
+      return Status::Unavailable("etcdserver: leader changed");
+    }
+    return resp.ttl();
+  }
+
+  ~LeaderStream() {
+    if (stream_) {
+      stream_->WritesDone();
+      ctx_->TryCancel();
+    }
+  }
+
+ private:
+  Status Connect() {
+    stream_.reset();
+    leader_ = node_->leader();
+    std::string target;
+    for (const auto& m : node_->Members()) {
+      if (m.id() == leader_ && m.clienturls_size() > 0) target = m.clienturls(0);
+    }
+    if (leader_ == 0 || target.empty()) return Status::Unavailable("etcdserver: no leader");
+    if (target.rfind("http://", 0) == 0) target = target.substr(7);
+    channel_ = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+    stub_ = etcdserverpb::Lease::NewStub(channel_);
+    ctx_ = std::make_unique<grpc::ClientContext>();
+    stream_ = stub_->LeaseKeepAlive(ctx_.get());
+    if (!stream_) return Status::Unavailable("etcdserver: cannot reach the leader at " + target);
+    return Status::Ok();
+  }
+
+  Node* node_;
+  uint64_t leader_ = 0;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<etcdserverpb::Lease::Stub> stub_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  std::unique_ptr<grpc::ClientReaderWriter<etcdserverpb::LeaseKeepAliveRequest, etcdserverpb::LeaseKeepAliveResponse>>
+      stream_;
+};
+
+}  // namespace
+
 grpc::Status LeaseService::LeaseKeepAlive(
     grpc::ServerContext*,
     grpc::ServerReaderWriter<etcdserverpb::LeaseKeepAliveResponse, etcdserverpb::LeaseKeepAliveRequest>* stream) {
+  LeaderStream leader(node_);
   etcdserverpb::LeaseKeepAliveRequest req;
   while (stream->Read(&req)) {
     auto ttl = lessor_->Renew(req.id());
+    if (!ttl.ok() && ttl.status().code() == StatusCode::kFailedPrecondition) {
+      ttl = leader.Renew(req.id());  // a follower: the leader renews it
+    }
     if (!ttl.ok()) return ToGrpc(ttl.status());
     etcdserverpb::LeaseKeepAliveResponse resp;
     resp.set_id(req.id());

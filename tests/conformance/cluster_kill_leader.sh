@@ -43,6 +43,18 @@ for i in 1 2 3; do
 done
 [ -n "$leader" ] || { echo "FAIL: no leader found"; exit 1; }
 
+# A lease kept alive through a follower outlives its TTL (the follower
+# forwards renewals to the leader's lessor).
+follower=$(( leader % 3 + 1 ))
+fep="127.0.0.1:${cport[$follower]}"
+lease=$(ctl --endpoints "$fep" lease grant 3 | awk '{print $2}')
+ctl --endpoints "$fep" put --lease="$lease" kept v >/dev/null
+timeout 6 env ETCDCTL_API=3 etcdctl --endpoints "$fep" lease keep-alive "$lease" >/dev/null 2>&1 || true
+if [ "$(ctl --endpoints "$fep" get kept --print-value-only)" != v ]; then
+  echo "FAIL: a lease kept alive through follower n$follower expired"; exit 1
+fi
+ctl --endpoints "$fep" lease revoke "$lease" >/dev/null
+
 # A writer through all endpoints; the leader dies in the middle.
 : >"$work/acked"
 ( for n in $(seq 1 200); do
