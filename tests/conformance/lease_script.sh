@@ -5,7 +5,11 @@
 set -u
 ep=$1
 ctl() { ETCDCTL_API=3 etcdctl --endpoints "$ep" --command-timeout=5s "$@" 2>&1 | grep -v '"level":'; }
-norm() { sed -E "s/$1/LEASE/g; s/remaining\([0-9]+s\)/remaining(Rs)/"; }
+# etcd lists a lease's attached keys in Go map order, which varies run to run.
+sort_keys() {
+  perl -pe 's{attached keys\(\[([^\]]*)\]\)}{"attached keys([" . join(" ", sort split / /, $1) . "])"}e'
+}
+norm() { sed -E "s/$1/LEASE/g; s/remaining\([0-9]+s\)/remaining(Rs)/" | sort_keys; }
 run() {
   echo "\$ etcdctl $*" | norm "${id:-NOID}"
   ctl "$@" | norm "${id:-NOID}"
@@ -30,6 +34,11 @@ id=$(echo "$short" | awk '{print $2}')
 echo "$short" | norm "$id"
 run put --lease="$id" /short v
 run get /short
-sleep 4
+# Expiry takes the minimum TTL (2 s on both) plus however long a loaded machine
+# needs to propose and apply the revoke; wait for it rather than guess a sleep.
+for _ in $(seq 1 300); do
+  [ -z "$(ctl get /short)" ] && break
+  sleep 0.1
+done
 run get /short
 run lease list
