@@ -66,6 +66,12 @@ Status Compactor::RunIdle(const std::function<Status(int64_t done)>& fn) {
   }
 }
 
+void Compactor::Reset(int64_t done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ = done;
+  error_ = Status::Ok();
+}
+
 void Compactor::Run() {
   const auto start = std::chrono::steady_clock::now();
   int64_t removed_total = 0;

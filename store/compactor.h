@@ -42,6 +42,9 @@ class Compactor {
   // is done: `fn` sees a database whose physical state is exactly the one the
   // compact revision prescribes.
   Status RunIdle(const std::function<Status(int64_t done)>& fn);
+  // Restarts the bookkeeping after the store's contents were replaced
+  // wholesale (Store::InstallImage, from inside RunIdle).
+  void Reset(int64_t done);
 
  private:
   void Run();

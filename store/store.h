@@ -18,6 +18,7 @@
 #include "base/result.h"
 #include "base/strong_int.h"
 #include "store/db.h"
+#include "store/image.h"
 #include "store/options.h"
 #include "store/read_state.h"
 #include "store/types.h"
@@ -92,6 +93,9 @@ class Store {
   // Copies the snapshot files in `snapshot_dir` into `target_dir`, which must
   // be absent or empty, and checks that they open as a store.
   static Status RestoreSnapshot(const std::string& snapshot_dir, const std::string& target_dir);
+  // Writes an image (store/image.h) of the latest committed state to `sink`,
+  // in chunks. Writes go on meanwhile. Errors: the sink's, IOError.
+  Status WriteImage(const ImageSink& sink) const;
 
   WatchHub& watch_hub() { return *hub_; }
 
@@ -99,6 +103,11 @@ class Store {
 
   // Starts a batch of changes; see ApplyBatch. One batch at a time.
   std::unique_ptr<ApplyBatch> BeginBatch();
+  // Replaces the whole state with `image`'s, durably and as one write (a
+  // follower installing the leader's state). Readers keep the state they
+  // hold; watchers catch up from the new history, or are canceled when it
+  // was compacted. Errors: Corruption (a bad image; nothing changed), IOError.
+  Status InstallImage(std::string_view image);
 
  private:
   friend class ApplyBatch;
@@ -106,6 +115,8 @@ class Store {
 
   explicit Store(const StoreOptions& options);
   Status Init();
+  // Reads the metadata and compaction progress written in the database.
+  Status LoadMeta(StoreMeta* meta, int64_t* compact_done) const;
   // Publishes `meta` with a fresh snapshot. REQUIRES: the apply thread.
   void Publish(const StoreMeta& meta);
 

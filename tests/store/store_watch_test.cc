@@ -1,6 +1,7 @@
 // The watch hub: events in revision order exactly once, catch-up from
 // history, slow sinks, filters, prev_kv, compaction, progress.
 #include "tests/store/store_fixture.h"
+#include "tests/store/collecting_sink.h"
 
 #include <mutex>
 
@@ -8,67 +9,6 @@
 
 namespace etcfs::store {
 namespace {
-
-// Collects updates; can be told to refuse them, like a full stream buffer.
-class CollectingSink : public WatchSink {
- public:
-  bool Deliver(WatchUpdate&& u) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (refuse_) return false;
-    if (u.canceled) {
-      canceled_ = true;
-      compact_revision_ = u.compact_revision;
-    }
-    if (u.events.empty() && !u.canceled) progress_.push_back(u.revision);
-    for (auto& e : u.events) events_.push_back(std::move(e));
-    return true;
-  }
-  void Refuse(bool r) {
-    std::lock_guard<std::mutex> lock(mu_);
-    refuse_ = r;
-  }
-  std::vector<Event> events() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_;
-  }
-  size_t count() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_.size();
-  }
-  bool canceled() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return canceled_;
-  }
-  int64_t compact_revision() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return compact_revision_;
-  }
-  std::vector<int64_t> progress() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return progress_;
-  }
-  // "P key=value@rev" or "D key@rev", joined by spaces.
-  std::string Describe() {
-    std::string out;
-    for (const auto& e : events()) {
-      if (!out.empty()) out += " ";
-      if (e.type == Event::Type::kPut) {
-        out += "P " + e.kv.key + "=" + e.kv.value + "@" + std::to_string(e.kv.mod_revision);
-      } else {
-        out += "D " + e.kv.key + "@" + std::to_string(e.kv.mod_revision);
-      }
-    }
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  bool refuse_ = false;
-  bool canceled_ = false;
-  int64_t compact_revision_ = 0;
-  std::vector<Event> events_;
-  std::vector<int64_t> progress_;
-};
 
 class StoreWatch : public StoreTest {
  protected:
