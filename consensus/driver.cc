@@ -1,21 +1,11 @@
 #include "consensus/driver.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
-#include "base/coding.h"
 
 namespace etcfs::consensus {
-namespace {
-
-std::string EncodeWalMetadata(NodeId id, uint64_t cluster_id) {
-  std::string m;
-  PutVarint64(&m, id.value());
-  PutVarint64(&m, cluster_id);
-  return m;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Driver>> Driver::Open(DriverOptions options, StateMachine* sm,
                                              asio::io_context& io) {
   if (options.id == kNoNode) return Status::InvalidArgument("driver: a member id is required");
@@ -30,7 +20,7 @@ Status Driver::Init(asio::io_context& io) {
   wal_options.dir = options_.wal_dir.empty() ? options_.data_dir + "/wal" : options_.wal_dir;
   wal_options.on_sync = options_.on_wal_sync;
   snapshotter_ = std::make_unique<Snapshotter>(options_.data_dir + "/snap");
-  const std::string metadata = EncodeWalMetadata(options_.id, options_.cluster_id);
+  const std::string& metadata = options_.wal_metadata;
   Index applied = options_.applied;
 
   if (!Wal::Exists(wal_options)) {
@@ -109,7 +99,9 @@ Status Driver::Init(asio::io_context& io) {
   }
   t.listen_address = options_.listen_address.empty() ? self->second : options_.listen_address;
   t.peers = options_.peers;
+  t.describe_cluster = options_.describe_cluster;
   transport_ = std::make_unique<Transport>(io, t, this);
+  snapshot_thread_ = std::make_unique<WorkerThread>("raft-snapshots");
   ETCFS_RETURN_IF_ERROR(transport_->Start());
   status_.id = options_.id;
   status_.snapshot_index = snapshot_index_;
@@ -118,6 +110,7 @@ Status Driver::Init(asio::io_context& io) {
 
 Driver::~Driver() {
   Stop();
+  snapshot_thread_.reset();  // finishes an image being sent
   if (transport_) transport_->Stop();
 }
 
@@ -133,8 +126,8 @@ void Driver::Propose(std::string data, DropCallback on_drop) {
   Post(Proposal{Entry{Term(0), Index(0), EntryType::kNormal, std::move(data)}, std::move(on_drop)});
 }
 
-void Driver::ProposeConfChange(ConfChange cc, DropCallback on_drop) {
-  Post(Proposal{Entry{Term(0), Index(0), EntryType::kConfChange, EncodeConfChange(cc)}, std::move(on_drop)});
+void Driver::ProposeConfChange(ConfChange cc, DropCallback on_result) {
+  Post(Proposal{Entry{Term(0), Index(0), EntryType::kConfChange, EncodeConfChange(cc)}, std::move(on_result), true});
 }
 
 void Driver::ReadIndex(std::string ctx) { Post(Control{Control::Kind::kRead, std::move(ctx), {}, false}); }
@@ -178,7 +171,7 @@ void Driver::Handle(Work& w) {
     } else {
       s = node_->Propose(std::move(p->entry.data));
     }
-    if (!s.ok() && p->on_drop) p->on_drop(s);
+    if ((!s.ok() || p->report_ok) && p->on_drop) p->on_drop(s);
   } else {
     auto& c = std::get<Control>(w);
     switch (c.kind) {
@@ -228,18 +221,11 @@ bool Driver::HandleReady() {
     // 1. Persist: a snapshot file before the WAL marker that refers to it,
     //    then the HardState and entries with one fdatasync.
     if (rd.snapshot) {
-      s = snapshotter_->Save(*rd.snapshot);
-      if (s.ok()) s = wal_->SaveSnapshotMarker(rd.snapshot->meta.index, rd.snapshot->meta.term);
-      if (s.ok()) s = storage_.ApplySnapshot(*rd.snapshot);
-      if (s.ok()) s = sm_->Restore(*rd.snapshot);
+      s = InstallSnapshot(*rd.snapshot);
       if (!s.ok()) {
         Fail(s);
         return false;
       }
-      snapshot_index_ = rd.snapshot->meta.index;
-      conf_ = rd.snapshot->meta.conf;
-      spdlog::info("raft: member {:x} installed a snapshot at index {} from the leader",
-                   options_.id.value(), snapshot_index_.value());
     }
     s = wal_->Save(rd.hard_state.value_or(HardState{}), rd.entries, rd.must_sync);
     if (!s.ok()) {
@@ -253,6 +239,7 @@ bool Driver::HandleReady() {
       return false;
     }
     // 2. Send.
+    SendSnapshots(&rd.messages);
     if (!rd.messages.empty()) transport_->Send(std::move(rd.messages));
     // 3. Apply.
     for (const auto& e : rd.committed_entries) {
@@ -293,6 +280,51 @@ bool Driver::HandleReady() {
     }
   }
   return true;
+}
+
+Status Driver::InstallSnapshot(const Snapshot& snap) {
+  // The state machine's copy first: once the snapshot is recorded, the WAL
+  // and log no longer hold what it replaces. A crash in between leaves a
+  // state machine ahead of the log, which skips entries it already has.
+  const auto start = std::chrono::steady_clock::now();
+  ETCFS_RETURN_IF_ERROR(sm_->Restore(snap));
+  Snapshot recorded{snap.meta, sm_->SnapshotData()};
+  ETCFS_RETURN_IF_ERROR(snapshotter_->Save(recorded));
+  ETCFS_RETURN_IF_ERROR(wal_->SaveSnapshotMarker(snap.meta.index, snap.meta.term));
+  ETCFS_RETURN_IF_ERROR(storage_.ApplySnapshot(recorded));
+  snapshot_index_ = snap.meta.index;
+  conf_ = snap.meta.conf;
+  spdlog::info("raft: member {:x} installed a snapshot at index {} from the leader ({} bytes, {} ms)",
+               options_.id.value(), snapshot_index_.value(), snap.data.size(),
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+                   .count());
+  return Status::Ok();
+}
+
+void Driver::SendSnapshots(std::vector<Message>* msgs) {
+  auto snaps = std::stable_partition(msgs->begin(), msgs->end(),
+                                     [](const Message& m) { return m.type != MessageType::kSnap; });
+  for (auto it = snaps; it != msgs->end(); ++it) {
+    snapshot_thread_->Post([this, m = std::move(*it)]() mutable {
+      const auto start = std::chrono::steady_clock::now();
+      auto image = sm_->SnapshotImage(*m.snapshot);
+      if (!image.ok()) {
+        spdlog::error("raft: cannot build a snapshot for member {:x}: {}", m.to.value(),
+                      image.status().ToString());
+        OnSnapshotSent(m.to, false);
+        return;
+      }
+      m.snapshot->data = std::move(image).value();
+      spdlog::info("raft: sending member {:x} a snapshot at index {} ({} bytes, built in {} ms)",
+                   m.to.value(), m.snapshot->meta.index.value(), m.snapshot->data.size(),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - start).count());
+      std::vector<Message> one;
+      one.push_back(std::move(m));
+      transport_->Send(std::move(one));
+    });
+  }
+  msgs->erase(snaps, msgs->end());
 }
 
 Status Driver::MaybeSnapshot() {

@@ -7,6 +7,11 @@
 // `catch_up_entries` for slow followers) and purges old WAL segments and
 // snapshot files.
 //
+// Snapshots to followers: the core's snapshot refers to the state machine's
+// durable state; the driver's snapshot thread asks the state machine for a
+// full image and ships that. A follower installs the image first, then
+// records the snapshot (file and WAL marker) without it.
+//
 // Start-up: with no WAL, a new member either bootstraps the cluster (the
 // initial members as committed configuration entries, as etcd does) or, when
 // joining an existing cluster, starts empty and waits for the leader. With a
@@ -31,6 +36,7 @@
 
 #include <asio.hpp>
 
+#include "base/executor.h"
 #include "consensus/raw_node.h"
 #include "consensus/snapshotter.h"
 #include "consensus/transport.h"
@@ -47,8 +53,14 @@ class StateMachine {
   virtual void Apply(const std::vector<Entry>& entries) = 0;
   // The state as of everything applied so far, made durable, for a snapshot.
   virtual std::string SnapshotData() = 0;
-  // Replaces the state with the snapshot's. Errors stop the node.
+  // Replaces the state with the snapshot's: `snap.data` is what the leader's
+  // SnapshotImage produced. It must be durable on return. Errors stop the node.
   virtual Status Restore(const Snapshot& snap) = 0;
+  // The state to ship to a follower that needs `snap`: a full copy at least
+  // as new as it, which the follower's Restore installs (entries it already
+  // covers are then skipped by index). Called on the driver's snapshot
+  // thread, not the Raft loop. By default the snapshot's own data.
+  virtual Result<std::string> SnapshotImage(const Snapshot& snap) { return snap.data; }
   virtual void OnReadState(const ReadState& rs) {}
   virtual void OnLeaderChange(NodeId leader, Term term) {}
 };
@@ -56,6 +68,9 @@ class StateMachine {
 struct DriverOptions {
   NodeId id;
   uint64_t cluster_id = 0;
+  // Written into a new WAL; an existing WAL must hold the same, or Open
+  // refuses it as another member's. Default: empty.
+  std::string wal_metadata;
   // Where the WAL (<data_dir>/wal unless wal_dir is set) and snapshot files
   // (<data_dir>/snap) live. Default: none.
   std::string data_dir;
@@ -84,6 +99,8 @@ struct DriverOptions {
   uint64_t max_size_per_msg = 1 << 20;
   size_t max_inflight_msgs = 256;
   uint64_t seed = 0;
+  // Answers a joining member's Transport::QueryCluster. Default: none.
+  std::function<std::string()> describe_cluster;
   // Reported for etcd_disk_wal_fsync_duration_seconds. Default: none.
   std::function<void(std::chrono::duration<double>)> on_wal_sync;
 };
@@ -103,7 +120,9 @@ class Driver : public TransportHandler {
   // Called on the Raft loop if the proposal is dropped (no leader, ...).
   using DropCallback = std::function<void(const Status&)>;
   void Propose(std::string data, DropCallback on_drop = nullptr);
-  void ProposeConfChange(ConfChange cc, DropCallback on_drop = nullptr);
+  // `on_result` hears, on the Raft loop, OK once the core took the change
+  // (appended, or forwarded to the leader) or why it was refused.
+  void ProposeConfChange(ConfChange cc, DropCallback on_result = nullptr);
   void ReadIndex(std::string ctx);
   void TransferLeader(NodeId target);
   // Starts an election now (tests and tools).
@@ -132,6 +151,7 @@ class Driver : public TransportHandler {
   struct Proposal {
     Entry entry;
     DropCallback on_drop;
+    bool report_ok = false;  // call on_drop with OK too (configuration changes)
   };
   struct Control {
     enum class Kind { kRead, kTransfer, kCampaign, kUnreachable, kSnapshotStatus } kind;
@@ -147,6 +167,11 @@ class Driver : public TransportHandler {
   void Handle(Work& w);
   // Returns false on a fatal error (the node stops).
   bool HandleReady();
+  // Installs a snapshot from the leader and records it. Raft loop.
+  Status InstallSnapshot(const Snapshot& snap);
+  // Hands snapshot messages to the snapshot thread, which attaches the
+  // state machine's image and sends them.
+  void SendSnapshots(std::vector<Message>* msgs);
   Status MaybeSnapshot();
   void Fail(const Status& s);
 
@@ -157,6 +182,7 @@ class Driver : public TransportHandler {
   std::unique_ptr<Snapshotter> snapshotter_;
   std::unique_ptr<RawNode> node_;
   std::unique_ptr<Transport> transport_;
+  std::unique_ptr<WorkerThread> snapshot_thread_;
   ConfState conf_;
   Index snapshot_index_;
 

@@ -450,6 +450,18 @@ void Transport::Deliver(const std::string& body, Connection* conn) {
 
 void Transport::OnHello(std::shared_ptr<Connection> conn, const HelloInfo& hello) {
   std::erase(pending_, conn);
+  if (hello.stream == raftpb::Hello::CLUSTER) {
+    // A joining member: it cannot name itself or the cluster yet.
+    if (!options_.describe_cluster) {
+      ++refused_;
+      conn->Close();
+      return;
+    }
+    raftpb::Frame info;
+    info.set_cluster_info(options_.describe_cluster());
+    conn->Write(EncodeFrame(info), [conn] { conn->Close(); });
+    return;
+  }
   auto peer = FindPeer(hello.from);
   std::string refuse;
   if (hello.cluster_id != options_.cluster_id) {
@@ -605,6 +617,57 @@ void Transport::SendSnapshot(Message m) {
           if (!*answered) fail(why);
         });
   });
+}
+
+Result<std::string> Transport::QueryCluster(const std::string& address, std::chrono::milliseconds timeout) {
+  ETCFS_ASSIGN_OR_RETURN(tcp::endpoint ep, ParseAddress(address));
+  asio::io_context io;
+  tcp::socket socket(io);
+  std::string error = "no answer within " + std::to_string(timeout.count()) + " ms";
+  std::string answer;
+  bool answered = false;
+  char header[4];
+  std::string body;
+  raftpb::Frame hello;
+  hello.mutable_hello()->set_stream(raftpb::Hello::CLUSTER);
+  const std::string hello_bytes = EncodeFrame(hello);
+  socket.async_connect(ep, [&](asio::error_code ec) {
+    if (ec) {
+      error = ec.message();
+      return;
+    }
+    asio::async_write(socket, asio::buffer(hello_bytes), [&](asio::error_code ec, size_t) {
+      if (ec) {
+        error = ec.message();
+        return;
+      }
+      asio::async_read(socket, asio::buffer(header, 4), [&](asio::error_code ec, size_t) {
+        if (ec) {
+          error = ec == asio::error::eof ? "the member refused the query" : ec.message();
+          return;
+        }
+        const uint32_t n = (uint32_t(uint8_t(header[0])) << 24) | (uint32_t(uint8_t(header[1])) << 16) |
+                           (uint32_t(uint8_t(header[2])) << 8) | uint32_t(uint8_t(header[3]));
+        if (n > (64u << 20)) {
+          error = "an oversized answer";
+          return;
+        }
+        body.resize(n);
+        asio::async_read(socket, asio::buffer(body), [&](asio::error_code ec, size_t) {
+          raftpb::Frame frame;
+          if (ec || !frame.ParseFromString(body) || !frame.has_cluster_info()) {
+            error = ec ? ec.message() : "a malformed answer";
+            return;
+          }
+          answer = frame.cluster_info();
+          answered = true;
+        });
+      });
+    });
+  });
+  io.run_for(timeout);
+  if (!answered) return Status::Unavailable("asking the member at " + address + " about its cluster: " + error);
+  return answer;
 }
 
 void Transport::Probe() {

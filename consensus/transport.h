@@ -13,6 +13,9 @@
 //   Everything queued when the socket becomes writable goes in one frame.
 // - A snapshot travels on a connection of its own, so it never stalls
 //   heartbeats; the handler hears whether it arrived.
+// - A member about to join an existing cluster knows neither its own id nor
+//   the cluster's; QueryCluster asks a member's peer port, and that member
+//   answers with what describe_cluster returns, then closes.
 // - Pings measure the round-trip time to each peer, and a connection that
 //   has been silent for several probe intervals is closed and redialed.
 //
@@ -24,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -65,6 +69,9 @@ struct TransportOptions {
   // Round-trip probes; a connection silent for 5 intervals is closed.
   // Default: 1 s.
   std::chrono::milliseconds probe_interval{1000};
+  // Answers QueryCluster (on the io thread; must not block). Default: none,
+  // and such queries are refused.
+  std::function<std::string()> describe_cluster;
 };
 
 class Transport {
@@ -77,6 +84,12 @@ class Transport {
   Status Start();
   // Closes every connection; no callback follows its return.
   void Stop();
+
+  // Asks the member listening at `address` (host:port) to describe the
+  // cluster (TransportOptions::describe_cluster). Blocking; for a member
+  // joining a cluster before it starts. Errors: Unavailable (unreachable,
+  // refused, or no answer within `timeout`).
+  static Result<std::string> QueryCluster(const std::string& address, std::chrono::milliseconds timeout);
 
   void Send(std::vector<Message> msgs);
   void AddPeer(NodeId id, const std::string& address);

@@ -126,6 +126,34 @@ bool Wal::Exists(const WalOptions& options) {
   return false;
 }
 
+Result<std::string> Wal::ReadMetadata(const WalOptions& options) {
+  ETCFS_ASSIGN_OR_RETURN(std::vector<std::string> names, options.fs->List(options.dir));
+  std::string oldest;
+  uint64_t oldest_seq = UINT64_MAX;
+  for (const auto& n : names) {
+    uint64_t seq;
+    Index first;
+    if (ParseSegmentName(n, &seq, &first) && seq < oldest_seq) {
+      oldest_seq = seq;
+      oldest = n;
+    }
+  }
+  if (oldest.empty()) return Status::NotFound("no WAL in " + options.dir);
+  ETCFS_ASSIGN_OR_RETURN(std::string data, options.fs->ReadFile(options.dir + "/" + oldest));
+  // A segment is named only once its opening metadata record is synced.
+  if (data.size() >= kHeader) {
+    const uint32_t len = DecodeFixed32LE(data.data());
+    if (len >= 1 && len <= data.size() - kHeader) {
+      std::string_view body = std::string_view(data).substr(kHeader, len);
+      if (DecodeFixed32LE(data.data() + 4) == Checksum(oldest_seq, body) && body[0] == kMetadata) {
+        return std::string(body.substr(1));
+      }
+    }
+  }
+  return Status::Corruption("WAL segment " + options.dir + "/" + oldest +
+                            " does not open with its metadata record; the WAL is damaged");
+}
+
 Result<std::unique_ptr<Wal>> Wal::Create(const WalOptions& options, const std::string& metadata) {
   if (Exists(options)) {
     return Status::FailedPrecondition("a WAL already exists in " + options.dir +

@@ -59,6 +59,9 @@ class Wal {
   static Result<std::unique_ptr<Wal>> Create(const WalOptions& options, const std::string& metadata);
   // Whether `dir` holds a WAL.
   static bool Exists(const WalOptions& options);
+  // The metadata given to Create, from the oldest segment, without reading
+  // the rest. Errors: NotFound (no WAL), Corruption, IOError.
+  static Result<std::string> ReadMetadata(const WalOptions& options);
   // Opens the WAL in `options.dir` and reads everything after the snapshot
   // at `snapshot_index` (0: from the start), repairing a torn tail.
   // Errors: NotFound (no WAL), Corruption (damage before the tail), IOError.

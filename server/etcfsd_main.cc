@@ -2,6 +2,7 @@
 // With no flags it runs a single-member cluster in ./default.etcfs, serving
 // clients on 127.0.0.1:2379 and peers on 127.0.0.1:2380, as etcd does.
 #include <signal.h>
+#include <unistd.h>
 
 #include <sstream>
 
@@ -46,6 +47,8 @@ int Main(int argc, char** argv) {
   app.add_option("--heartbeat-interval", heartbeat_ms, "Time (in milliseconds) of a heartbeat interval")->capture_default_str();
   app.add_option("--election-timeout", election_ms, "Time (in milliseconds) for an election to time out")->capture_default_str();
   app.add_option("--snapshot-count", o.snapshot_count, "Number of committed entries between snapshots")->capture_default_str();
+  app.add_option("--experimental-snapshot-catchup-entries", o.snapshot_catch_up_entries,
+                 "Number of entries kept after a snapshot for slow followers to catch up")->capture_default_str();
   app.add_option("--max-snapshots", o.max_snapshots, "Maximum number of snapshot files to retain (0 is unlimited)")->capture_default_str();
   app.add_option("--max-wals", o.max_wals, "Maximum number of WAL files to retain (0 is unlimited)")->capture_default_str();
   app.add_option("--quota-backend-bytes", o.quota_bytes, "Raise an alarm when the backend size exceeds this (0: 2 GiB)")->capture_default_str();
@@ -90,6 +93,8 @@ int Main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // A removed member stops, as etcd's does.
+  o.on_removed = [] { kill(getpid(), SIGTERM); };
   auto node = Node::Start(o);
   if (!node.ok()) return fail(node.status());
   KvService kv(node->get());

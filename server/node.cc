@@ -7,15 +7,10 @@
 #include <xxhash.h>
 
 #include "server/convert.h"
+#include "server/urls.h"
 #include "store/apply_batch.h"
 
 namespace etcfs::server {
-uint64_t MemberId(const std::string& name, const std::string& peer_address, const std::string& token) {
-  const std::string seed = name + "\n" + peer_address + "\n" + token;
-  uint64_t id = XXH3_64bits(seed.data(), seed.size());
-  return id == 0 ? 1 : id;
-}
-
 void Node::FillHeader(etcdserverpb::ResponseHeader* h, int64_t revision) const {
   h->set_cluster_id(cluster_id_);
   h->set_member_id(member_id_);
@@ -49,18 +44,7 @@ Result<std::unique_ptr<Node>> Node::Start(NodeOptions options) {
 
 Status Node::Init() {
   const std::string member_dir = options_.data_dir + "/member";
-  std::map<NodeId, std::string> peers;
-  std::vector<uint64_t> ids;
-  for (const auto& [name, addr] : options_.initial_cluster) {
-    const uint64_t id = MemberId(name, addr, options_.cluster_token);
-    peers[NodeId(id)] = addr;
-    ids.push_back(id);
-  }
-  std::sort(ids.begin(), ids.end());
-  std::string cluster_seed = options_.cluster_token;
-  for (uint64_t id : ids) cluster_seed += ":" + std::to_string(id);
-  cluster_id_ = XXH3_64bits(cluster_seed.data(), cluster_seed.size());
-  member_id_ = MemberId(options_.name, options_.initial_cluster.at(options_.name), options_.cluster_token);
+  const std::string wal_dir = options_.wal_dir.empty() ? member_dir + "/wal" : options_.wal_dir;
   next_id_ = std::random_device()() ^ (uint64_t{std::random_device()()} << 32);
 
   background_ = std::make_unique<WorkerThread>("store-bg");
@@ -74,21 +58,31 @@ Status Node::Init() {
     applied_ = store_->AppliedIndex().value();
   }
 
+  MemberIdentity me;
+  std::map<NodeId, std::string> peers;
+  std::vector<NodeId> initial;
+  ETCFS_RETURN_IF_ERROR(ResolveIdentity(wal_dir, &me, &peers, &initial));
+  member_id_ = me.member_id;
+  cluster_id_ = me.cluster_id;
+
   consensus::DriverOptions d;
   d.id = NodeId(member_id_);
   d.cluster_id = cluster_id_;
+  d.wal_metadata = me.Encode();
   d.data_dir = member_dir;
-  d.wal_dir = options_.wal_dir;
+  d.wal_dir = wal_dir;
   d.peers = peers;
-  for (const auto& [id, addr] : peers) d.initial_members.push_back(id);
+  d.initial_members = initial;
   d.join_existing = options_.join_existing;
   d.listen_address = options_.listen_peer_address;
   d.applied = store_->AppliedIndex();
   d.tick = options_.heartbeat;
   d.election_ticks = static_cast<int>(options_.election_timeout / options_.heartbeat);
   d.snapshot_count = options_.snapshot_count;
+  d.catch_up_entries = options_.snapshot_catch_up_entries;
   d.max_snapshots = options_.max_snapshots;
   d.max_wals = options_.max_wals;
+  d.describe_cluster = [this] { return DescribeCluster(); };
   io_work_.emplace(io_.get_executor());
   ETCFS_ASSIGN_OR_RETURN(driver_, consensus::Driver::Open(d, this, io_));
   io_thread_ = std::thread([this] { io_.run(); });
@@ -97,6 +91,115 @@ Status Node::Init() {
   spdlog::info("etcfsd: member {:x} ({}) of cluster {:x} started; data in {}", member_id_,
                options_.name, cluster_id_, options_.data_dir);
   return Status::Ok();
+}
+
+Status Node::ResolveIdentity(const std::string& wal_dir, MemberIdentity* me,
+                             std::map<NodeId, std::string>* peers, std::vector<NodeId>* initial) {
+  const std::string& self_address = options_.initial_cluster.at(options_.name);
+  consensus::WalOptions wo;
+  wo.dir = wal_dir;
+  if (consensus::Wal::Exists(wo)) {
+    // A restart: the WAL says who this member is; --initial-cluster no longer counts.
+    ETCFS_ASSIGN_OR_RETURN(std::string raw, consensus::Wal::ReadMetadata(wo));
+    auto decoded = MemberIdentity::Decode(raw);
+    if (!decoded.ok()) {
+      return Status::FailedPrecondition("the WAL in " + wal_dir + " was not written by etcfsd (" +
+                                        decoded.status().message() + "); point --data-dir at this member's own data");
+    }
+    *me = *decoded;
+    if (me->name != options_.name) {
+      return Status::FailedPrecondition("the data directory " + options_.data_dir + " belongs to member '" +
+                                        me->name + "', not '" + options_.name + "'; start it with --name " +
+                                        me->name + " or give this member its own --data-dir");
+    }
+    if (me->token != options_.cluster_token) {
+      return Status::FailedPrecondition(
+          "the data directory " + options_.data_dir + " belongs to a cluster with --initial-cluster-token '" +
+          me->token + "', not '" + options_.cluster_token + "'; use that token or another --data-dir");
+    }
+    auto removed = store_->ListMetadata(RemovedKey(me->member_id));
+    if (removed.ok() && !removed->empty()) {
+      return Status::FailedPrecondition("member " + options_.name + " was removed from the cluster; remove " +
+                                        options_.data_dir + " and add it again with etcdctl member add");
+    }
+    for (const auto& m : Members()) {
+      if (m.peerurls_size() == 0) continue;
+      auto hp = HostPort(m.peerurls(0));
+      if (hp.ok()) (*peers)[NodeId(m.id())] = *hp;
+    }
+    if (!peers->count(NodeId(me->member_id))) (*peers)[NodeId(me->member_id)] = self_address;
+    if (peers->size() == 1) {
+      // Nothing applied yet: the log's bootstrap entries still name the others.
+      for (const auto& [name, addr] : options_.initial_cluster) {
+        (*peers)[NodeId(InitialMemberId(name, addr, me->token))] = addr;
+      }
+    }
+    return Status::Ok();
+  }
+  if (store_->AppliedIndex().value() > 0) {
+    return Status::FailedPrecondition("the store in " + options_.data_dir +
+                                      "/member/store has data but there is no WAL in " + wal_dir +
+                                      "; restore the WAL or start this member with an empty --data-dir");
+  }
+  if (options_.join_existing) return DiscoverCluster(me, peers);
+
+  std::vector<uint64_t> ids;
+  for (const auto& [name, addr] : options_.initial_cluster) {
+    const uint64_t id = InitialMemberId(name, addr, options_.cluster_token);
+    (*peers)[NodeId(id)] = addr;
+    initial->push_back(NodeId(id));
+    ids.push_back(id);
+  }
+  me->member_id = InitialMemberId(options_.name, self_address, options_.cluster_token);
+  me->cluster_id = ClusterId(ids, options_.cluster_token);
+  me->name = options_.name;
+  me->token = options_.cluster_token;
+  return Status::Ok();
+}
+
+Status Node::DiscoverCluster(MemberIdentity* me, std::map<NodeId, std::string>* peers) {
+  const std::string self_url = PeerUrl(options_.initial_cluster.at(options_.name));
+  std::string errors;
+  for (const auto& [name, addr] : options_.initial_cluster) {
+    if (name == options_.name) continue;
+    auto info = consensus::Transport::QueryCluster(addr, std::chrono::seconds(2));
+    etcdserverpb::MemberListResponse list;
+    if (!info.ok() || !list.ParseFromString(*info)) {
+      errors += "\n  " + name + " at " + addr + ": " + (info.ok() ? "an unreadable answer" : info.status().message());
+      continue;
+    }
+    const etcdserverpb::Member* mine = nullptr;
+    for (const auto& m : list.members()) {
+      for (const auto& u : m.peerurls()) {
+        if (u == self_url) mine = &m;
+      }
+      if (m.peerurls_size() > 0) {
+        auto hp = HostPort(m.peerurls(0));
+        if (hp.ok()) (*peers)[NodeId(m.id())] = *hp;
+      }
+    }
+    if (mine == nullptr) {
+      return Status::FailedPrecondition("the cluster has no member with peer URL " + self_url +
+                                        "; add this member first: etcdctl member add " + options_.name +
+                                        " --peer-urls=" + self_url);
+    }
+    me->member_id = mine->id();
+    me->cluster_id = list.header().cluster_id();
+    me->name = options_.name;
+    me->token = options_.cluster_token;
+    spdlog::info("etcfsd: joining cluster {:x} as member {:x}, with {} members", me->cluster_id, me->member_id,
+                 list.members_size());
+    return Status::Ok();
+  }
+  return Status::Unavailable("--initial-cluster-state existing, but no member of the cluster answered:" + errors +
+                             "\nstart this member once the others are up, with --initial-cluster naming them");
+}
+
+std::string Node::DescribeCluster() const {
+  etcdserverpb::MemberListResponse list;
+  for (auto& m : Members()) *list.add_members() = std::move(m);
+  FillHeader(list.mutable_header(), store_->CurrentRevision());
+  return list.SerializeAsString();
 }
 
 Node::~Node() {
@@ -115,29 +218,23 @@ Node::~Node() {
   background_.reset();
 }
 
-namespace {
-
-std::string MemberKey(uint64_t id) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "members/%016llx", static_cast<unsigned long long>(id));
-  return buf;
-}
-
-}  // namespace
-
 void Node::PublishLoop() {
   etcdserverpb::Member me;
   me.set_id(member_id_);
   me.set_name(options_.name);
-  me.add_peerurls("http://" + options_.initial_cluster.at(options_.name));
   for (const auto& u : options_.advertise_client_urls) me.add_clienturls(u);
-  while (!stopping_) {
-    auto published = store_->ListMetadata(MemberKey(member_id_));
-    if (published.ok() && !published->empty() && published->front().second == me.SerializeAsString()) return;
+  auto published = [&] {
+    auto rec = store_->ListMetadata(MemberKey(member_id_));
+    etcdserverpb::Member m;
+    return rec.ok() && !rec->empty() && m.ParseFromString(rec->front().second) && m.name() == me.name() &&
+           std::equal(m.clienturls().begin(), m.clienturls().end(), me.clienturls().begin(), me.clienturls().end());
+  };
+  while (!stopping_ && !removed_) {
+    if (published()) return;
     if (leader() != 0) {
       requestpb::Request req;
       *req.mutable_member_attributes() = me;
-      if (Write(std::move(req)).ok()) {
+      if (Write(std::move(req)).ok() && published()) {
         spdlog::info("etcfsd: published member {:x} ({}) with client URLs to the cluster", member_id_, options_.name);
         return;
       }
@@ -147,22 +244,24 @@ void Node::PublishLoop() {
 }
 
 std::vector<etcdserverpb::Member> Node::Members() const {
-  std::map<uint64_t, etcdserverpb::Member> members;
-  for (const auto& [name, addr] : options_.initial_cluster) {
-    const uint64_t id = MemberId(name, addr, options_.cluster_token);
-    members[id].set_id(id);
-    members[id].add_peerurls("http://" + addr);  // not yet published: etcd shows no name
-  }
-  auto published = store_->ListMetadata("members/");
-  if (published.ok()) {
-    for (const auto& [key, value] : *published) {
+  std::vector<etcdserverpb::Member> out;
+  auto records = store_->ListMetadata(kMemberPrefix);
+  if (records.ok()) {
+    for (const auto& [key, value] : *records) {
       etcdserverpb::Member m;
-      if (m.ParseFromString(value)) members[m.id()] = m;
+      if (m.ParseFromString(value)) out.push_back(std::move(m));
     }
   }
-  std::vector<etcdserverpb::Member> out;
-  for (auto& [id, m] : members) out.push_back(std::move(m));
   return out;
+}
+
+Result<std::string> Node::LeaderClientAddress() const {
+  const uint64_t lead = leader();
+  if (lead == 0) return Status::Unavailable("etcdserver: no leader");
+  for (const auto& m : Members()) {
+    if (m.id() == lead && m.clienturls_size() > 0) return HostPort(m.clienturls(0));
+  }
+  return Status::Unavailable("etcdserver: leader changed");
 }
 
 Result<WriteResponse> Node::Write(requestpb::Request req) {
@@ -265,8 +364,27 @@ Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::
       return WriteResponse(std::monostate{});
     }
     case requestpb::Request::kMemberAttributes:
-      batch.PutMetadata(MemberKey(req.member_attributes().id()), req.member_attributes().SerializeAsString());
+    case requestpb::Request::kMemberUpdate: {
+      const bool attributes = req.has_member_attributes();
+      const auto& in = attributes ? req.member_attributes() : req.member_update();
+      ETCFS_ASSIGN_OR_RETURN(auto rec, batch.GetMetadata(MemberKey(in.id())));
+      etcdserverpb::Member m;
+      if (!rec || !m.ParseFromString(*rec)) return Status::NotFound("etcdserver: member not found");
+      if (attributes) {
+        m.set_name(in.name());
+        *m.mutable_clienturls() = in.clienturls();
+      } else {
+        *m.mutable_peerurls() = in.peerurls();
+        if (in.id() != member_id_ && in.peerurls_size() > 0) {
+          if (auto hp = HostPort(in.peerurls(0)); hp.ok()) {
+            driver_->transport().RemovePeer(NodeId(in.id()));
+            driver_->transport().AddPeer(NodeId(in.id()), *hp);
+          }
+        }
+      }
+      batch.PutMetadata(MemberKey(in.id()), m.SerializeAsString());
       return WriteResponse(std::monostate{});
+    }
     default:
       return Status::InvalidArgument("an entry with no request in it");
   }
@@ -282,7 +400,12 @@ void Node::Apply(const std::vector<consensus::Entry>& entries) {
     last = e.index.value();
     last_term = e.term.value();
     if (e.index.value() <= store_applied) continue;  // applied before a restart
-    if (e.type != consensus::EntryType::kNormal || e.data.empty()) continue;
+    if (e.type == consensus::EntryType::kConfChange) {
+      consensus::ConfChange cc;
+      if (consensus::DecodeConfChange(e.data, &cc)) ApplyConfChange(*batch, cc);
+      continue;
+    }
+    if (e.data.empty()) continue;
     requestpb::Request req;
     if (!req.ParseFromString(e.data)) {
       spdlog::error("etcfsd: entry {} is not a request; skipping it", e.index.value());
@@ -322,6 +445,172 @@ void Node::Apply(const std::vector<consensus::Entry>& entries) {
   reads_cv_.notify_all();
 }
 
+void Node::ApplyConfChange(store::ApplyBatch& batch, const consensus::ConfChange& cc) {
+  using Type = consensus::ConfChange::Type;
+  const uint64_t id = cc.node.value();
+  if (cc.type == Type::kRemoveNode) {
+    batch.DeleteMetadata(MemberKey(id));
+    batch.PutMetadata(RemovedKey(id), "");
+    spdlog::info("etcfsd: member {:x} removed from the cluster", id);
+    if (id == member_id_ && !removed_.exchange(true)) {
+      spdlog::warn("etcfsd: this member ({:x}) was removed from the cluster; stopping", id);
+      if (options_.on_removed) options_.on_removed();
+    }
+    return;
+  }
+  etcdserverpb::Member m;
+  auto rec = batch.GetMetadata(MemberKey(id));
+  if (rec.ok() && *rec && m.ParseFromString(**rec)) {
+    // A learner promoted (kAddNode of a learner), or a replayed entry.
+    m.set_islearner(cc.type == Type::kAddLearner);
+  } else {
+    m.set_id(id);
+    if (!cc.context.empty()) m.add_peerurls(PeerUrl(cc.context));
+    m.set_islearner(cc.type == Type::kAddLearner);
+  }
+  batch.PutMetadata(MemberKey(id), m.SerializeAsString());
+  spdlog::info("etcfsd: member {:x} ({}) is in the cluster as a {}", id, cc.context,
+               m.islearner() ? "learner" : "voter");
+}
+
+Status Node::WaitApplied(const std::function<bool()>& done) {
+  std::unique_lock<std::mutex> lock(reads_mu_);
+  if (!reads_cv_.wait_for(lock, options_.request_timeout, [&] { return done(); })) {
+    return Status::Timeout("etcdserver: request timed out");
+  }
+  return Status::Ok();
+}
+
+Status Node::ProposeConfChange(const consensus::ConfChange& cc) {
+  auto result = std::make_shared<std::optional<Status>>();
+  driver_->ProposeConfChange(cc, [this, result](const Status& s) {
+    {
+      std::lock_guard<std::mutex> lock(reads_mu_);
+      *result = s;
+    }
+    reads_cv_.notify_all();
+  });
+  // The Raft loop takes or refuses it at once.
+  std::unique_lock<std::mutex> lock(reads_mu_);
+  if (!reads_cv_.wait_for(lock, options_.request_timeout, [&] { return result->has_value(); })) {
+    return Status::Timeout("etcdserver: request timed out");
+  }
+  if ((*result)->code() == StatusCode::kUnavailable) return Status::Unavailable("etcdserver: no leader");
+  return **result;
+}
+
+namespace {
+
+std::optional<etcdserverpb::Member> FindMember(const std::vector<etcdserverpb::Member>& members, uint64_t id) {
+  for (const auto& m : members) {
+    if (m.id() == id) return m;
+  }
+  return std::nullopt;
+}
+
+bool HasMember(const store::Store& store, uint64_t id, std::optional<bool> learner = std::nullopt) {
+  auto rec = store.ListMetadata(MemberKey(id));
+  etcdserverpb::Member m;
+  if (!rec.ok() || rec->empty() || !m.ParseFromString(rec->front().second)) return false;
+  return !learner || m.islearner() == *learner;
+}
+
+}  // namespace
+
+int Node::ActiveVoters(uint64_t except) const {
+  int active = 0;
+  for (const auto& m : Members()) {
+    if (m.islearner() || m.id() == except) continue;
+    if (m.id() == member_id_ || driver_->transport().Stats(NodeId(m.id())).connected) ++active;
+  }
+  return active;
+}
+
+Status Node::MemberNotFound(uint64_t id) const {
+  auto removed = store_->ListMetadata(RemovedKey(id));
+  if (removed.ok() && !removed->empty()) return Status::FailedPrecondition("etcdserver: ID removed");
+  return Status::NotFound("etcdserver: member not found");
+}
+
+Result<etcdserverpb::Member> Node::AddMember(const std::vector<std::string>& peer_urls, bool learner) {
+  if (peer_urls.empty()) return Status::InvalidArgument("member add needs at least one peer URL");
+  std::vector<std::string> addresses;
+  for (const auto& u : peer_urls) {
+    ETCFS_ASSIGN_OR_RETURN(std::string hp, HostPort(u));
+    addresses.push_back(hp);
+  }
+  const auto members = Members();
+  int voters = 0, learners = 0;
+  for (const auto& m : members) {
+    for (const auto& u : m.peerurls()) {
+      if (std::find(peer_urls.begin(), peer_urls.end(), u) != peer_urls.end()) {
+        return Status::FailedPrecondition("etcdserver: Peer URLs already exists");
+      }
+    }
+    (m.islearner() ? learners : voters)++;
+  }
+  if (learner && learners >= 1) return Status::FailedPrecondition("etcdserver: too many learner members in cluster");
+  // etcd's strict reconfiguration check: the cluster must keep a quorum of
+  // started voters while the new one catches up.
+  if (!learner && ActiveVoters(0) < (voters + 1) / 2 + 1) {
+    return Status::Unavailable("etcdserver: re-configuration failed due to not enough started members");
+  }
+  const uint64_t id = AddedMemberId(peer_urls, options_.cluster_token,
+                                    std::chrono::system_clock::now().time_since_epoch().count());
+  consensus::ConfChange cc{learner ? consensus::ConfChange::Type::kAddLearner : consensus::ConfChange::Type::kAddNode,
+                           NodeId(id), addresses[0]};
+  ETCFS_RETURN_IF_ERROR(ProposeConfChange(cc));
+  ETCFS_RETURN_IF_ERROR(WaitApplied([&] { return HasMember(*store_, id); }));
+  etcdserverpb::Member m;
+  m.set_id(id);
+  for (const auto& u : peer_urls) m.add_peerurls(u);
+  m.set_islearner(learner);
+  return m;
+}
+
+Status Node::RemoveMember(uint64_t id) {
+  const auto members = Members();
+  auto m = FindMember(members, id);
+  if (!m) return MemberNotFound(id);
+  if (!m->islearner()) {
+    int voters = 0;
+    for (const auto& x : members) voters += x.islearner() ? 0 : 1;
+    if (ActiveVoters(id) < (voters - 1) / 2 + 1) return Status::Unavailable("etcdserver: unhealthy cluster");
+  }
+  ETCFS_RETURN_IF_ERROR(ProposeConfChange({consensus::ConfChange::Type::kRemoveNode, NodeId(id), ""}));
+  return WaitApplied([&] { return !HasMember(*store_, id); });
+}
+
+Status Node::UpdateMember(uint64_t id, const std::vector<std::string>& peer_urls) {
+  for (const auto& u : peer_urls) ETCFS_RETURN_IF_ERROR(HostPort(u).status());
+  const auto members = Members();
+  if (!FindMember(members, id)) return MemberNotFound(id);
+  for (const auto& m : members) {
+    if (m.id() == id) continue;
+    for (const auto& u : m.peerurls()) {
+      if (std::find(peer_urls.begin(), peer_urls.end(), u) != peer_urls.end()) {
+        return Status::FailedPrecondition("etcdserver: Peer URLs already exists");
+      }
+    }
+  }
+  requestpb::Request req;
+  req.mutable_member_update()->set_id(id);
+  for (const auto& u : peer_urls) req.mutable_member_update()->add_peerurls(u);
+  return Write(std::move(req)).status();
+}
+
+Status Node::PromoteMember(uint64_t id) {
+  auto m = FindMember(Members(), id);
+  if (!m) return MemberNotFound(id);
+  if (!m->islearner()) return Status::FailedPrecondition("etcdserver: can only promote a learner member");
+  Status s = ProposeConfChange({consensus::ConfChange::Type::kAddNode, NodeId(id), ""});
+  if (s.code() == StatusCode::kFailedPrecondition && s.message().find("caught up") != std::string::npos) {
+    return Status::FailedPrecondition("etcdserver: can only promote a learner member which is in sync with leader");
+  }
+  ETCFS_RETURN_IF_ERROR(s);
+  return WaitApplied([&] { return HasMember(*store_, id, false); });
+}
+
 std::string Node::SnapshotData() {
   // The store itself is the snapshot's state; make it durable before the
   // driver lets go of the WAL behind it.
@@ -330,10 +619,45 @@ std::string Node::SnapshotData() {
   return std::to_string(store_->AppliedIndex().value());
 }
 
+// Images travel in one Raft message, which protobuf caps at 2 GiB.
+constexpr size_t kMaxImageBytes = size_t{1900} << 20;
+
+Result<std::string> Node::SnapshotImage(const consensus::Snapshot& snap) {
+  std::string image;
+  ETCFS_RETURN_IF_ERROR(store_->WriteImage([&](std::string_view chunk) {
+    if (image.size() + chunk.size() > kMaxImageBytes) {
+      return Status::ResourceExhausted("the store image exceeds " + std::to_string(kMaxImageBytes >> 20) +
+                                       " MiB, the most one snapshot message carries; compact and "
+                                       "defragment to shrink it");
+    }
+    image.append(chunk);
+    return Status::Ok();
+  }));
+  return image;
+}
+
 Status Node::Restore(const consensus::Snapshot& snap) {
-  return Status::FailedPrecondition(
-      "installing a store snapshot from the leader is not supported yet (snapshot at index " +
-      std::to_string(snap.meta.index.value()) + ")");
+  store::StoreMeta meta;
+  Status s = store::VerifyImage(snap.data, &meta);
+  if (!s.ok()) {
+    return Status::FailedPrecondition(
+        "the store (applied index " + std::to_string(store_->AppliedIndex().value()) +
+        ") is behind Raft snapshot " + std::to_string(snap.meta.index.value()) +
+        " and has no image to restore from (" + s.message() +
+        "); restore this member's data directory from a backup, or remove the member and add it anew");
+  }
+  if (meta.applied_index <= store_->AppliedIndex().value()) {
+    spdlog::info("etcfsd: the store already holds applied index {}; keeping it over the snapshot's {}",
+                 store_->AppliedIndex().value(), meta.applied_index);
+    return Status::Ok();
+  }
+  ETCFS_RETURN_IF_ERROR(store_->InstallImage(snap.data));
+  {
+    std::lock_guard<std::mutex> lock(reads_mu_);
+    applied_ = std::max(applied_, meta.applied_index);
+  }
+  reads_cv_.notify_all();
+  return Status::Ok();
 }
 
 void Node::OnReadState(const consensus::ReadState& rs) {

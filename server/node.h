@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -22,6 +23,8 @@
 #include "base/executor.h"
 #include "consensus/driver.h"
 #include "etcfs/request.pb.h"
+#include "server/membership.h"
+#include "store/apply_batch.h"
 #include "store/store.h"
 
 namespace etcfs::server {
@@ -52,6 +55,9 @@ struct NodeOptions {
   std::chrono::milliseconds election_timeout{1000};
   // etcd's --snapshot-count, --max-snapshots, --max-wals.
   uint64_t snapshot_count = 100000;
+  // Entries kept behind a snapshot for followers that lag a little (etcd
+  // 3.5's --experimental-snapshot-catchup-entries). Default: 5000.
+  uint64_t snapshot_catch_up_entries = 5000;
   size_t max_snapshots = 5;
   size_t max_wals = 5;
   // etcd's --quota-backend-bytes (0: 2 GiB), --max-txn-ops, --max-request-bytes.
@@ -60,6 +66,9 @@ struct NodeOptions {
   size_t max_request_bytes = 1536 * 1024;
   // How long a write waits to be applied before failing with "request timed out".
   std::chrono::milliseconds request_timeout{7000};
+  // Called (from the apply path; must not block) once this member has been
+  // removed from the cluster. Default: none.
+  std::function<void()> on_removed;
 
   Status Validate() const;
 };
@@ -94,14 +103,27 @@ class Node : public consensus::StateMachine {
   uint64_t raft_term() const { return term_.load(); }
   uint64_t leader() const { return leader_.load(); }
   consensus::Driver& driver() { return *driver_; }
-  // The members: the initial cluster, with what each has published.
+  // The members, by id: the replicated member list.
   std::vector<etcdserverpb::Member> Members() const;
+  // host:port of the leader's first client URL, to forward requests that
+  // only the leader can answer. Errors: Unavailable (no leader, or it has
+  // not published its URLs yet).
+  Result<std::string> LeaderClientAddress() const;
+
+  // Membership changes, on the leader (callers forward to it). Each waits
+  // until the change is applied on this member. Errors carry etcd's
+  // messages: member not found, Peer URLs already exists, unhealthy cluster...
+  Result<etcdserverpb::Member> AddMember(const std::vector<std::string>& peer_urls, bool learner);
+  Status RemoveMember(uint64_t id);
+  Status UpdateMember(uint64_t id, const std::vector<std::string>& peer_urls);
+  Status PromoteMember(uint64_t id);
   const NodeOptions& options() const { return options_; }
 
   // consensus::StateMachine (the Raft loop)
   void Apply(const std::vector<consensus::Entry>& entries) override;
   std::string SnapshotData() override;
   Status Restore(const consensus::Snapshot& snap) override;
+  Result<std::string> SnapshotImage(const consensus::Snapshot& snap) override;
   void OnReadState(const consensus::ReadState& rs) override;
   void OnLeaderChange(NodeId leader, consensus::Term term) override;
 
@@ -115,6 +137,21 @@ class Node : public consensus::StateMachine {
 
   explicit Node(NodeOptions options) : options_(std::move(options)) {}
   Status Init();
+  // Who this member is and who its peers are: from its WAL on a restart,
+  // from --initial-cluster for a new cluster, from the cluster it joins.
+  Status ResolveIdentity(const std::string& wal_dir, MemberIdentity* me,
+                         std::map<NodeId, std::string>* peers, std::vector<NodeId>* initial);
+  Status DiscoverCluster(MemberIdentity* me, std::map<NodeId, std::string>* peers);
+  // The answer to a joining member's QueryCluster (the peer io thread).
+  std::string DescribeCluster() const;
+  void ApplyConfChange(store::ApplyBatch& batch, const consensus::ConfChange& cc);
+  // Waits until `done` holds after an apply, for at most request_timeout.
+  Status WaitApplied(const std::function<bool()>& done);
+  Status ProposeConfChange(const consensus::ConfChange& cc);
+  // Voters (not learners) that this member hears from, itself included.
+  int ActiveVoters(uint64_t except) const;
+  // etcd's answer for an id that is not a member: removed, or never was.
+  Status MemberNotFound(uint64_t id) const;
   // Proposes this member's attributes until they are applied (etcd's publish).
   void PublishLoop();
   Result<WriteResponse> ApplyOne(store::ApplyBatch& batch, const requestpb::Request& req);
@@ -134,6 +171,7 @@ class Node : public consensus::StateMachine {
   std::atomic<uint64_t> term_{0};
   std::atomic<uint64_t> leader_{0};
   std::atomic<uint64_t> next_id_;
+  std::atomic<bool> removed_{false};
 
   std::mutex waiters_mu_;
   std::unordered_map<uint64_t, std::shared_ptr<Waiter>> waiters_;  // guarded by waiters_mu_
@@ -145,9 +183,5 @@ class Node : public consensus::StateMachine {
   uint64_t applied_ = 0;                                    // guarded by reads_mu_
   uint64_t read_seq_ = 0;                                   // guarded by reads_mu_
 };
-
-// etcd-style ids: a member's from its name, peer address and cluster token;
-// the cluster's from its members'.
-uint64_t MemberId(const std::string& name, const std::string& peer_address, const std::string& token);
 
 }  // namespace etcfs::server

@@ -400,6 +400,18 @@ void ApplyBatch::PutMetadata(std::string_view key, std::string_view value) {
   PutReadable(store_->db_->meta(), std::string(kMetaAppPrefix) + std::string(key), value);
 }
 
+void ApplyBatch::DeleteMetadata(std::string_view key) {
+  DeleteReadable(store_->db_->meta(), std::string(kMetaAppPrefix) + std::string(key));
+}
+
+Result<std::optional<std::string>> ApplyBatch::GetMetadata(std::string_view key) {
+  std::string v;
+  bool found = false;
+  ETCFS_RETURN_IF_ERROR(reader_.Get(store_->db_->meta(), std::string(kMetaAppPrefix) + std::string(key), &v, &found));
+  if (!found) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(v));
+}
+
 void ApplyBatch::SetApplied(RaftIndex index, RaftTerm term) {
   meta_.applied_index = index.value();
   meta_.applied_term = term.value();

@@ -64,6 +64,9 @@ class ApplyBatch {
   // Replicated metadata of the layers above (e.g. cluster membership), kept
   // apart from the key space: not visible to ranges, watches or hashes.
   void PutMetadata(std::string_view key, std::string_view value);
+  void DeleteMetadata(std::string_view key);
+  // The metadata under `key` as this batch has left it; nullopt when absent.
+  Result<std::optional<std::string>> GetMetadata(std::string_view key);
 
   // The Raft position this batch brings the store to.
   void SetApplied(RaftIndex index, RaftTerm term);

@@ -75,6 +75,7 @@ int Main(int argc, char** argv) {
   DriverOptions o;
   o.id = NodeId(std::stoull(argv[1]));
   o.cluster_id = 0xe7cf5;
+  o.wal_metadata = "raft_node " + std::to_string(o.id.value());
   o.data_dir = argv[2];
   std::stringstream peers(argv[3]);
   std::string item;
