@@ -127,6 +127,7 @@ bool Wal::Exists(const WalOptions& options) {
 }
 
 Result<std::string> Wal::ReadMetadata(const WalOptions& options) {
+  if (!options.fs->Exists(options.dir)) return Status::NotFound("no WAL in " + options.dir);
   ETCFS_ASSIGN_OR_RETURN(std::vector<std::string> names, options.fs->List(options.dir));
   std::string oldest;
   uint64_t oldest_seq = UINT64_MAX;

@@ -212,6 +212,26 @@ TEST(Transport, TheDialerReconnectsAfterThePeerRestarts) {
   }));
 }
 
+TEST(Transport, AJoiningMemberLearnsAboutTheClusterFromAnyMember) {
+  TransportOptions o;
+  o.describe_cluster = [] { return std::string("members: 1, 2"); };
+  Endpoint member(1, o);
+  auto answer = Transport::QueryCluster(member.address(), std::chrono::seconds(5));
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  EXPECT_EQ("members: 1, 2", *answer);
+
+  // A member that does not answer such queries refuses them clearly.
+  Endpoint silent(3, TransportOptions{});
+  auto refused = Transport::QueryCluster(silent.address(), std::chrono::seconds(5));
+  EXPECT_EQ(StatusCode::kUnavailable, refused.status().code());
+  EXPECT_NE(std::string::npos, refused.status().message().find("refused")) << refused.status().ToString();
+  // And nobody listening at all is Unavailable too, naming the address.
+  const std::string gone = silent.address();
+  auto nobody = Transport::QueryCluster("127.0.0.1:1", std::chrono::seconds(5));
+  EXPECT_EQ(StatusCode::kUnavailable, nobody.status().code());
+  EXPECT_NE(std::string::npos, nobody.status().message().find("127.0.0.1:1"));
+}
+
 TEST(Transport, AnAddressInUseIsAClearError) {
   Endpoint a(1, {});
   asio::io_context io;

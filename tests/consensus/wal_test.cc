@@ -48,6 +48,26 @@ TEST_F(WalTest, SavedEntriesAndHardStateSurviveReopen) {
   EXPECT_EQ(0u, c.torn_bytes_dropped);
 }
 
+TEST_F(WalTest, MetadataIsReadWithoutOpeningTheWal) {
+  auto o = Options();
+  EXPECT_EQ(StatusCode::kNotFound, Wal::ReadMetadata(o).status().code());
+  auto w = Wal::Create(o, "member 7 of cluster 9");
+  ASSERT_TRUE(w.ok());
+  auto meta = Wal::ReadMetadata(o);
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  EXPECT_EQ("member 7 of cluster 9", *meta);
+  // A damaged first record is reported, not guessed at.
+  w->reset();
+  auto names = PosixFileSystem()->List(o.dir);
+  const std::string seg = o.dir + "/" + names->front();
+  std::string bad = *PosixFileSystem()->ReadFile(seg);
+  bad[10] ^= 1;
+  auto f = PosixFileSystem()->NewWritableFile(seg);
+  ASSERT_TRUE((*f)->Append(bad).ok());
+  f->reset();
+  EXPECT_EQ(StatusCode::kCorruption, Wal::ReadMetadata(o).status().code());
+}
+
 TEST_F(WalTest, CreatingOverAnExistingWalIsRefused) {
   auto o = Options();
   ASSERT_TRUE(Wal::Create(o, "").ok());
@@ -95,6 +115,10 @@ TEST_F(WalTest, SegmentsAreCutAndOldOnesPurged) {
   w->reset();
   WalContents c = Reopen(o, Index(150));
   EXPECT_EQ("meta", c.metadata);
+  // Every segment opens with the metadata: it outlives purging.
+  auto meta = Wal::ReadMetadata(o);
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  EXPECT_EQ("meta", *meta);
   ASSERT_EQ(50u, c.entries.size());
   EXPECT_EQ(Index(151), c.entries.front().index);
   EXPECT_EQ(Index(200), c.hard_state.commit);
