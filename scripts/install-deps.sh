@@ -10,6 +10,7 @@ packages=(
   libfuse3-dev fuse3
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libasio-dev libcli11-dev libyaml-cpp-dev
+  libssl-dev libcpp-httplib-dev libsystemd-dev
   etcd-server etcd-client
 )
 

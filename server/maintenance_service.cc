@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/grpc_status.h"
+#include "server/snapshot_file.h"
 
 namespace etcfs::server {
 namespace {
@@ -31,6 +32,9 @@ grpc::Status MaintenanceService::Status(grpc::ServerContext*, const etcdserverpb
   resp->set_raftindex(raft.commit.value());
   resp->set_raftterm(raft.term.value());
   resp->set_raftappliedindex(raft.applied.value());
+  for (const auto& m : node_->Members()) {
+    if (m.id() == node_->member_id()) resp->set_islearner(m.islearner());
+  }
   for (const auto& a : st.Alarms()) {
     resp->add_errors(std::string("memberID:") + std::to_string(a.member_id) + " alarm:" + AlarmName(a.alarm) + " ");
   }
@@ -79,6 +83,45 @@ grpc::Status MaintenanceService::HashKV(grpc::ServerContext*, const etcdserverpb
   // etcd says -1 for "never compacted".
   resp->set_compact_revision(h->compact_revision == 0 ? -1 : h->compact_revision);
   node_->FillHeader(resp->mutable_header(), node_->store().CurrentRevision());
+  return grpc::Status::OK;
+}
+
+grpc::Status MaintenanceService::Snapshot(grpc::ServerContext* ctx, const etcdserverpb::SnapshotRequest*,
+                                          grpc::ServerWriter<etcdserverpb::SnapshotResponse>* writer) {
+  const auto start = std::chrono::steady_clock::now();
+  // The image is streamed as it is read, never held whole; its size is known
+  // only at the end, so remaining_bytes is an estimate from the backend size
+  // until the last message, which says 0.
+  const int64_t estimate = node_->store().BackendSizeBytes();
+  int64_t sent = 0;
+  SnapshotHasher hasher;
+  std::string pending;  // one chunk held back, so the last one can say 0
+  auto send = [&](bool last) -> etcfs::Status {
+    etcdserverpb::SnapshotResponse resp;
+    node_->FillHeader(resp.mutable_header(), node_->store().CurrentRevision());
+    sent += static_cast<int64_t>(pending.size());
+    resp.set_remaining_bytes(last ? 0 : std::max<int64_t>(1, estimate - sent));
+    resp.set_blob(std::move(pending));
+    pending.clear();
+    if (ctx->IsCancelled() || !writer->Write(resp)) return etcfs::Status::Cancelled("the client went away");
+    return etcfs::Status::Ok();
+  };
+  etcfs::Status s = node_->store().WriteImage([&](std::string_view chunk) {
+    if (!pending.empty()) ETCFS_RETURN_IF_ERROR(send(false));
+    hasher.Update(chunk);
+    pending.assign(chunk);
+    return etcfs::Status::Ok();
+  });
+  if (s.ok()) {
+    pending += hasher.Tail();
+    s = send(true);
+  }
+  if (!s.ok()) {
+    spdlog::warn("etcfsd: sending a snapshot failed after {} bytes: {}", sent, s.ToString());
+    return ToGrpc(s);
+  }
+  spdlog::info("etcfsd: sent a snapshot of {} bytes in {} ms", sent,
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
   return grpc::Status::OK;
 }
 
