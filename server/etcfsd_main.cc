@@ -10,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 
+#include "server/auto_compactor.h"
 #include "server/cluster_service.h"
 #include "server/kv_service.h"
 #include "server/lease_service.h"
@@ -33,6 +34,7 @@ int Main(int argc, char** argv) {
   std::string initial_cluster_state = "new";
   int64_t heartbeat_ms = 100, election_ms = 1000;
   std::string log_level = "info";
+  std::string auto_compaction_mode = "periodic", auto_compaction_retention = "0";
   app.add_option("--name", o.name, "Human-readable name for this member")->capture_default_str();
   app.add_option("--data-dir", o.data_dir, "Path to the data directory")->capture_default_str();
   app.add_option("--wal-dir", o.wal_dir, "Path to a dedicated WAL directory (default: inside --data-dir)");
@@ -52,6 +54,12 @@ int Main(int argc, char** argv) {
   app.add_option("--max-snapshots", o.max_snapshots, "Maximum number of snapshot files to retain (0 is unlimited)")->capture_default_str();
   app.add_option("--max-wals", o.max_wals, "Maximum number of WAL files to retain (0 is unlimited)")->capture_default_str();
   app.add_option("--quota-backend-bytes", o.quota_bytes, "Raise an alarm when the backend size exceeds this (0: 2 GiB)")->capture_default_str();
+  app.add_option("--auto-compaction-mode", auto_compaction_mode,
+                 "Interpret --auto-compaction-retention as a time ('periodic') or as revisions ('revision')")
+      ->capture_default_str();
+  app.add_option("--auto-compaction-retention", auto_compaction_retention,
+                 "Auto compaction retention: a duration (30m; a bare number is hours) or a revision count; 0 is off")
+      ->capture_default_str();
   app.add_option("--max-txn-ops", o.max_txn_ops, "Maximum number of operations in one transaction")->capture_default_str();
   app.add_option("--max-request-bytes", o.max_request_bytes, "Maximum client request size in bytes")->capture_default_str();
   app.add_option("--log-level", log_level, "debug, info, warn, error, panic or fatal")
@@ -64,6 +72,8 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "etcfsd: %s\n", s.message().c_str());
     return 1;
   };
+  auto compaction = ParseAutoCompaction(auto_compaction_mode, auto_compaction_retention);
+  if (!compaction.ok()) return fail(compaction.status());
   o.heartbeat = std::chrono::milliseconds(heartbeat_ms);
   o.election_timeout = std::chrono::milliseconds(election_ms);
   o.join_existing = initial_cluster_state == "existing";
@@ -123,6 +133,7 @@ int Main(int argc, char** argv) {
     }
   }
   std::thread lessor_thread([&] { lessor.Run(std::chrono::milliseconds(100)); });
+  auto compactor = std::make_unique<AutoCompactor>(node->get(), *compaction);
   spdlog::info("etcfsd: serving clients on {}", listen_client_urls);
 
   int sig = 0;
@@ -131,6 +142,7 @@ int Main(int argc, char** argv) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   lessor.Stop();
   lessor_thread.join();
+  compactor.reset();
   node->reset();
   spdlog::info("etcfsd: stopped");
   return 0;
