@@ -100,6 +100,7 @@ Status Driver::Init(asio::io_context& io) {
   t.listen_address = options_.listen_address.empty() ? self->second : options_.listen_address;
   t.peers = options_.peers;
   t.describe_cluster = options_.describe_cluster;
+  t.on_rtt = options_.on_peer_rtt;
   transport_ = std::make_unique<Transport>(io, t, this);
   snapshot_thread_ = std::make_unique<WorkerThread>("raft-snapshots");
   ETCFS_RETURN_IF_ERROR(transport_->Start());

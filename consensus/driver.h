@@ -103,6 +103,8 @@ struct DriverOptions {
   std::function<std::string()> describe_cluster;
   // Reported for etcd_disk_wal_fsync_duration_seconds. Default: none.
   std::function<void(std::chrono::duration<double>)> on_wal_sync;
+  // Reported for etcd_network_peer_round_trip_time_seconds. Default: none.
+  std::function<void(NodeId, double)> on_peer_rtt;
 };
 
 class Driver : public TransportHandler {

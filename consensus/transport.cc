@@ -442,6 +442,7 @@ void Transport::Deliver(const std::string& body, Connection* conn) {
     }
     case raftpb::Frame::kPong:
       peer->rtt = static_cast<double>(NowNs() - frame.pong().sent_ns()) / 1e9;
+      if (options_.on_rtt) options_.on_rtt(peer->id, peer->rtt.load());
       break;
     default:
       break;

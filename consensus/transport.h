@@ -72,6 +72,9 @@ struct TransportOptions {
   // Answers QueryCluster (on the io thread; must not block). Default: none,
   // and such queries are refused.
   std::function<std::string()> describe_cluster;
+  // Called with each measured round trip (io thread; must not block), for
+  // etcd_network_peer_round_trip_time_seconds. Default: none.
+  std::function<void(NodeId, double)> on_rtt;
 };
 
 class Transport {

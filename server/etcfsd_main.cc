@@ -12,6 +12,7 @@
 
 #include "server/auto_compactor.h"
 #include "server/cluster_service.h"
+#include "server/http_endpoint.h"
 #include "server/kv_service.h"
 #include "server/lease_service.h"
 #include "server/lessor.h"
@@ -34,6 +35,7 @@ int Main(int argc, char** argv) {
   std::string initial_cluster_state = "new";
   int64_t heartbeat_ms = 100, election_ms = 1000;
   std::string log_level = "info";
+  std::string listen_metrics_urls;
   std::string auto_compaction_mode = "periodic", auto_compaction_retention = "0";
   app.add_option("--name", o.name, "Human-readable name for this member")->capture_default_str();
   app.add_option("--data-dir", o.data_dir, "Path to the data directory")->capture_default_str();
@@ -62,6 +64,8 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-txn-ops", o.max_txn_ops, "Maximum number of operations in one transaction")->capture_default_str();
   app.add_option("--max-request-bytes", o.max_request_bytes, "Maximum client request size in bytes")->capture_default_str();
+  app.add_option("--listen-metrics-urls", listen_metrics_urls,
+                 "URLs to serve /metrics, /health and /version on (default: none)");
   app.add_option("--log-level", log_level, "debug, info, warn, error, panic or fatal")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "panic", "fatal"}))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -84,6 +88,12 @@ int Main(int argc, char** argv) {
   auto peer_listen = HostPorts(listen_peer_urls);
   if (!peer_listen.ok()) return fail(peer_listen.status());
   o.listen_peer_address = (*peer_listen)[0];
+  std::vector<std::string> metrics_listen;
+  if (!listen_metrics_urls.empty()) {
+    auto parsed = HostPorts(listen_metrics_urls);
+    if (!parsed.ok()) return fail(parsed.status());
+    metrics_listen = *parsed;
+  }
   auto client_listen = HostPorts(listen_client_urls);
   if (!client_listen.ok()) return fail(client_listen.status());
   if (auto advertised = HostPorts(advertise_client_urls); !advertised.ok()) return fail(advertised.status());
@@ -132,6 +142,8 @@ int Main(int argc, char** argv) {
                                       "--listen-client-urls)"));
     }
   }
+  auto http = HttpEndpoint::Start(node->get(), metrics_listen);
+  if (!http.ok()) return fail(http.status());
   std::thread lessor_thread([&] { lessor.Run(std::chrono::milliseconds(100)); });
   auto compactor = std::make_unique<AutoCompactor>(node->get(), *compaction);
   spdlog::info("etcfsd: serving clients on {}", listen_client_urls);
@@ -143,6 +155,7 @@ int Main(int argc, char** argv) {
   lessor.Stop();
   lessor_thread.join();
   compactor.reset();
+  http->reset();
   node->reset();
   spdlog::info("etcfsd: stopped");
   return 0;

@@ -6,11 +6,9 @@
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "server/node.h"
+#include "server/version.h"
 
 namespace etcfs::server {
-
-// The version etcfs reports: etcd's API level it speaks, as semver.
-inline constexpr const char* kServerVersion = "3.4.0+etcfs.0.1";
 
 class MaintenanceService final : public etcdserverpb::Maintenance::Service {
  public:

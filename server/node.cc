@@ -83,6 +83,8 @@ Status Node::Init() {
   d.max_snapshots = options_.max_snapshots;
   d.max_wals = options_.max_wals;
   d.describe_cluster = [this] { return DescribeCluster(); };
+  d.on_wal_sync = [this](std::chrono::duration<double> d) { metrics_.wal_fsync.Observe(d.count()); };
+  d.on_peer_rtt = [this](NodeId peer, double seconds) { metrics_.ObservePeerRtt(peer.value(), seconds); };
   io_work_.emplace(io_.get_executor());
   ETCFS_ASSIGN_OR_RETURN(driver_, consensus::Driver::Open(d, this, io_));
   io_thread_ = std::thread([this] { io_.run(); });
@@ -278,6 +280,11 @@ Result<WriteResponse> Node::Write(requestpb::Request req) {
     waiters_[req.id()] = waiter;
   }
   const uint64_t id = req.id();
+  ++metrics_.proposals_pending;
+  struct Pending {
+    NodeMetrics& m;
+    ~Pending() { --m.proposals_pending; }
+  } pending{metrics_};
   driver_->Propose(req.SerializeAsString(), [this, id](const Status& s) {
     std::shared_ptr<Waiter> w;
     {
@@ -287,6 +294,7 @@ Result<WriteResponse> Node::Write(requestpb::Request req) {
       w = it->second;
       waiters_.erase(it);
     }
+    ++metrics_.proposals_failed;
     std::lock_guard<std::mutex> lock(w->mu);
     w->result = s.code() == StatusCode::kUnavailable ? Status::Unavailable("etcdserver: no leader") : s;
     w->done = true;
@@ -296,6 +304,7 @@ Result<WriteResponse> Node::Write(requestpb::Request req) {
   if (!waiter->cv.wait_for(lock, options_.request_timeout, [&] { return waiter->done; })) {
     std::lock_guard<std::mutex> wl(waiters_mu_);
     waiters_.erase(id);
+    ++metrics_.proposals_failed;
     return Status::Timeout(leader() == 0 ? "etcdserver: no leader" : "etcdserver: request timed out");
   }
   return std::move(waiter->result);
@@ -390,7 +399,11 @@ Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::
   }
 }
 
+// etcd warns about applies slower than this (its warningApplyDuration).
+constexpr std::chrono::milliseconds kSlowApply{100};
+
 void Node::Apply(const std::vector<consensus::Entry>& entries) {
+  const auto start = std::chrono::steady_clock::now();
   const uint64_t store_applied = store_->AppliedIndex().value();
   std::vector<std::pair<uint64_t, Result<WriteResponse>>> results;
   auto batch = store_->BeginBatch();
@@ -416,7 +429,10 @@ void Node::Apply(const std::vector<consensus::Entry>& entries) {
   }
   if (last > store_applied) {
     batch->SetApplied(RaftIndex(last), RaftTerm(last_term));
+    const auto commit_start = std::chrono::steady_clock::now();
     Status s = batch->Commit();
+    metrics_.backend_commit.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count());
     if (!s.ok()) {
       spdlog::critical("etcfsd: cannot apply entries to the store: {}; stopping", s.ToString());
       driver_->Stop();
@@ -424,6 +440,12 @@ void Node::Apply(const std::vector<consensus::Entry>& entries) {
     }
   }
   batch.reset();
+  const auto took = std::chrono::steady_clock::now() - start;
+  metrics_.apply.Observe(std::chrono::duration<double>(took).count());
+  if (took > kSlowApply) {
+    spdlog::warn("etcfsd: slow apply: {} entries took {} ms (expected under {} ms); check the disk and the store's size",
+                 entries.size(), std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), kSlowApply.count());
+  }
   for (auto& [id, r] : results) {
     std::shared_ptr<Waiter> w;
     {
@@ -669,6 +691,7 @@ void Node::OnReadState(const consensus::ReadState& rs) {
 }
 
 void Node::OnLeaderChange(NodeId leader, consensus::Term term) {
+  if (leader.value() != 0 && leader.value() != leader_.load()) ++metrics_.leader_changes;
   leader_ = leader.value();
   term_ = term.value();
 }

@@ -24,6 +24,7 @@
 #include "consensus/driver.h"
 #include "etcfs/request.pb.h"
 #include "server/membership.h"
+#include "server/metrics.h"
 #include "store/apply_batch.h"
 #include "store/store.h"
 
@@ -118,6 +119,7 @@ class Node : public consensus::StateMachine {
   Status UpdateMember(uint64_t id, const std::vector<std::string>& peer_urls);
   Status PromoteMember(uint64_t id);
   const NodeOptions& options() const { return options_; }
+  NodeMetrics& metrics() { return metrics_; }
 
   // consensus::StateMachine (the Raft loop)
   void Apply(const std::vector<consensus::Entry>& entries) override;
@@ -157,6 +159,7 @@ class Node : public consensus::StateMachine {
   Result<WriteResponse> ApplyOne(store::ApplyBatch& batch, const requestpb::Request& req);
 
   NodeOptions options_;
+  NodeMetrics metrics_;
   uint64_t cluster_id_ = 0;
   uint64_t member_id_ = 0;
   std::unique_ptr<WorkerThread> background_;
