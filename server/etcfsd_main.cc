@@ -4,7 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <sstream>
+#include <thread>
+
+#include <systemd/sd-daemon.h>
 
 #include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
@@ -12,6 +16,7 @@
 
 #include "server/auto_compactor.h"
 #include "server/cluster_service.h"
+#include "server/yaml_config.h"
 #include "server/http_endpoint.h"
 #include "server/kv_service.h"
 #include "server/lease_service.h"
@@ -68,7 +73,19 @@ int Main(int argc, char** argv) {
                  "URLs to serve /metrics, /health and /version on (default: none)");
   app.add_option("--log-level", log_level, "debug, info, warn, error, panic or fatal")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "panic", "fatal"}))->capture_default_str();
+  app.config_formatter(std::make_shared<YamlConfig>());
+  app.set_config("--config-file", "", "Path to a YAML file of these flags (names without dashes, as etcd's); "
+                 "flags on the command line override it");
+  app.allow_config_extras(CLI::config_extras_mode::ignore);
   CLI11_PARSE(app, argc, argv);
+  if (auto* config = app.get_config_ptr(); config != nullptr && config->count() > 0) {
+    // etcd's files hold settings etcfsd does not have (TLS, v2...): say so.
+    for (const auto& item : YamlConfig().from_file(config->as<std::string>())) {
+      if (!item.parents.empty() || app.get_option_no_throw("--" + item.name) == nullptr) {
+        spdlog::warn("etcfsd: ignoring '{}' from the config file: etcfsd has no such setting", item.fullname());
+      }
+    }
+  }
 
   spdlog::set_level(log_level == "panic" || log_level == "fatal" ? spdlog::level::critical
                                                                   : spdlog::level::from_str(log_level));
@@ -133,6 +150,9 @@ int Main(int argc, char** argv) {
   builder.RegisterService(&maintenance);
   builder.RegisterService(&lease);
   builder.RegisterService(&cluster_service);
+  // gRPC sets SO_REUSEPORT by default, which lets a second server share a
+  // port silently; a port in use must be an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes) + (1 << 20));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   for (size_t i = 0; i < ports.size(); ++i) {
@@ -147,10 +167,20 @@ int Main(int argc, char** argv) {
   std::thread lessor_thread([&] { lessor.Run(std::chrono::milliseconds(100)); });
   auto compactor = std::make_unique<AutoCompactor>(node->get(), *compaction);
   spdlog::info("etcfsd: serving clients on {}", listen_client_urls);
+  // Under systemd (Type=notify), ready once this member has joined and
+  // published itself, as etcd.
+  std::atomic<bool> shutting_down{false};
+  std::thread notifier([&] {
+    while (!shutting_down && !(*node)->Published()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!shutting_down && sd_notify(0, "READY=1") > 0) spdlog::info("etcfsd: told systemd it is ready");
+  });
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("etcfsd: received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  shutting_down = true;
+  sd_notify(0, "STOPPING=1");
+  notifier.join();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   lessor.Stop();
   lessor_thread.join();

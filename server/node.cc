@@ -245,6 +245,12 @@ void Node::PublishLoop() {
   }
 }
 
+bool Node::Published() const {
+  auto rec = store_->ListMetadata(MemberKey(member_id_));
+  etcdserverpb::Member m;
+  return rec.ok() && !rec->empty() && m.ParseFromString(rec->front().second) && m.name() == options_.name;
+}
+
 std::vector<etcdserverpb::Member> Node::Members() const {
   std::vector<etcdserverpb::Member> out;
   auto records = store_->ListMetadata(kMemberPrefix);

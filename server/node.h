@@ -104,6 +104,9 @@ class Node : public consensus::StateMachine {
   uint64_t raft_term() const { return term_.load(); }
   uint64_t leader() const { return leader_.load(); }
   consensus::Driver& driver() { return *driver_; }
+  // Whether this member's name and client URLs are in the member list
+  // (etcd's "published"): it has joined and is ready to serve.
+  bool Published() const;
   // The members, by id: the replicated member list.
   std::vector<etcdserverpb::Member> Members() const;
   // host:port of the leader's first client URL, to forward requests that
