@@ -157,6 +157,7 @@ struct Transport::Peer {
   std::atomic<uint64_t> sent{0}, received{0}, dropped{0};
   std::atomic<double> rtt{0};
   std::atomic<bool> connected{false};
+  std::atomic<int64_t> connected_since_ns{0};  // steady clock; valid while connected
 };
 
 Transport::Transport(asio::io_context& io, TransportOptions options, TransportHandler* handler)
@@ -261,8 +262,13 @@ void Transport::RemovePeer(NodeId id) {
 Transport::PeerStats Transport::Stats(NodeId id) const {
   auto peer = FindPeer(id);
   if (!peer) return {};
-  return PeerStats{peer->sent.load(), peer->received.load(), peer->dropped.load(), peer->rtt.load(),
-                   peer->connected.load()};
+  PeerStats stats{peer->sent.load(), peer->received.load(), peer->dropped.load(), peer->rtt.load(),
+                  peer->connected.load()};
+  if (stats.connected) {
+    stats.connected_for = std::chrono::steady_clock::now().time_since_epoch() -
+                          std::chrono::nanoseconds(peer->connected_since_ns.load());
+  }
+  return stats;
 }
 
 void Transport::Send(std::vector<Message> msgs) {
@@ -500,6 +506,8 @@ void Transport::Attach(std::shared_ptr<Peer> peer, std::shared_ptr<Connection> c
   peer->backoff = std::chrono::milliseconds(0);
   {
     std::lock_guard<std::mutex> lock(peer->mu);
+    peer->connected_since_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch()).count();
     peer->connected = true;
   }
   std::weak_ptr<Peer> weak_peer = peer;

@@ -104,6 +104,7 @@ class Transport {
     uint64_t dropped = 0;
     double rtt_seconds = 0;  // last measured; 0 before the first probe returns
     bool connected = false;
+    std::chrono::steady_clock::duration connected_for{};  // while connected
   };
   PeerStats Stats(NodeId id) const;
   // Incoming connections turned away (wrong cluster, unknown caller, ...).

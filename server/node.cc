@@ -554,10 +554,15 @@ int Node::ActiveVoters(uint64_t except) const {
   return active;
 }
 
-Status Node::MemberNotFound(uint64_t id) const {
-  auto removed = store_->ListMetadata(RemovedKey(id));
-  if (removed.ok() && !removed->empty()) return Status::FailedPrecondition("etcdserver: ID removed");
-  return Status::NotFound("etcdserver: member not found");
+Status Node::MemberNotFound(uint64_t) const { return Status::NotFound("etcdserver: member not found"); }
+
+bool Node::ConnectedToAll() const {
+  for (const auto& m : Members()) {
+    if (m.id() == member_id_) continue;
+    const auto stats = driver_->transport().Stats(NodeId(m.id()));
+    if (!stats.connected || stats.connected_for < std::chrono::seconds(5)) return false;
+  }
+  return true;
 }
 
 Result<etcdserverpb::Member> Node::AddMember(const std::vector<std::string>& peer_urls, bool learner) {
@@ -569,20 +574,21 @@ Result<etcdserverpb::Member> Node::AddMember(const std::vector<std::string>& pee
   }
   const auto members = Members();
   int voters = 0, learners = 0;
+  for (const auto& m : members) (m.islearner() ? learners : voters)++;
+  // etcd's strict reconfiguration checks come first: a quorum of started
+  // voters once the new one counts, and every member connected for 5 s.
+  if (!learner && ActiveVoters(0) < (voters + 1) / 2 + 1) {
+    return Status::Unavailable("etcdserver: re-configuration failed due to not enough started members");
+  }
+  if (!ConnectedToAll()) return Status::Unavailable("etcdserver: unhealthy cluster");
   for (const auto& m : members) {
     for (const auto& u : m.peerurls()) {
       if (std::find(peer_urls.begin(), peer_urls.end(), u) != peer_urls.end()) {
         return Status::FailedPrecondition("etcdserver: Peer URLs already exists");
       }
     }
-    (m.islearner() ? learners : voters)++;
   }
   if (learner && learners >= 1) return Status::FailedPrecondition("etcdserver: too many learner members in cluster");
-  // etcd's strict reconfiguration check: the cluster must keep a quorum of
-  // started voters while the new one catches up.
-  if (!learner && ActiveVoters(0) < (voters + 1) / 2 + 1) {
-    return Status::Unavailable("etcdserver: re-configuration failed due to not enough started members");
-  }
   const uint64_t id = AddedMemberId(peer_urls, options_.cluster_token,
                                     std::chrono::system_clock::now().time_since_epoch().count());
   consensus::ConfChange cc{learner ? consensus::ConfChange::Type::kAddLearner : consensus::ConfChange::Type::kAddNode,

@@ -155,6 +155,9 @@ class Node : public consensus::StateMachine {
   Status ProposeConfChange(const consensus::ConfChange& cc);
   // Voters (not learners) that this member hears from, itself included.
   int ActiveVoters(uint64_t except) const;
+  // Whether every other member has been connected for etcd's health
+  // interval (5 s): etcd's strict check before adding a member.
+  bool ConnectedToAll() const;
   // etcd's answer for an id that is not a member: removed, or never was.
   Status MemberNotFound(uint64_t id) const;
   // Proposes this member's attributes until they are applied (etcd's publish).

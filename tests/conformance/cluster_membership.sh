@@ -61,8 +61,10 @@ write() {  # PREFIX COUNT: writes keys through all endpoints, recording acknowle
 write a 20
 
 # A learner joins, catches up and is promoted.
-ctl --endpoints "$eps" member add n4 --learner --peer-urls="http://127.0.0.1:${pport[n4]}" >"$work/add.out" \
-  || fail "member add --learner: $(cat "$work/add.out")"
+# As etcd, members refuse reconfiguration until every member has been
+# connected for 5 s ("unhealthy cluster"); retry until then.
+add_learner() { ctl --endpoints "$eps" member add n4 --learner --peer-urls="http://127.0.0.1:${pport[n4]}" >"$work/add.out" 2>&1; }
+wait_for 30 add_learner || fail "member add --learner: $(cat "$work/add.out")"
 grep -q 'ETCD_INITIAL_CLUSTER_STATE="existing"' "$work/add.out" || fail "member add printed: $(cat "$work/add.out")"
 start n4 "$cluster,n4=http://127.0.0.1:${pport[n4]}" existing
 wait_for 20 has_key n4 a20 v20 || fail "the learner n4 did not catch up"
@@ -94,7 +96,7 @@ wait_for 20 stopped n3 || fail "the removed member n3 is still running"
 rm -rf "${work:?}/n3"
 eps="127.0.0.1:${cport[n1]},127.0.0.1:${cport[n2]}"
 write b 150  # past --snapshot-count 100: the leader's log no longer reaches back
-ctl --endpoints "$eps" member add n3 --peer-urls="http://127.0.0.1:${pport[n3]}" >/dev/null || fail "member add n3"
+wait_for 30 ctl --endpoints "$eps" member add n3 --peer-urls="http://127.0.0.1:${pport[n3]}" || fail "member add n3"
 start n3 "$cluster" existing
 wait_for 30 has_key n3 b150 v150 || fail "the re-added n3 did not catch up"
 grep -q "installed a snapshot" "$work/n3.log" || fail "n3 caught up without installing a snapshot"
