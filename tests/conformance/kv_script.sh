@@ -55,3 +55,6 @@ run get --rev 3 zzz
 run get --rev 4 zzz
 run get --rev 99 zzz
 run compaction 2
+run put zzz again
+run compaction --physical 5
+run get --rev 5 zzz
