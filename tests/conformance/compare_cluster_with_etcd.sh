@@ -19,9 +19,11 @@ trap cleanup EXIT
 free_port() { "${FREE_PORT:?set FREE_PORT to the free_port helper (ctest does)}"; }
 command -v etcd >/dev/null || { echo "etcd is not installed (make deps installs etcd-server)" >&2; exit 1; }
 
-# start_cluster KIND BINARY: three members; prints the client endpoints.
+# start_cluster KIND BINARY: three members; sets $eps to their client
+# endpoints. Not run in a subshell, so that cleanup sees every pid.
 start_cluster() {
-  local kind=$1 bin=$2 cluster="" eps=""
+  local kind=$1 bin=$2 cluster=""
+  eps=""
   local -a cp pp
   for i in 1 2 3; do
     cp[$i]=$(free_port); pp[$i]=$(free_port)
@@ -35,7 +37,6 @@ start_cluster() {
       --initial-cluster "$cluster" --initial-cluster-token "$kind-token" >"$work/$kind-n$i.log" 2>&1) &
     pids+=($!)
   done
-  echo "$eps"
 }
 wait_ready() {  # endpoints
   for ep in ${1//,/ }; do
@@ -46,8 +47,10 @@ wait_ready() {  # endpoints
   done
 }
 
-etcd_eps=$(start_cluster etcd etcd)
-etcfs_eps=$(start_cluster etcfs "$etcfsd")
+start_cluster etcd etcd
+etcd_eps=$eps
+start_cluster etcfs "$etcfsd"
+etcfs_eps=$eps
 wait_ready "$etcd_eps"
 wait_ready "$etcfs_eps"
 "$script" "$etcd_eps" "http://127.0.0.1:$(free_port)" "http://127.0.0.1:$(free_port)" >"$work/etcd.out" 2>&1 || true
