@@ -9,8 +9,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-cluster() {  # kind -> starts 3 members, prints the client endpoints
-  local kind=$1 spec="" eps="" i
+cluster() {  # kind -> starts 3 members, sets $eps (no subshell: cleanup must see the pids)
+  local kind=$1 spec="" i
+  eps=""
   declare -A c p
   for i in 1 2 3; do c[$i]=$("$free_port"); p[$i]=$("$free_port"); spec+="${spec:+,}m$i=http://127.0.0.1:${p[$i]}"; done
   for i in 1 2 3; do
@@ -22,10 +23,12 @@ cluster() {  # kind -> starts 3 members, prints the client endpoints
     eps+="${eps:+,}127.0.0.1:${c[$i]}"
   done
   for _ in $(seq 1 100); do ETCDCTL_API=3 etcdctl --endpoints "$eps" get x >/dev/null 2>&1 && break; sleep 0.1; done
-  echo "$eps"
 }
 for kind in etcd etcfs; do
-  eps=$(cluster $kind)
+  cluster $kind
   echo "== $kind: etcdctl check perf --load=$load"
   ETCDCTL_API=3 etcdctl --endpoints "$eps" check perf --load="$load" 2>&1 | tr '\r' '\n' | grep -vE '^ *[0-9]+ / [0-9]+|^$' | tail -6
+  # Stop this cluster before measuring the next one.
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  pids=()
 done
