@@ -110,6 +110,12 @@ std::string RenderMetrics(Node& node) {
         static_cast<double>(m.proposals_failed.load()), "counter");
   Gauge(&out, "etcd_server_proposals_pending", "The current number of pending proposals to commit.",
         static_cast<double>(m.proposals_pending.load()));
+  Gauge(&out, "etcfs_server_proposals_retried_total",
+        "Requests proposed again after no answer within an election timeout.",
+        static_cast<double>(m.proposals_retried.load()), "counter");
+  Gauge(&out, "etcfs_server_duplicate_proposals_skipped_total",
+        "Copies of a retried request not applied because an earlier copy was.",
+        static_cast<double>(m.duplicates_skipped.load()), "counter");
   Gauge(&out, "etcd_server_quota_backend_bytes", "Current backend storage quota size in bytes.",
         static_cast<double>(st.QuotaBytes()));
   Header(&out, "etcfs_server_apply_duration_seconds", "histogram",

@@ -38,6 +38,10 @@ struct NodeMetrics {
   std::atomic<uint64_t> leader_changes{0};
   std::atomic<uint64_t> proposals_failed{0};
   std::atomic<int64_t> proposals_pending{0};
+  // Requests proposed again (no answer within an election timeout), and
+  // copies of a request found applied already.
+  std::atomic<uint64_t> proposals_retried{0};
+  std::atomic<uint64_t> duplicates_skipped{0};
   // etcd's buckets: 1 ms doubling to 8 s.
   Histogram wal_fsync{0.001, 2, 14};
   Histogram backend_commit{0.001, 2, 14};

@@ -53,6 +53,7 @@ Status Node::Init() {
   so.background = background_.get();
   if (options_.quota_bytes > 0) so.quota_bytes = options_.quota_bytes;
   ETCFS_ASSIGN_OR_RETURN(store_, store::Store::Open(so));
+  ETCFS_RETURN_IF_ERROR(applied_requests_.Load(*store_));
   {
     std::lock_guard<std::mutex> lock(reads_mu_);
     applied_ = store_->AppliedIndex().value();
@@ -288,32 +289,50 @@ Result<WriteResponse> Node::Write(requestpb::Request req) {
   const uint64_t id = req.id();
   ++metrics_.proposals_pending;
   struct Pending {
-    NodeMetrics& m;
-    ~Pending() { --m.proposals_pending; }
-  } pending{metrics_};
-  driver_->Propose(req.SerializeAsString(), [this, id](const Status& s) {
-    std::shared_ptr<Waiter> w;
-    {
-      std::lock_guard<std::mutex> lock(waiters_mu_);
-      auto it = waiters_.find(id);
-      if (it == waiters_.end()) return;
-      w = it->second;
-      waiters_.erase(it);
+    Node* node;
+    uint64_t id;
+    ~Pending() {
+      --node->metrics_.proposals_pending;
+      std::lock_guard<std::mutex> lock(node->waiters_mu_);
+      node->waiters_.erase(id);
     }
-    ++metrics_.proposals_failed;
-    std::lock_guard<std::mutex> lock(w->mu);
-    w->result = s.code() == StatusCode::kUnavailable ? Status::Unavailable("etcdserver: no leader") : s;
-    w->done = true;
-    w->cv.notify_all();
-  });
+  } pending{this, id};
+  auto on_drop = [waiter](const Status& s) {
+    std::lock_guard<std::mutex> lock(waiter->mu);
+    waiter->dropped = s;
+    waiter->cv.notify_all();
+  };
+
+  // A proposal can vanish without a word: forwarded to a leader that steps
+  // down, or appended by one whose entries the next leader overwrites. So the
+  // same request (same id) is proposed again every election timeout until it
+  // is applied, and the apply path applies it once (AppliedRequests). A drop
+  // (no leader yet) is retried after a heartbeat.
+  const std::string data = req.SerializeAsString();
+  const auto deadline = std::chrono::steady_clock::now() + options_.request_timeout;
   std::unique_lock<std::mutex> lock(waiter->mu);
-  if (!waiter->cv.wait_for(lock, options_.request_timeout, [&] { return waiter->done; })) {
-    std::lock_guard<std::mutex> wl(waiters_mu_);
-    waiters_.erase(id);
-    ++metrics_.proposals_failed;
-    return Status::Timeout(leader() == 0 ? "etcdserver: no leader" : "etcdserver: request timed out");
+  for (;;) {
+    waiter->dropped.reset();
+    lock.unlock();
+    driver_->Propose(data, on_drop);
+    lock.lock();
+    const auto retry_at = std::min(deadline, std::chrono::steady_clock::now() + options_.election_timeout);
+    waiter->cv.wait_until(lock, retry_at, [&] { return waiter->done || waiter->dropped.has_value(); });
+    if (waiter->done) return std::move(waiter->result);
+    if (waiter->dropped && waiter->dropped->code() != StatusCode::kUnavailable) {
+      ++metrics_.proposals_failed;
+      return *waiter->dropped;
+    }
+    if (waiter->dropped) {
+      waiter->cv.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + options_.heartbeat),
+                            [&] { return waiter->done; });
+      if (waiter->done) return std::move(waiter->result);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    ++metrics_.proposals_retried;
   }
-  return std::move(waiter->result);
+  ++metrics_.proposals_failed;
+  return Status::Timeout(leader() == 0 ? "etcdserver: no leader" : "etcdserver: request timed out");
 }
 
 Status Node::WaitLinearizable(std::chrono::milliseconds timeout) {
@@ -428,6 +447,10 @@ void Node::Apply(const std::vector<consensus::Entry>& entries) {
     requestpb::Request req;
     if (!req.ParseFromString(e.data)) {
       spdlog::error("etcfsd: entry {} is not a request; skipping it", e.index.value());
+      continue;
+    }
+    if (applied_requests_.CheckAndRecord(*batch, req.time_ns(), req.id())) {
+      ++metrics_.duplicates_skipped;  // a retried request whose first copy was applied
       continue;
     }
     auto r = ApplyOne(*batch, req);
@@ -686,6 +709,7 @@ Status Node::Restore(const consensus::Snapshot& snap) {
     return Status::Ok();
   }
   ETCFS_RETURN_IF_ERROR(store_->InstallImage(snap.data));
+  ETCFS_RETURN_IF_ERROR(applied_requests_.Load(*store_));
   {
     std::lock_guard<std::mutex> lock(reads_mu_);
     applied_ = std::max(applied_, meta.applied_index);

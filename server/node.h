@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -23,6 +24,7 @@
 #include "base/executor.h"
 #include "consensus/driver.h"
 #include "etcfs/request.pb.h"
+#include "server/applied_requests.h"
 #include "server/membership.h"
 #include "server/metrics.h"
 #include "store/apply_batch.h"
@@ -138,6 +140,7 @@ class Node : public consensus::StateMachine {
     std::condition_variable cv;
     bool done = false;
     Result<WriteResponse> result = Status::Internal("unanswered");
+    std::optional<Status> dropped;  // the last proposal's drop, until proposed again
   };
 
   explicit Node(NodeOptions options) : options_(std::move(options)) {}
@@ -181,6 +184,8 @@ class Node : public consensus::StateMachine {
   std::atomic<uint64_t> leader_{0};
   std::atomic<uint64_t> next_id_;
   std::atomic<bool> removed_{false};
+
+  AppliedRequests applied_requests_;  // the apply path's
 
   std::mutex waiters_mu_;
   std::unordered_map<uint64_t, std::shared_ptr<Waiter>> waiters_;  // guarded by waiters_mu_
