@@ -388,12 +388,12 @@ std::vector<AlarmMember> ApplyBatch::ActivateAlarm(AlarmMember alarm) {
       return std::pair(a.member_id, a.alarm) < std::pair(b.member_id, b.alarm);
     });
   }
-  return alarms;
+  return {alarm};
 }
 
 std::vector<AlarmMember> ApplyBatch::DeactivateAlarm(AlarmMember alarm) {
-  std::erase(meta_.alarms, alarm);
-  return meta_.alarms;
+  if (std::erase(meta_.alarms, alarm) == 0) return {};
+  return {alarm};
 }
 
 void ApplyBatch::PutMetadata(std::string_view key, std::string_view value) {

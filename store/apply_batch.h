@@ -57,7 +57,8 @@ class ApplyBatch {
   // that no longer exists is ignored.
   Status LeaseCheckpoint(int64_t id, int64_t remaining_ttl);
 
-  // Raises or clears an alarm; returns the alarms after the change.
+  // Raises or clears an alarm. As etcd, activation answers the alarm (new or
+  // already raised); deactivation the alarm it cleared, or none.
   std::vector<AlarmMember> ActivateAlarm(AlarmMember alarm);
   std::vector<AlarmMember> DeactivateAlarm(AlarmMember alarm);
 

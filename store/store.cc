@@ -180,10 +180,16 @@ Result<std::vector<std::pair<std::string, std::string>>> Store::ListMetadata(std
 }
 
 int64_t Store::BackendSizeBytes() const {
-  uint64_t sst = 0, mem = 0;
+  uint64_t sst = 0;
   db_->db()->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &sst);
-  db_->db()->GetAggregatedIntProperty("rocksdb.size-all-mem-tables", &mem);
-  return static_cast<int64_t>(sst + mem);
+  uint64_t logs = 0;
+  rocksdb::VectorLogPtr files;
+  if (db_->db()->GetSortedWalFiles(files).ok()) {
+    for (const auto& f : files) {
+      if (f->Type() == rocksdb::kAliveLogFile) logs += f->SizeFileBytes();
+    }
+  }
+  return static_cast<int64_t>(sst + logs);
 }
 
 bool Store::QuotaAvailable(int64_t cost) const {

@@ -66,7 +66,9 @@ class Store {
   // The metadata written with ApplyBatch::PutMetadata under `prefix`, by key.
   Result<std::vector<std::pair<std::string, std::string>>> ListMetadata(std::string_view prefix) const;
 
-  // Physical size of the backend (SST files and memtables), in bytes.
+  // Bytes the backend holds on disk: its table files, and its log files for
+  // what is still only in memory tables. (Memory tables' own size counts the
+  // arena blocks they reserve, several times the data in them.)
   int64_t BackendSizeBytes() const;
   // Whether a write of `cost` more bytes fits under the quota. Local and
   // approximate, as in etcd: the server checks it before proposing a write

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs a conformance script against Debian's etcd 3.4 and against etcfsd, each
 # a fresh single-member cluster on loopback, and compares the outputs.
-#   compare_with_etcd.sh ETCFSD SCRIPT
+#   compare_with_etcd.sh ETCFSD SCRIPT [FLAG...]
+# FLAGs (e.g. --quota-backend-bytes=4194304) are given to both servers.
 # Cleans up its servers and directories even when it fails.
 set -euo pipefail
 etcfsd=$(realpath "$1")
 script=$(realpath "$2")
+shift 2
+flags=("$@")
 work=$(mktemp -d /tmp/etcfs-conformance-XXXXXX)
 pids=()
 cleanup() {
@@ -31,12 +34,12 @@ cp=$(free_port); pp=$(free_port)
 etcd --name ref --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$cp" \
   --advertise-client-urls "http://127.0.0.1:$cp" --listen-peer-urls "http://127.0.0.1:$pp" \
   --initial-advertise-peer-urls "http://127.0.0.1:$pp" --initial-cluster "ref=http://127.0.0.1:$pp" \
-  >"$work/etcd.log" 2>&1 &
+  "${flags[@]}" >"$work/etcd.log" 2>&1 &
 pids+=($!)
 fp=$(free_port); fpp=$(free_port)
 (cd "$work" && exec "$etcfsd" --name ours --data-dir "$work/etcfs" --listen-client-urls "http://127.0.0.1:$fp" \
   --listen-peer-urls "http://127.0.0.1:$fpp" --initial-advertise-peer-urls "http://127.0.0.1:$fpp" \
-  --initial-cluster "ours=http://127.0.0.1:$fpp" >"$work/etcfsd.log" 2>&1) &
+  --initial-cluster "ours=http://127.0.0.1:$fpp" "${flags[@]}" >"$work/etcfsd.log" 2>&1) &
 pids+=($!)
 wait_ready "127.0.0.1:$cp"
 wait_ready "127.0.0.1:$fp"

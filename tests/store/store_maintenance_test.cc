@@ -47,7 +47,14 @@ TEST_F(StoreMaintenance, NoSpaceAlarmRefusesWritesButNotReadsDeletesOrCompaction
   // lets writes through again.
   Reopen();
   EXPECT_EQ((std::vector<AlarmMember>{{7, AlarmType::kNoSpace}}), store_->Alarms());
-  Apply([](ApplyBatch& b) { return b.DeactivateAlarm({7, AlarmType::kNoSpace}); });
+  // As etcd's, the answers name the alarm raised or cleared, not all alarms.
+  auto again = Apply([](ApplyBatch& b) { return b.ActivateAlarm({9, AlarmType::kNoSpace}); });
+  EXPECT_EQ((std::vector<AlarmMember>{{9, AlarmType::kNoSpace}}), again);
+  auto cleared = Apply([](ApplyBatch& b) { return b.DeactivateAlarm({7, AlarmType::kNoSpace}); });
+  EXPECT_EQ((std::vector<AlarmMember>{{7, AlarmType::kNoSpace}}), cleared);
+  auto none = Apply([](ApplyBatch& b) { return b.DeactivateAlarm({7, AlarmType::kNoSpace}); });
+  EXPECT_TRUE(none.empty());
+  Apply([](ApplyBatch& b) { return b.DeactivateAlarm({9, AlarmType::kNoSpace}); });
   EXPECT_TRUE(store_->Alarms().empty());
   EXPECT_TRUE(Put("c", "1").ok());
 }
