@@ -126,6 +126,28 @@ void BM_Range1000(benchmark::State& state) {
 }
 BENCHMARK(BM_Range1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+// One delete of a 60,000-key prefix (as `etcdctl check perf --load=m`
+// cleans up): it is one Raft entry, applied in one batch.
+void BM_DeletePrefix60k(benchmark::State& state) {
+  testing::TempDir dir;
+  BenchStore bs(dir.Sub("db"));
+  int64_t first = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    bs.Fill(first, 60'000, 1024);
+    state.ResumeTiming();
+    auto b = bs.store->BeginBatch();
+    DeleteRangeRequest req{"/bench/", "/bench0", false};
+    auto r = b->DeleteRange(req, ApplyContext{first});
+    if (!r.ok() || r->deleted != 60'000) std::abort();
+    b->SetApplied(RaftIndex(++bs.index), RaftTerm(1));
+    if (!b->Commit().ok()) std::abort();
+    first += 60'000;
+  }
+  state.SetItemsProcessed(state.iterations() * 60'000);
+}
+BENCHMARK(BM_DeletePrefix60k)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
 // A sink that counts what it is given, like a watch stream's queue would.
 class CountingSink : public WatchSink {
  public:

@@ -216,7 +216,9 @@ void Driver::Run() {
 }
 
 bool Driver::HandleReady() {
+  using Clock = std::chrono::steady_clock;
   while (node_->HasReady()) {
+    const auto t0 = Clock::now();
     Ready rd = node_->GetReady();
     Status s;
     // 1. Persist: a snapshot file before the WAL marker that refers to it,
@@ -239,9 +241,11 @@ bool Driver::HandleReady() {
       Fail(s);
       return false;
     }
+    const auto t1 = Clock::now();
     // 2. Send.
     SendSnapshots(&rd.messages);
     if (!rd.messages.empty()) transport_->Send(std::move(rd.messages));
+    const auto t2 = Clock::now();
     // 3. Apply.
     for (const auto& e : rd.committed_entries) {
       if (e.type != EntryType::kConfChange) continue;
@@ -255,6 +259,7 @@ bool Driver::HandleReady() {
       }
     }
     if (!rd.committed_entries.empty()) sm_->Apply(rd.committed_entries);
+    const auto t3 = Clock::now();
     for (const auto& r : rd.read_states) sm_->OnReadState(r);
     if (rd.soft_state) {
       const Term term = node_->raft().term();
@@ -278,6 +283,17 @@ bool Driver::HandleReady() {
     if (!s.ok()) {
       Fail(s);
       return false;
+    }
+    // As etcd's "failed to send out heartbeat on time": a Ready that takes
+    // two ticks delays heartbeats enough to risk elections.
+    const auto took = Clock::now() - t0;
+    if (took > 2 * options_.tick) {
+      auto ms = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+      spdlog::warn("raft: member {:x} took {} ms over one Ready (persist {} ms for {} entries, send {} ms, "
+                   "apply {} ms for {} entries), more than two heartbeat intervals; check the disk and the "
+                   "size of requests",
+                   options_.id.value(), ms(took), ms(t1 - t0), rd.entries.size(), ms(t2 - t1), ms(t3 - t2),
+                   rd.committed_entries.size());
     }
   }
   return true;

@@ -42,6 +42,9 @@ Result<std::unique_ptr<Node>> Node::Start(NodeOptions options) {
   return node;
 }
 
+// Committed entries queued for the apply thread before the Raft loop waits.
+constexpr size_t kMaxQueuedApplyBytes = size_t{64} << 20;
+
 Status Node::Init() {
   const std::string member_dir = options_.data_dir + "/member";
   const std::string wal_dir = options_.wal_dir.empty() ? member_dir + "/wal" : options_.wal_dir;
@@ -53,6 +56,8 @@ Status Node::Init() {
   so.background = background_.get();
   if (options_.quota_bytes > 0) so.quota_bytes = options_.quota_bytes;
   ETCFS_ASSIGN_OR_RETURN(store_, store::Store::Open(so));
+  apply_queue_ = std::make_unique<ApplyQueue>(
+      [this](const std::vector<consensus::Entry>& entries) { ApplyEntries(entries); }, kMaxQueuedApplyBytes);
   ETCFS_RETURN_IF_ERROR(applied_requests_.Load(*store_));
   {
     std::lock_guard<std::mutex> lock(reads_mu_);
@@ -211,6 +216,7 @@ Node::~Node() {
   if (driver_) {
     driver_->Stop();
     if (raft_thread_.joinable()) raft_thread_.join();
+    apply_queue_.reset();  // applies what Raft handed over
     driver_->transport().Stop();
   }
   io_work_.reset();
@@ -427,7 +433,10 @@ Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::
 // etcd warns about applies slower than this (its warningApplyDuration).
 constexpr std::chrono::milliseconds kSlowApply{100};
 
-void Node::Apply(const std::vector<consensus::Entry>& entries) {
+void Node::Apply(const std::vector<consensus::Entry>& entries) { apply_queue_->Push(entries); }
+
+void Node::ApplyEntries(const std::vector<consensus::Entry>& entries) {
+  if (apply_failed_) return;  // the node is stopping; nothing more may land on the store
   const auto start = std::chrono::steady_clock::now();
   const uint64_t store_applied = store_->AppliedIndex().value();
   std::vector<std::pair<uint64_t, Result<WriteResponse>>> results;
@@ -464,6 +473,7 @@ void Node::Apply(const std::vector<consensus::Entry>& entries) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count());
     if (!s.ok()) {
       spdlog::critical("etcfsd: cannot apply entries to the store: {}; stopping", s.ToString());
+      apply_failed_ = true;
       driver_->Stop();
       return;
     }
@@ -669,8 +679,9 @@ Status Node::PromoteMember(uint64_t id) {
 }
 
 std::string Node::SnapshotData() {
-  // The store itself is the snapshot's state; make it durable before the
-  // driver lets go of the WAL behind it.
+  // The store itself is the snapshot's state: let it catch up with what Raft
+  // applied, and make it durable before the driver lets go of the WAL behind it.
+  apply_queue_->Drain();
   Status s = store_->Sync();
   if (!s.ok()) spdlog::error("etcfsd: syncing the store for a snapshot failed: {}", s.ToString());
   return std::to_string(store_->AppliedIndex().value());
@@ -694,6 +705,7 @@ Result<std::string> Node::SnapshotImage(const consensus::Snapshot& snap) {
 }
 
 Status Node::Restore(const consensus::Snapshot& snap) {
+  apply_queue_->Drain();  // entries before the snapshot land first (and are then kept or replaced)
   store::StoreMeta meta;
   Status s = store::VerifyImage(snap.data, &meta);
   if (!s.ok()) {

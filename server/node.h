@@ -4,9 +4,10 @@
 // applied to the store as one batch; linearizable reads wait for a ReadIndex
 // round and for the store to catch up to it.
 //
-// Threads: the node starts and owns its threads (Raft loop, peer io,
+// Threads: the node starts and owns its threads (Raft loop, apply, peer io,
 // store background work). Write, WaitLinearizable and the accessors are
-// thread-safe; StateMachine callbacks run on the Raft loop.
+// thread-safe; StateMachine callbacks run on the Raft loop, which hands
+// committed entries to the apply thread (ApplyQueue).
 #pragma once
 
 #include <chrono>
@@ -25,6 +26,7 @@
 #include "consensus/driver.h"
 #include "etcfs/request.pb.h"
 #include "server/applied_requests.h"
+#include "server/apply_queue.h"
 #include "server/membership.h"
 #include "server/metrics.h"
 #include "store/apply_batch.h"
@@ -166,6 +168,8 @@ class Node : public consensus::StateMachine {
   // Proposes this member's attributes until they are applied (etcd's publish).
   void PublishLoop();
   Result<WriteResponse> ApplyOne(store::ApplyBatch& batch, const requestpb::Request& req);
+  // Applies committed entries to the store as one batch (the apply thread).
+  void ApplyEntries(const std::vector<consensus::Entry>& entries);
 
   NodeOptions options_;
   NodeMetrics metrics_;
@@ -173,6 +177,8 @@ class Node : public consensus::StateMachine {
   uint64_t member_id_ = 0;
   std::unique_ptr<WorkerThread> background_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<ApplyQueue> apply_queue_;
+  std::atomic<bool> apply_failed_{false};
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_work_;
   std::unique_ptr<consensus::Driver> driver_;
@@ -185,7 +191,7 @@ class Node : public consensus::StateMachine {
   std::atomic<uint64_t> next_id_;
   std::atomic<bool> removed_{false};
 
-  AppliedRequests applied_requests_;  // the apply path's
+  AppliedRequests applied_requests_;  // the apply thread's
 
   std::mutex waiters_mu_;
   std::unordered_map<uint64_t, std::shared_ptr<Waiter>> waiters_;  // guarded by waiters_mu_

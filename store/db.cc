@@ -60,6 +60,12 @@ Result<std::unique_ptr<Db>> Db::Open(const StoreOptions& options) {
   // One writer (the apply thread) plus the compactor: concurrent memtable
   // writes buy nothing and would disable the insert hints below.
   db_options.allow_concurrent_memtable_write = false;
+  // The store's log is not synced per batch (Raft's WAL is), so without these
+  // its pages pile up dirty until the kernel's 30 s expiry writes them out in
+  // one burst, which stalls the Raft WAL's fdatasync behind it. Writing back
+  // every MiB keeps the disk queue short.
+  db_options.wal_bytes_per_sync = 1 << 20;
+  db_options.bytes_per_sync = 1 << 20;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   const size_t kMiB = 1 << 20;
