@@ -27,7 +27,7 @@ cluster() {  # kind -> starts 3 members, sets $eps (no subshell: cleanup must se
 for kind in etcd etcfs; do
   cluster $kind
   echo "== $kind: etcdctl check perf --load=$load"
-  ETCDCTL_API=3 etcdctl --endpoints "$eps" check perf --load="$load" 2>&1 | tr '\r' '\n' | grep -vE '^ *[0-9]+ / [0-9]+|^$' | tail -6
+  { ETCDCTL_API=3 etcdctl --endpoints "$eps" check perf --load="$load" 2>&1 || true; } | tr '\r' '\n' | grep -vE '^ *[0-9]+ / [0-9]+|^$' | tail -6
   # Stop this cluster before measuring the next one.
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   pids=()

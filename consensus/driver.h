@@ -175,6 +175,7 @@ class Driver : public TransportHandler {
   // state machine's image and sends them.
   void SendSnapshots(std::vector<Message>* msgs);
   Status MaybeSnapshot();
+  void MaybeAdvanceTicks(std::chrono::steady_clock::time_point started);
   void Fail(const Status& s);
 
   DriverOptions options_;
@@ -187,6 +188,7 @@ class Driver : public TransportHandler {
   std::unique_ptr<WorkerThread> snapshot_thread_;
   ConfState conf_;
   Index snapshot_index_;
+  bool ticks_advanced_ = false;  // the Raft loop's
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -347,12 +347,26 @@ Status Node::WaitLinearizable(std::chrono::milliseconds timeout) {
     std::lock_guard<std::mutex> lock(reads_mu_);
     ctx = std::to_string(member_id_) + "/" + std::to_string(++read_seq_);
   }
-  driver_->ReadIndex(ctx);
+  // A read index request made while there is no leader is dropped; ask
+  // again every two heartbeats until answered, so a read waiting through an
+  // election completes as soon as a leader is there.
+  const auto deadline = std::chrono::steady_clock::now() + std::min(timeout, options_.request_timeout);
   std::unique_lock<std::mutex> lock(reads_mu_);
-  const bool ok = reads_cv_.wait_for(lock, std::min(timeout, options_.request_timeout), [&] {
-    auto it = read_indexes_.find(ctx);
-    return it != read_indexes_.end() && applied_ >= it->second;
-  });
+  bool ok = false;
+  for (;;) {
+    lock.unlock();
+    driver_->ReadIndex(ctx);
+    lock.lock();
+    const auto until = std::min(deadline, std::chrono::steady_clock::now() + 2 * options_.heartbeat);
+    ok = reads_cv_.wait_until(lock, until, [&] {
+      auto it = read_indexes_.find(ctx);
+      return it != read_indexes_.end() && applied_ >= it->second;
+    });
+    if (ok || read_indexes_.count(ctx) || std::chrono::steady_clock::now() >= deadline) break;
+  }
+  if (!ok && read_indexes_.count(ctx)) {  // answered; the store is catching up
+    ok = reads_cv_.wait_until(lock, deadline, [&] { return applied_ >= read_indexes_[ctx]; });
+  }
   read_indexes_.erase(ctx);
   if (!ok) {
     return Status::Timeout(leader() == 0 ? "etcdserver: no leader" : "etcdserver: request timed out");

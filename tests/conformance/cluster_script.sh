@@ -12,7 +12,7 @@ tmp=$(mktemp -d /tmp/etcfs-cluster-script-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 ctl() { ETCDCTL_API=3 etcdctl --endpoints "$eps" --command-timeout=10s "$@" 2>&1 | grep -v '"level":'; }
 norm() {
-  sed -E 's/\b[0-9a-f]{8,16}\b/ID/g; s/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g; s/took = [^ ]+/took = T/' |
+  sed -E 's/ +\b[0-9a-f]{8,16}\b/ ID/g; s/\b[0-9a-f]{8,16}\b/ID/g; s/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g; s/took = [^ ]+/took = T/' |
     perl -pe 's{(ETCD_INITIAL_CLUSTER=")([^"]*)}{$1 . join(",", sort split /,/, $2)}e'
 }
 run() { echo "\$ etcdctl $*" | norm; ctl "$@" | norm; }

@@ -1,0 +1,70 @@
+// KvBackend: everything the filesystem needs from the data, and nothing more.
+// Two implementations: the local node (server/, in-process: its store and its
+// Raft proposals) and a remote etcd v3 cluster over gRPC. The filesystem
+// keeps a Mirror of its prefix from Range + Watch and writes with Txn, so
+// these four calls are the whole contract.
+//
+// Requests and responses are the store's plain types (store/types.h), which
+// follow etcd's messages field for field plus file attributes.
+//
+// Errors: Unavailable (no leader, endpoints unreachable), Timeout,
+// NoSpace (the NOSPACE alarm), ResourceExhausted (request too large),
+// InvalidArgument; the filesystem maps them to errno.
+//
+// Threads: every call is thread-safe and may block (never call one from a
+// watch callback).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "store/types.h"
+
+namespace etcfs::fs {
+
+struct BackendLimits {
+  size_t max_request_bytes = 1536 * 1024;  // etcd's --max-request-bytes
+  int max_txn_ops = 128;                   // etcd's --max-txn-ops
+  int64_t quota_bytes = int64_t{2} << 30;  // etcd's --quota-backend-bytes
+};
+
+// What a watch delivers: the events of one or more revisions, in order, and
+// the revision they bring the watcher to (progress notifications carry no
+// events). `compacted` > 0: the watch cannot continue from where it was (its
+// start was compacted); the watcher must range again.
+struct WatchUpdate {
+  std::vector<store::Event> events;
+  int64_t revision = 0;
+  int64_t compacted = 0;
+};
+
+class KvWatch {
+ public:
+  virtual ~KvWatch() = default;  // cancels; no callback runs after it returns
+};
+
+class KvBackend {
+ public:
+  virtual ~KvBackend() = default;
+
+  // etcd's Range at the current revision (serializable: this backend's view).
+  virtual Result<store::RangeResponse> Range(const store::RangeRequest& req) = 0;
+  // One transaction. Returns once the change is applied where Watch events
+  // come from, so a caller that waits for the response's revision on its
+  // mirror sees its own write.
+  virtual Result<store::TxnResponse> Txn(const store::TxnRequest& req) = 0;
+  // Events under `prefix` from `from_revision` on, delivered in order on one
+  // thread of the backend's, until the returned handle is destroyed.
+  virtual Result<std::unique_ptr<KvWatch>> Watch(std::string prefix, int64_t from_revision,
+                                                 std::function<void(WatchUpdate)> on_update) = 0;
+  // The revision reads must reach to be linearizable (etcd's ReadIndex, or a
+  // quorum read against a remote cluster).
+  virtual Result<int64_t> LinearizableRevision() = 0;
+  virtual BackendLimits limits() const = 0;
+};
+
+}  // namespace etcfs::fs

@@ -1,0 +1,125 @@
+#include "fs/mirror.h"
+
+namespace etcfs::fs {
+namespace {
+
+bool HasPrefix(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// The first key after every key under `dir` + `component` + "/": '0' is the
+// byte after '/'.
+std::string PastSubtree(std::string_view dir, std::string_view component) {
+  std::string k;
+  k.reserve(dir.size() + component.size() + 1);
+  k.append(dir).append(component).push_back('0');
+  return k;
+}
+
+}  // namespace
+
+void Mirror::Reset(std::vector<store::KeyValue> kvs, int64_t revision) {
+  {
+    std::unique_lock lock(mu_);
+    keys_.clear();
+    for (auto& kv : kvs) {
+      std::string key = kv.key;
+      keys_.emplace(std::move(key), std::move(kv));
+    }
+  }
+  std::lock_guard lock(rev_mu_);
+  revision_ = revision;
+  rev_cv_.notify_all();
+}
+
+void Mirror::Apply(const std::vector<store::Event>& events, int64_t revision) {
+  {
+    std::unique_lock lock(mu_);
+    for (const auto& e : events) {
+      if (e.type == store::Event::Type::kDelete) {
+        auto it = keys_.find(e.kv.key);
+        if (it != keys_.end()) keys_.erase(it);
+      } else {
+        keys_.insert_or_assign(e.kv.key, e.kv);
+      }
+    }
+  }
+  std::lock_guard lock(rev_mu_);
+  revision_ = std::max(revision_, revision);
+  rev_cv_.notify_all();
+}
+
+std::optional<store::KeyValue> Mirror::Get(std::string_view key) const {
+  std::shared_lock lock(mu_);
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Mirror::HasKeysUnder(std::string_view dir) const {
+  std::shared_lock lock(mu_);
+  auto it = keys_.lower_bound(dir);
+  return it != keys_.end() && HasPrefix(it->first, dir);
+}
+
+size_t Mirror::CountKeysUnder(std::string_view dir, size_t at_most) const {
+  std::shared_lock lock(mu_);
+  size_t n = 0;
+  for (auto it = keys_.lower_bound(dir); it != keys_.end() && n < at_most && HasPrefix(it->first, dir); ++it) ++n;
+  return n;
+}
+
+std::vector<Mirror::Child> Mirror::List(std::string_view dir) const {
+  std::vector<Child> out;
+  std::shared_lock lock(mu_);
+  auto it = keys_.lower_bound(dir);
+  while (it != keys_.end() && HasPrefix(it->first, dir)) {
+    std::string_view rest = std::string_view(it->first).substr(dir.size());
+    const size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) {
+      if (rest.empty()) {  // the directory's own marker
+        ++it;
+        continue;
+      }
+      Child c{std::string(rest), false, it->second};
+      // "a" sorts before "a/...", but keys like "a!" lie between: look.
+      std::string sub = std::string(it->first) + "/";
+      auto under = keys_.lower_bound(sub);
+      c.directory = under != keys_.end() && HasPrefix(under->first, sub);
+      out.push_back(std::move(c));
+      ++it;
+      continue;
+    }
+    std::string component(rest.substr(0, slash));
+    // Listed already when the key itself holds a value.
+    if (keys_.find(std::string(dir) + component) == keys_.end()) {
+      out.push_back(Child{component, true, std::nullopt});
+    }
+    it = keys_.lower_bound(PastSubtree(dir, component));
+  }
+  return out;
+}
+
+std::vector<store::KeyValue> Mirror::KeysUnder(std::string_view dir) const {
+  std::vector<store::KeyValue> out;
+  std::shared_lock lock(mu_);
+  for (auto it = keys_.lower_bound(dir); it != keys_.end() && HasPrefix(it->first, dir); ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+int64_t Mirror::revision() const {
+  std::lock_guard lock(rev_mu_);
+  return revision_;
+}
+
+size_t Mirror::size() const {
+  std::shared_lock lock(mu_);
+  return keys_.size();
+}
+
+bool Mirror::WaitFor(int64_t revision, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(rev_mu_);
+  return rev_cv_.wait_for(lock, timeout, [&] { return revision_ >= revision; });
+}
+
+}  // namespace etcfs::fs

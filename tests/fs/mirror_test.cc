@@ -1,0 +1,87 @@
+// The mount's copy of the key space: directories derived from key prefixes,
+// kept current by watch events.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "fs/mirror.h"
+
+namespace etcfs::fs {
+namespace {
+
+store::KeyValue Kv(std::string key, std::string value = "v", int64_t rev = 1) {
+  store::KeyValue kv;
+  kv.key = std::move(key);
+  kv.value = std::move(value);
+  kv.mod_revision = rev;
+  return kv;
+}
+
+store::Event Put(std::string key, std::string value, int64_t rev) {
+  return store::Event{store::Event::Type::kPut, Kv(std::move(key), std::move(value), rev), std::nullopt};
+}
+
+store::Event Delete(std::string key, int64_t rev) {
+  return store::Event{store::Event::Type::kDelete, Kv(std::move(key), "", rev), std::nullopt};
+}
+
+std::vector<std::string> Names(const std::vector<Mirror::Child>& children) {
+  std::vector<std::string> out;
+  for (const auto& c : children) {
+    out.push_back(c.component + (c.directory ? "/" : "") + (c.file ? "=" + c.file->value : ""));
+  }
+  return out;
+}
+
+TEST(Mirror, ListsFilesAndDirectoriesDerivedFromPrefixes) {
+  Mirror m;
+  m.Reset({Kv("/app/a", "1"), Kv("/app/b/c", "2"), Kv("/app/b/d/e", "3"), Kv("/app/empty/"),
+           Kv("/other", "x")},
+          5);
+  EXPECT_EQ((std::vector<std::string>{"a=1", "b/", "empty/"}), Names(m.List("/app/")));
+  EXPECT_EQ((std::vector<std::string>{"c=2", "d/"}), Names(m.List("/app/b/")));
+  EXPECT_EQ(std::vector<std::string>{}, Names(m.List("/app/empty/")));  // a marker only
+  EXPECT_TRUE(m.HasKeysUnder("/app/empty/"));
+  EXPECT_FALSE(m.HasKeysUnder("/app/none/"));
+  EXPECT_EQ(5, m.revision());
+}
+
+TEST(Mirror, AKeyThatIsAlsoADirectoryIsListedOnceAsBoth) {
+  Mirror m;
+  // "a!" sorts between "a" and "a/x": the pairing must not rely on adjacency.
+  m.Reset({Kv("/a", "self"), Kv("/a!", "bang"), Kv("/a/x", "1"), Kv("/b/", "")}, 3);
+  EXPECT_EQ((std::vector<std::string>{"a/=self", "a!=bang", "b/"}), Names(m.List("/")));
+}
+
+TEST(Mirror, WatchEventsKeepItCurrent) {
+  Mirror m;
+  m.Reset({Kv("/d/a", "1")}, 2);
+  m.Apply({Put("/d/b", "2", 3), Put("/d/a", "1b", 3)}, 3);
+  EXPECT_EQ("1b", m.Get("/d/a")->value);
+  EXPECT_EQ((std::vector<std::string>{"a=1b", "b=2"}), Names(m.List("/d/")));
+  m.Apply({Delete("/d/a", 4), Delete("/d/b", 4)}, 4);
+  EXPECT_FALSE(m.HasKeysUnder("/d/"));  // the directory went with its last key
+  EXPECT_FALSE(m.Get("/d/a").has_value());
+  EXPECT_EQ(4, m.revision());
+}
+
+TEST(Mirror, WaitForReturnsOnceTheRevisionIsApplied) {
+  Mirror m;
+  m.Reset({}, 1);
+  EXPECT_FALSE(m.WaitFor(2, std::chrono::milliseconds(10)));
+  std::thread t([&] { m.Apply({Put("/k", "v", 2)}, 2); });
+  EXPECT_TRUE(m.WaitFor(2, std::chrono::seconds(10)));
+  t.join();
+  EXPECT_TRUE(m.WaitFor(1, std::chrono::milliseconds(0)));
+}
+
+TEST(Mirror, CountsKeysUnderADirectoryUpToALimit) {
+  Mirror m;
+  m.Reset({Kv("/d/"), Kv("/d/a"), Kv("/d/b/c"), Kv("/e")}, 1);
+  EXPECT_EQ(3u, m.CountKeysUnder("/d/", 10));
+  EXPECT_EQ(2u, m.CountKeysUnder("/d/", 2));
+  EXPECT_EQ(3u, m.KeysUnder("/d/").size());
+}
+
+}  // namespace
+}  // namespace etcfs::fs
