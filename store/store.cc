@@ -187,14 +187,14 @@ Result<std::vector<std::pair<std::string, std::string>>> Store::ListMetadata(std
 int64_t Store::BackendSizeBytes() const {
   uint64_t sst = 0;
   db_->db()->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &sst);
-  uint64_t logs = 0;
-  rocksdb::VectorLogPtr files;
-  if (db_->db()->GetSortedWalFiles(files).ok()) {
-    for (const auto& f : files) {
-      if (f->Type() == rocksdb::kAliveLogFile) logs += f->SizeFileBytes();
-    }
-  }
-  return static_cast<int64_t>(sst + logs);
+  // The current log holds what the memory tables hold: flushes are atomic
+  // across families, so older logs live only while a flush runs. (Not
+  // GetSortedWalFiles: it toggles file deletions and logs a line each call,
+  // and this runs before every put.)
+  uint64_t log = 0;
+  std::unique_ptr<rocksdb::LogFile> current;
+  if (db_->db()->GetCurrentWalFile(&current).ok() && current) log = current->SizeFileBytes();
+  return static_cast<int64_t>(sst + log);
 }
 
 bool Store::QuotaAvailable(int64_t cost) const {

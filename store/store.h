@@ -66,7 +66,7 @@ class Store {
   // The metadata written with ApplyBatch::PutMetadata under `prefix`, by key.
   Result<std::vector<std::pair<std::string, std::string>>> ListMetadata(std::string_view prefix) const;
 
-  // Bytes the backend holds on disk: its table files, and its log files for
+  // Bytes the backend holds on disk: its table files, and its current log for
   // what is still only in memory tables. (Memory tables' own size counts the
   // arena blocks they reserve, several times the data in them.)
   int64_t BackendSizeBytes() const;
