@@ -15,12 +15,14 @@
 // watch callback).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "base/status.h"
 #include "store/types.h"
 
@@ -30,6 +32,19 @@ struct BackendLimits {
   size_t max_request_bytes = 1536 * 1024;  // etcd's --max-request-bytes
   int max_txn_ops = 128;                   // etcd's --max-txn-ops
   int64_t quota_bytes = int64_t{2} << 30;  // etcd's --quota-backend-bytes
+};
+
+// How long one call may wait, and whether its caller gave up (FUSE_INTERRUPT).
+struct CallOptions {
+  std::chrono::milliseconds timeout{5000};
+  // Polled while waiting; true ends the wait with Cancelled.
+  std::function<bool()> cancelled;
+};
+
+// The space the data takes and may take (statfs).
+struct BackendUsage {
+  int64_t used_bytes = 0;
+  int64_t quota_bytes = 0;
 };
 
 // What a watch delivers: the events of one or more revisions, in order, and
@@ -56,14 +71,15 @@ class KvBackend {
   // One transaction. Returns once the change is applied where Watch events
   // come from, so a caller that waits for the response's revision on its
   // mirror sees its own write.
-  virtual Result<store::TxnResponse> Txn(const store::TxnRequest& req) = 0;
+  virtual Result<store::TxnResponse> Txn(const store::TxnRequest& req, const CallOptions& call) = 0;
   // Events under `prefix` from `from_revision` on, delivered in order on one
   // thread of the backend's, until the returned handle is destroyed.
   virtual Result<std::unique_ptr<KvWatch>> Watch(std::string prefix, int64_t from_revision,
                                                  std::function<void(WatchUpdate)> on_update) = 0;
   // The revision reads must reach to be linearizable (etcd's ReadIndex, or a
   // quorum read against a remote cluster).
-  virtual Result<int64_t> LinearizableRevision() = 0;
+  virtual Result<int64_t> LinearizableRevision(const CallOptions& call) = 0;
+  virtual Result<BackendUsage> Usage() = 0;
   virtual BackendLimits limits() const = 0;
 };
 

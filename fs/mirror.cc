@@ -30,21 +30,54 @@ void Mirror::Reset(std::vector<store::KeyValue> kvs, int64_t revision) {
   rev_cv_.notify_all();
 }
 
-void Mirror::Apply(const std::vector<store::Event>& events, int64_t revision) {
+void Mirror::Apply(const std::vector<store::Event>& events, int64_t revision, const Observer& observer) {
   {
     std::unique_lock lock(mu_);
     for (const auto& e : events) {
+      Change change;
       if (e.type == store::Event::Type::kDelete) {
         auto it = keys_.find(e.kv.key);
-        if (it != keys_.end()) keys_.erase(it);
+        if (it == keys_.end()) continue;
+        keys_.erase(it);
+        change.deleted = true;
+        for (std::string_view dir : Ancestors(e.kv.key)) {
+          if (AnyUnder(dir)) break;
+          change.dirs_removed.emplace_back(dir);
+        }
       } else {
-        keys_.insert_or_assign(e.kv.key, e.kv);
+        auto it = keys_.find(e.kv.key);
+        if (it != keys_.end()) {
+          it->second = e.kv;
+        } else {
+          change.created = true;
+          for (std::string_view dir : Ancestors(e.kv.key)) {
+            if (AnyUnder(dir)) break;
+            change.dirs_created.emplace_back(dir);
+          }
+          keys_.emplace(e.kv.key, e.kv);
+        }
       }
+      if (observer) observer(e, change);
     }
   }
   std::lock_guard lock(rev_mu_);
   revision_ = std::max(revision_, revision);
   rev_cv_.notify_all();
+}
+
+bool Mirror::AnyUnder(std::string_view dir) const {
+  auto it = keys_.lower_bound(dir);
+  return it != keys_.end() && HasPrefix(it->first, dir);
+}
+
+std::vector<std::string_view> Mirror::Ancestors(std::string_view key) const {
+  std::vector<std::string_view> out;
+  if (!HasPrefix(key, root_)) return out;
+  for (size_t slash = key.rfind('/'); slash != std::string_view::npos && slash + 1 > root_.size();
+       slash = slash == 0 ? std::string_view::npos : key.rfind('/', slash - 1)) {
+    out.push_back(key.substr(0, slash + 1));
+  }
+  return out;
 }
 
 std::optional<store::KeyValue> Mirror::Get(std::string_view key) const {
@@ -56,8 +89,7 @@ std::optional<store::KeyValue> Mirror::Get(std::string_view key) const {
 
 bool Mirror::HasKeysUnder(std::string_view dir) const {
   std::shared_lock lock(mu_);
-  auto it = keys_.lower_bound(dir);
-  return it != keys_.end() && HasPrefix(it->first, dir);
+  return AnyUnder(dir);
 }
 
 size_t Mirror::CountKeysUnder(std::string_view dir, size_t at_most) const {

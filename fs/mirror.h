@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -27,10 +28,26 @@ namespace etcfs::fs {
 
 class Mirror {
  public:
+  // `root`: the mount prefix, a directory that always exists.
+  explicit Mirror(std::string root = "") : root_(std::move(root)) {}
+
+  // What one event changed in the tree, for cache invalidation.
+  struct Change {
+    bool created = false;  // a put of a key that was absent
+    bool deleted = false;  // a delete of a key that was present
+    // Directories (prefixes ending in '/', below the root) that the event
+    // made appear or vanish, deepest first.
+    std::vector<std::string> dirs_created;
+    std::vector<std::string> dirs_removed;
+  };
+  using Observer = std::function<void(const store::Event&, const Change&)>;
+
   // Replaces the contents with a range's result at `revision`.
   void Reset(std::vector<store::KeyValue> kvs, int64_t revision);
   // Applies the events of a watch response, in order, then notes `revision`.
-  void Apply(const std::vector<store::Event>& events, int64_t revision);
+  // `observer` (if any) hears of each event with what it changed, under the
+  // mirror's lock: it must not call back into the mirror.
+  void Apply(const std::vector<store::Event>& events, int64_t revision, const Observer& observer = nullptr);
 
   std::optional<store::KeyValue> Get(std::string_view key) const;
   // Whether any key lies under `dir` (a prefix ending in '/'), a marker included.
@@ -55,6 +72,11 @@ class Mirror {
   bool WaitFor(int64_t revision, std::chrono::milliseconds timeout) const;
 
  private:
+  bool AnyUnder(std::string_view dir) const;  // REQUIRES: mu_ held
+  // The directories `key` lies in below the root, deepest first.
+  std::vector<std::string_view> Ancestors(std::string_view key) const;
+
+  const std::string root_;
   mutable std::shared_mutex mu_;
   std::map<std::string, store::KeyValue, std::less<>> keys_;  // guarded by mu_
 

@@ -86,6 +86,138 @@ store::TxnRequest FromPb(const etcdserverpb::TxnRequest& in) {
   return t;
 }
 
+store::FileAttr FromPb(const requestpb::FileAttr& in) {
+  return store::FileAttr{in.explicit_attrs(), in.mode(), in.uid(), in.gid(), in.mtime_ns(),
+                         static_cast<store::FileKind>(in.kind())};
+}
+
+namespace {
+
+// Visits the puts of a txn in ordinal order (see txn_put_attrs).
+template <typename Txn, typename Fn>
+void ForEachPut(Txn& t, uint32_t* ordinal, const Fn& fn) {
+  for (auto* branch : {&t.success, &t.failure}) {
+    for (auto& op : *branch) {
+      if (auto* put = std::get_if<store::PutRequest>(&op)) {
+        fn((*ordinal)++, *put);
+      } else if (auto* nested = std::get_if<std::shared_ptr<const store::TxnRequest>>(&op)) {
+        // Nested requests are immutable once shared; copy before changing.
+        auto copy = std::make_shared<store::TxnRequest>(**nested);
+        ForEachPut(*copy, ordinal, fn);
+        *nested = std::move(copy);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+store::TxnRequest TxnFromRequest(const requestpb::Request& in) {
+  store::TxnRequest t = FromPb(in.txn());
+  if (in.txn_put_attrs().empty()) return t;
+  uint32_t ordinal = 0;
+  ForEachPut(t, &ordinal, [&](uint32_t n, store::PutRequest& put) {
+    auto it = in.txn_put_attrs().find(n);
+    if (it != in.txn_put_attrs().end()) put.attr = FromPb(it->second);
+  });
+  return t;
+}
+
+void ToPb(const store::RangeRequest& in, etcdserverpb::RangeRequest* out) {
+  out->set_key(in.key);
+  out->set_range_end(in.range_end);
+  out->set_limit(in.limit);
+  out->set_revision(in.revision);
+  out->set_sort_order(static_cast<etcdserverpb::RangeRequest::SortOrder>(in.sort_order));
+  out->set_sort_target(static_cast<etcdserverpb::RangeRequest::SortTarget>(in.sort_target));
+  out->set_keys_only(in.keys_only);
+  out->set_count_only(in.count_only);
+  out->set_min_mod_revision(in.min_mod_revision);
+  out->set_max_mod_revision(in.max_mod_revision);
+  out->set_min_create_revision(in.min_create_revision);
+  out->set_max_create_revision(in.max_create_revision);
+}
+
+void ToPb(const store::PutRequest& in, etcdserverpb::PutRequest* out) {
+  out->set_key(in.key);
+  out->set_value(in.value);
+  out->set_lease(in.lease);
+  out->set_prev_kv(in.prev_kv);
+  out->set_ignore_value(in.ignore_value);
+  out->set_ignore_lease(in.ignore_lease);
+}
+
+void ToPb(const store::DeleteRangeRequest& in, etcdserverpb::DeleteRangeRequest* out) {
+  out->set_key(in.key);
+  out->set_range_end(in.range_end);
+  out->set_prev_kv(in.prev_kv);
+}
+
+void ToPb(const store::Compare& in, etcdserverpb::Compare* out) {
+  out->set_result(static_cast<etcdserverpb::Compare::CompareResult>(in.result));
+  out->set_target(static_cast<etcdserverpb::Compare::CompareTarget>(in.target));
+  out->set_key(in.key);
+  out->set_range_end(in.range_end);
+  switch (in.target) {
+    case store::Compare::Target::kVersion: out->set_version(in.number); break;
+    case store::Compare::Target::kCreate: out->set_create_revision(in.number); break;
+    case store::Compare::Target::kMod: out->set_mod_revision(in.number); break;
+    case store::Compare::Target::kLease: out->set_lease(in.number); break;
+    case store::Compare::Target::kValue: out->set_value(in.value); break;
+  }
+}
+
+namespace {
+
+void OpsToPb(const std::vector<store::RequestOp>& ops,
+             google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>* out) {
+  for (const auto& op : ops) {
+    etcdserverpb::RequestOp* o = out->Add();
+    std::visit(
+        [o](const auto& req) {
+          using T = std::decay_t<decltype(req)>;
+          if constexpr (std::is_same_v<T, store::RangeRequest>) {
+            ToPb(req, o->mutable_request_range());
+          } else if constexpr (std::is_same_v<T, store::PutRequest>) {
+            ToPb(req, o->mutable_request_put());
+          } else if constexpr (std::is_same_v<T, store::DeleteRangeRequest>) {
+            ToPb(req, o->mutable_request_delete_range());
+          } else {
+            ToPb(*req, o->mutable_request_txn());
+          }
+        },
+        op);
+  }
+}
+
+}  // namespace
+
+void ToPb(const store::TxnRequest& in, etcdserverpb::TxnRequest* out) {
+  for (const auto& c : in.compare) ToPb(c, out->add_compare());
+  OpsToPb(in.success, out->mutable_success());
+  OpsToPb(in.failure, out->mutable_failure());
+}
+
+void ToPb(const store::FileAttr& in, requestpb::FileAttr* out) {
+  out->set_explicit_attrs(in.explicit_attrs);
+  out->set_mode(in.mode);
+  out->set_uid(in.uid);
+  out->set_gid(in.gid);
+  out->set_mtime_ns(in.mtime_ns);
+  out->set_kind(static_cast<uint32_t>(in.kind));
+}
+
+requestpb::Request TxnToRequest(const store::TxnRequest& in) {
+  requestpb::Request r;
+  ToPb(in, r.mutable_txn());
+  store::TxnRequest walk = in;  // ForEachPut may copy nested txns
+  uint32_t ordinal = 0;
+  ForEachPut(walk, &ordinal, [&](uint32_t n, store::PutRequest& put) {
+    if (put.attr) ToPb(*put.attr, &(*r.mutable_txn_put_attrs())[n]);
+  });
+  return r;
+}
+
 store::WatchRequest FromPb(const etcdserverpb::WatchCreateRequest& in) {
   store::WatchRequest w;
   w.key = in.key();

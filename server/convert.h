@@ -4,6 +4,7 @@
 #pragma once
 
 #include "etcd/etcdserverpb/rpc.pb.h"
+#include "etcfs/request.pb.h"
 #include "store/types.h"
 #include "store/watch_hub.h"
 
@@ -15,6 +16,19 @@ store::DeleteRangeRequest FromPb(const etcdserverpb::DeleteRangeRequest& in);
 store::TxnRequest FromPb(const etcdserverpb::TxnRequest& in);
 store::Compare FromPb(const etcdserverpb::Compare& in);
 store::WatchRequest FromPb(const etcdserverpb::WatchCreateRequest& in);
+
+store::FileAttr FromPb(const requestpb::FileAttr& in);
+// The txn of `in` with its puts' file attributes (txn_put_attrs) restored.
+store::TxnRequest TxnFromRequest(const requestpb::Request& in);
+
+void ToPb(const store::RangeRequest& in, etcdserverpb::RangeRequest* out);
+void ToPb(const store::PutRequest& in, etcdserverpb::PutRequest* out);
+void ToPb(const store::DeleteRangeRequest& in, etcdserverpb::DeleteRangeRequest* out);
+void ToPb(const store::Compare& in, etcdserverpb::Compare* out);
+void ToPb(const store::TxnRequest& in, etcdserverpb::TxnRequest* out);
+void ToPb(const store::FileAttr& in, requestpb::FileAttr* out);
+// A Raft request carrying `in`, its puts' file attributes included.
+requestpb::Request TxnToRequest(const store::TxnRequest& in);
 
 void ToPb(const store::KeyValue& in, mvccpb::KeyValue* out);
 void ToPb(const store::Event& in, mvccpb::Event* out);

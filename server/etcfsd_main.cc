@@ -14,6 +14,8 @@
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 
+#include "fs/filesystem.h"
+#include "fs/mount.h"
 #include "server/auto_compactor.h"
 #include "server/cluster_service.h"
 #include "server/yaml_config.h"
@@ -21,6 +23,7 @@
 #include "server/kv_service.h"
 #include "server/lease_service.h"
 #include "server/lessor.h"
+#include "server/local_backend.h"
 #include "server/maintenance_service.h"
 #include "server/node.h"
 #include "server/urls.h"
@@ -71,6 +74,12 @@ int Main(int argc, char** argv) {
   app.add_option("--max-request-bytes", o.max_request_bytes, "Maximum client request size in bytes")->capture_default_str();
   app.add_option("--listen-metrics-urls", listen_metrics_urls,
                  "URLs to serve /metrics, /health and /version on (default: none)");
+  std::string mount_dir, mount_prefix = "/", mount_options;
+  app.add_option("--mount", mount_dir, "Mount this member's replica as a filesystem on this directory (etcfs(5))");
+  app.add_option("--mount-prefix", mount_prefix, "The key prefix the mount shows; ends with '/'")->capture_default_str();
+  app.add_option("--mount-options", mount_options,
+                 "Comma-separated mount options: consistency=serializable|linearizable, uid=, gid=, mode=, "
+                 "commit_timeout=, ro, allow_other (etcfs(5))");
   app.add_option("--log-level", log_level, "debug, info, warn, error, panic or fatal")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "panic", "fatal"}))->capture_default_str();
   app.config_formatter(std::make_shared<YamlConfig>());
@@ -123,6 +132,16 @@ int Main(int argc, char** argv) {
     }
   }
 
+  fs::MountOptions mount;
+  if (!mount_dir.empty()) {
+    if (Status s = mount.Parse(mount_options); !s.ok()) return fail(s);
+    if (mount_prefix.empty() || mount_prefix.back() != '/') {
+      return fail(Status::InvalidArgument("--mount-prefix " + mount_prefix + " must end with '/'"));
+    }
+    mount.prefix = mount_prefix;
+    if (Status s = fs::ClearStaleMount(mount_dir); !s.ok()) return fail(s);
+  }
+
   // Signals are taken by sigwait below, not by whichever thread they hit.
   sigset_t signals;
   sigemptyset(&signals);
@@ -167,6 +186,17 @@ int Main(int argc, char** argv) {
   std::thread lessor_thread([&] { lessor.Run(std::chrono::milliseconds(100)); });
   auto compactor = std::make_unique<AutoCompactor>(node->get(), *compaction);
   spdlog::info("etcfsd: serving clients on {}", listen_client_urls);
+  std::unique_ptr<LocalBackend> backend;
+  std::unique_ptr<fs::Filesystem> filesystem;
+  std::unique_ptr<fs::Mount> mounted;
+  if (!mount_dir.empty()) {
+    backend = std::make_unique<LocalBackend>(node->get());
+    filesystem = std::make_unique<fs::Filesystem>(backend.get(), mount);
+    if (Status s = filesystem->Start(); !s.ok()) return fail(s);
+    auto m = fs::Mount::Create(filesystem.get(), mount_dir);
+    if (!m.ok()) return fail(m.status());
+    mounted = std::move(*m);
+  }
   // Under systemd (Type=notify), ready once this member has joined and
   // published itself, as etcd.
   std::atomic<bool> shutting_down{false};
@@ -181,6 +211,9 @@ int Main(int argc, char** argv) {
   shutting_down = true;
   sd_notify(0, "STOPPING=1");
   notifier.join();
+  // The mount goes first: its requests in flight still need the node.
+  mounted.reset();
+  filesystem.reset();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   lessor.Stop();
   lessor_thread.join();

@@ -279,7 +279,7 @@ Result<std::string> Node::LeaderClientAddress() const {
   return Status::Unavailable("etcdserver: leader changed");
 }
 
-Result<WriteResponse> Node::Write(requestpb::Request req) {
+Result<WriteResponse> Node::Write(requestpb::Request req, const WriteControl& control) {
   if (req.ByteSizeLong() > options_.max_request_bytes) {
     return Status::ResourceExhausted("etcdserver: request is too large");
   }
@@ -315,24 +315,39 @@ Result<WriteResponse> Node::Write(requestpb::Request req) {
   // is applied, and the apply path applies it once (AppliedRequests). A drop
   // (no leader yet) is retried after a heartbeat.
   const std::string data = req.SerializeAsString();
-  const auto deadline = std::chrono::steady_clock::now() + options_.request_timeout;
+  const auto timeout = control.timeout.count() > 0 ? control.timeout : options_.request_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Waits until `until`, an answer, a drop (if `on_drop`) or the caller's cancel.
+  auto wait = [&](std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point until,
+                  bool on_drop) {
+    for (;;) {
+      auto slice = until;
+      if (control.cancelled) slice = std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
+      if (waiter->cv.wait_until(lock, slice, [&] { return waiter->done || (on_drop && waiter->dropped.has_value()); })) {
+        return;
+      }
+      if (slice == until || control.cancelled()) return;
+    }
+  };
   std::unique_lock<std::mutex> lock(waiter->mu);
   for (;;) {
     waiter->dropped.reset();
     lock.unlock();
     driver_->Propose(data, on_drop);
     lock.lock();
-    const auto retry_at = std::min(deadline, std::chrono::steady_clock::now() + options_.election_timeout);
-    waiter->cv.wait_until(lock, retry_at, [&] { return waiter->done || waiter->dropped.has_value(); });
+    wait(lock, std::min(deadline, std::chrono::steady_clock::now() + options_.election_timeout), true);
     if (waiter->done) return std::move(waiter->result);
     if (waiter->dropped && waiter->dropped->code() != StatusCode::kUnavailable) {
       ++metrics_.proposals_failed;
       return *waiter->dropped;
     }
     if (waiter->dropped) {
-      waiter->cv.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + options_.heartbeat),
-                            [&] { return waiter->done; });
+      wait(lock, std::min(deadline, std::chrono::steady_clock::now() + options_.heartbeat), false);
       if (waiter->done) return std::move(waiter->result);
+    }
+    if (control.cancelled && control.cancelled()) {
+      ++metrics_.proposals_failed;
+      return Status::Cancelled("the caller gave up waiting; the request may still be applied");
     }
     if (std::chrono::steady_clock::now() >= deadline) break;
     ++metrics_.proposals_retried;
@@ -379,11 +394,7 @@ Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::
   switch (req.op_case()) {
     case requestpb::Request::kPut: {
       store::PutRequest p = FromPb(req.put());
-      if (req.has_put_attr()) {
-        const auto& a = req.put_attr();
-        p.attr = store::FileAttr{a.explicit_attrs(), a.mode(), a.uid(), a.gid(), a.mtime_ns(),
-                                 static_cast<store::FileKind>(a.kind())};
-      }
+      if (req.has_put_attr()) p.attr = FromPb(req.put_attr());
       ETCFS_ASSIGN_OR_RETURN(store::PutResponse r, batch.Put(p, ctx));
       return WriteResponse(std::move(r));
     }
@@ -392,7 +403,7 @@ Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::
       return WriteResponse(std::move(r));
     }
     case requestpb::Request::kTxn: {
-      ETCFS_ASSIGN_OR_RETURN(store::TxnResponse r, batch.Txn(FromPb(req.txn()), ctx, options_.max_txn_ops));
+      ETCFS_ASSIGN_OR_RETURN(store::TxnResponse r, batch.Txn(TxnFromRequest(req), ctx, options_.max_txn_ops));
       return WriteResponse(std::move(r));
     }
     case requestpb::Request::kCompaction: {

@@ -83,6 +83,15 @@ using WriteResponse = std::variant<std::monostate, store::PutResponse, store::De
                                    store::TxnResponse, store::LeaseGrantResponse,
                                    store::LeaseRevokeResponse, std::vector<store::AlarmMember>>;
 
+// How long one write may wait, and whether its caller gave up.
+struct WriteControl {
+  // 0: --request-timeout (NodeOptions::request_timeout).
+  std::chrono::milliseconds timeout{0};
+  // Polled while waiting (every 20 ms); true ends the wait with Cancelled.
+  // The request may still be applied, as after a timeout.
+  std::function<bool()> cancelled;
+};
+
 class Node : public consensus::StateMachine {
  public:
   // Opens the member's data (or creates it) and starts serving peers.
@@ -93,7 +102,7 @@ class Node : public consensus::StateMachine {
 
   // Proposes `req` and waits until this node applied it. Errors: the
   // store's (compacted, no space, ...), Unavailable (no leader), Timeout.
-  Result<WriteResponse> Write(requestpb::Request req);
+  Result<WriteResponse> Write(requestpb::Request req, const WriteControl& control = {});
   // Waits until this node's store reflects every write committed before the
   // call (ReadIndex), for at most `timeout` (and never past request_timeout).
   // Errors: Unavailable (no leader), Timeout.

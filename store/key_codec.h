@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/key_range.h"
+
 namespace etcfs::store {
 
 // A revision with its sub-revision (the change's position inside its txn).
@@ -38,8 +40,6 @@ std::string UnescapeKey(std::string_view escaped_prefix);
 std::string LeaseKey(int64_t id);
 std::string LeaseKeyEntry(int64_t id, std::string_view user_key);
 
-// The smallest key greater than every key starting with `prefix`; "\0" (the
-// range end meaning "to the last key") when there is none. etcd's GetPrefixRangeEnd.
-std::string PrefixEnd(std::string_view prefix);
+using ::etcfs::PrefixEnd;  // base/key_range.h
 
 }  // namespace etcfs::store

@@ -1,0 +1,79 @@
+#define FUSE_USE_VERSION 314
+#include "fs/invalidator.h"
+
+#include <fuse_lowlevel.h>
+
+namespace etcfs::fs {
+
+Invalidator::Invalidator() : thread_([this] { Run(); }) {}
+
+Invalidator::~Invalidator() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+    cv_.notify_all();
+  }
+  thread_.join();
+}
+
+void Invalidator::SetSession(fuse_session* session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  session_ = session;
+}
+
+void Invalidator::Entry(uint64_t parent, std::string name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (session_ == nullptr || name.empty()) return;
+  if (!queued_.emplace(parent, name).second) return;
+  queue_.emplace_back(parent, std::move(name));
+  ++queued_total_;
+  cv_.notify_one();
+}
+
+void Invalidator::Inode(uint64_t ino) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (session_ == nullptr) return;
+  if (!queued_.emplace(ino, std::string()).second) return;
+  queue_.emplace_back(ino, std::string());
+  ++queued_total_;
+  cv_.notify_one();
+}
+
+void Invalidator::Drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  const uint64_t target = queued_total_;
+  drained_cv_.wait(lock, [&] { return done_total_ >= target || stop_; });
+}
+
+uint64_t Invalidator::sent() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sent_;
+}
+
+void Invalidator::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (stop_) return;
+    auto item = std::move(queue_.front());
+    queue_.pop_front();
+    queued_.erase(item);
+    fuse_session* se = session_;
+    lock.unlock();
+    // ENOENT (the kernel has no such inode or entry cached) is the common,
+    // harmless answer; nothing else is worth a log line per change.
+    if (se != nullptr) {
+      if (item.second.empty()) {
+        fuse_lowlevel_notify_inval_inode(se, item.first, 0, 0);
+      } else {
+        fuse_lowlevel_notify_inval_entry(se, item.first, item.second.data(), item.second.size());
+      }
+    }
+    lock.lock();
+    ++sent_;
+    ++done_total_;
+    drained_cv_.notify_all();
+  }
+}
+
+}  // namespace etcfs::fs

@@ -1,0 +1,54 @@
+// Invalidator: tells the kernel which cached entries and inodes a change made
+// stale (fuse_lowlevel_notify_inval_entry / _inval_inode), from a thread of
+// its own. A notification waits for the kernel's locks on that inode, which a
+// FUSE request in flight may hold while it waits for a commit to apply, so
+// it is never sent from a handler or from the apply path.
+//
+// Threads: Entry, Inode and Drain are thread-safe and never block on the
+// kernel.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+
+struct fuse_session;
+
+namespace etcfs::fs {
+
+class Invalidator {
+ public:
+  Invalidator();
+  ~Invalidator();  // drops what is queued
+
+  void SetSession(fuse_session* session);
+  // The name `name` in directory `parent` may now mean something else.
+  void Entry(uint64_t parent, std::string name);
+  // The inode's attributes and content (for a directory: its listing) changed.
+  void Inode(uint64_t ino);
+  // Waits until everything queued before the call was sent.
+  void Drain();
+  uint64_t sent() const;
+
+ private:
+  void Run();
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable drained_cv_;
+  fuse_session* session_ = nullptr;                     // guarded by mu_
+  std::deque<std::pair<uint64_t, std::string>> queue_;  // guarded by mu_; name empty: inode
+  std::set<std::pair<uint64_t, std::string>> queued_;   // guarded by mu_ (dedupes)
+  uint64_t queued_total_ = 0;                           // guarded by mu_
+  uint64_t done_total_ = 0;                             // guarded by mu_
+  uint64_t sent_ = 0;                                   // guarded by mu_
+  bool stop_ = false;                                   // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace etcfs::fs

@@ -1,0 +1,111 @@
+#define FUSE_USE_VERSION 314
+#include "fs/mount.h"
+
+#include <fuse_lowlevel.h>
+#include <spdlog/spdlog.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "fs/ops/ops.h"
+
+namespace etcfs::fs {
+
+namespace {
+
+// Whether `dir` is a mount point in /proc/self/mountinfo (field 5), and its type.
+bool IsMountPoint(const std::string& dir, std::string* fstype) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, mount_point;
+    fields >> id >> parent >> devno >> root >> mount_point;
+    if (mount_point != dir) continue;
+    std::string f;
+    while (fields >> f && f != "-") {
+    }
+    fields >> *fstype;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status ClearStaleMount(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) {
+    std::string fstype;
+    if (IsMountPoint(dir, &fstype)) {
+      return Status::FailedPrecondition(dir + " has a live " + fstype +
+                                        " mount; unmount it (umount " + dir + ") or choose another --mount");
+    }
+    if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument("--mount " + dir + " is not a directory");
+    return Status::Ok();
+  }
+  if (errno != ENOTCONN) {
+    return Status::InvalidArgument("--mount " + dir + ": " + std::strerror(errno) +
+                                   " (create the directory first)");
+  }
+  // The daemon that served it died: detach the dead mount, as fusermount -uz would.
+  spdlog::warn("fs: {} holds a dead FUSE mount (transport endpoint is not connected); detaching it", dir);
+  if (::umount2(dir.c_str(), MNT_DETACH) != 0) {
+    return Status::IOError("detaching the dead mount on " + dir + ": " + std::strerror(errno) +
+                           " (try: fusermount3 -uz " + dir + ")");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir) {
+  ETCFS_RETURN_IF_ERROR(ClearStaleMount(dir));
+  std::unique_ptr<Mount> m(new Mount(fs, dir));
+  std::string opts = "fsname=etcfs,subtype=etcfs,default_permissions";
+  if (fs->options().allow_other) opts += ",allow_other";
+  if (fs->options().read_only) opts += ",ro";
+  std::vector<std::string> argv = {"etcfs", "-o", opts};
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  fuse_args fargs = FUSE_ARGS_INIT(static_cast<int>(args.size()), args.data());
+  m->session_ = fuse_session_new(&fargs, &ops::Table(), sizeof(fuse_lowlevel_ops), fs);
+  fuse_opt_free_args(&fargs);
+  if (m->session_ == nullptr) return Status::Internal("fuse_session_new failed (see the log above)");
+  if (fuse_session_mount(m->session_, dir.c_str()) != 0) {
+    fuse_session_destroy(m->session_);
+    m->session_ = nullptr;
+    return Status::IOError("mounting " + dir + " failed: is /dev/fuse there and are we root?");
+  }
+  fs->SetSession(m->session_);
+  m->loop_ = std::thread([se = m->session_] {
+    fuse_loop_config* cfg = fuse_loop_cfg_create();
+    fuse_loop_cfg_set_clone_fd(cfg, 0);
+    fuse_loop_cfg_set_max_threads(cfg, 64);
+    fuse_loop_cfg_set_idle_threads(cfg, 8);
+    fuse_session_loop_mt(se, cfg);
+    fuse_loop_cfg_destroy(cfg);
+  });
+  spdlog::info("fs: mounted {} on {} ({} consistency)", fs->options().prefix, dir,
+               fs->options().consistency == Consistency::kLinearizable ? "linearizable" : "serializable");
+  return m;
+}
+
+Mount::~Mount() {
+  if (session_ == nullptr) return;
+  fs_->SetSession(nullptr);
+  fuse_session_exit(session_);
+  // Unmounting ends the workers' reads of /dev/fuse; libfuse detaches lazily
+  // when files are still open.
+  fuse_session_unmount(session_);
+  if (loop_.joinable()) loop_.join();
+  fuse_session_destroy(session_);
+  const FsStats& s = fs_->stats();
+  spdlog::info("fs: unmounted {} ({} commits, {} failed, {} names too long to show)", dir_, s.commits.load(),
+               s.commit_failures.load(), s.names_too_long.load());
+}
+
+}  // namespace etcfs::fs

@@ -1,0 +1,43 @@
+// Mount: a Filesystem attached to a directory through /dev/fuse, served by
+// libfuse's multi-threaded loop until destroyed.
+//
+// A mount left behind by a daemon that died ("Transport endpoint is not
+// connected") is detected and detached before mounting again; a directory
+// that a live filesystem is mounted on is refused.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "base/result.h"
+#include "base/status.h"
+#include "fs/filesystem.h"
+
+struct fuse_session;
+
+namespace etcfs::fs {
+
+class Mount {
+ public:
+  // Mounts `fs` (started) on `dir`. The filesystem must outlive the mount.
+  static Result<std::unique_ptr<Mount>> Create(Filesystem* fs, std::string dir);
+  // Unmounts (lazily, if files are still open) and waits for the workers.
+  ~Mount();
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  Mount(Filesystem* fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+
+  Filesystem* fs_;
+  std::string dir_;
+  fuse_session* session_ = nullptr;
+  std::thread loop_;
+};
+
+// Detaches a dead FUSE mount on `dir`, if there is one. Returns an error for
+// a live mount or a directory that cannot be used.
+Status ClearStaleMount(const std::string& dir);
+
+}  // namespace etcfs::fs

@@ -1,0 +1,94 @@
+#include "fs/mount_options.h"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace etcfs::fs {
+
+namespace {
+
+template <typename T>
+bool ParseNumber(std::string_view s, T* out, int base = 10) {
+  if (s.empty()) return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out, base);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+// "5", "5s", "1.5s" or "500ms".
+bool ParseDuration(std::string_view s, std::chrono::milliseconds* out) {
+  double scale = 1000;
+  if (s.size() > 2 && s.substr(s.size() - 2) == "ms") {
+    scale = 1;
+    s.remove_suffix(2);
+  } else if (!s.empty() && s.back() == 's') {
+    s.remove_suffix(1);
+  }
+  try {
+    size_t used = 0;
+    const double v = std::stod(std::string(s), &used);
+    if (used != s.size() || !(v > 0) || !std::isfinite(v)) return false;
+    *out = std::chrono::milliseconds(static_cast<int64_t>(std::ceil(v * scale)));
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
+Status MountOptions::Parse(std::string_view list) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view opt = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (opt.empty()) continue;
+    const size_t eq = opt.find('=');
+    const std::string_view name = opt.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? std::string_view() : opt.substr(eq + 1);
+    auto bad = [&](std::string_view what) {
+      return Status::InvalidArgument("mount option " + std::string(opt) + ": " + std::string(what));
+    };
+    if (name == "prefix") {
+      if (value.empty() || value.back() != '/') return bad("the prefix must end with '/' (for example prefix=/app/)");
+      prefix = std::string(value);
+    } else if (name == "consistency") {
+      if (value == "serializable" || value == "s") {
+        consistency = Consistency::kSerializable;
+      } else if (value == "linearizable" || value == "l") {
+        consistency = Consistency::kLinearizable;
+      } else {
+        return bad("expected serializable or linearizable");
+      }
+    } else if (name == "uid") {
+      if (!ParseNumber(value, &uid)) return bad("expected a numeric user id");
+    } else if (name == "gid") {
+      if (!ParseNumber(value, &gid)) return bad("expected a numeric group id");
+    } else if (name == "mode") {
+      unsigned m = 0;
+      if (!ParseNumber(value, &m, 8) || m > 07777) return bad("expected octal permission bits, such as 0644");
+      mode = m;
+    } else if (name == "commit_timeout") {
+      if (!ParseDuration(value, &commit_timeout)) return bad("expected a duration such as 5s or 500ms");
+    } else if (name == "ro" && value.empty()) {
+      read_only = true;
+    } else if (name == "rw" && value.empty()) {
+      read_only = false;
+    } else if (name == "allow_other" && value.empty()) {
+      allow_other = true;
+    } else {
+      return bad("unknown option (see etcfs(5) for the list)");
+    }
+  }
+  return Status::Ok();
+}
+
+mode_t MountOptions::DirMode() const {
+  mode_t m = mode & 07777;
+  if (m & 0400) m |= 0100;
+  if (m & 0040) m |= 0010;
+  if (m & 0004) m |= 0001;
+  return m;
+}
+
+}  // namespace etcfs::fs

@@ -1,0 +1,41 @@
+// MountOptions: what `-o` says about a mount (etcfs(5), mount.etcfs(8)).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "base/status.h"
+
+namespace etcfs::fs {
+
+enum class Consistency { kSerializable, kLinearizable };
+
+struct MountOptions {
+  // The keys shown: P + "a/b" is the file a/b. Ends with '/'.
+  std::string prefix = "/";
+  // serializable: reads from this replica. linearizable: each open and lookup
+  // first confirms with the leader (ReadIndex), and the kernel caches nothing.
+  Consistency consistency = Consistency::kSerializable;
+  // Owner and permissions shown for keys written through the etcd API
+  // (without file attributes). Directories get `mode` plus x where r is set.
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t mode = 0644;
+  // How long a commit (close, fsync, mkdir, rename...) waits for the cluster
+  // before failing with ETIMEDOUT: the bound on a write without quorum.
+  std::chrono::milliseconds commit_timeout{5000};
+  bool read_only = false;
+  bool allow_other = false;
+
+  // Parses a comma-separated option list ("prefix=/app/,uid=1000,ro"),
+  // starting from the current values. Unknown options are errors.
+  Status Parse(std::string_view list);
+  // The directory mode derived from `mode`.
+  mode_t DirMode() const;
+};
+
+}  // namespace etcfs::fs

@@ -1,0 +1,9 @@
+#include "fs/ops/ops.h"
+
+namespace etcfs::fs::ops {
+
+void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  fuse_reply_err(req, Fs(req).Unlink(req, parent, name));
+}
+
+}  // namespace etcfs::fs::ops

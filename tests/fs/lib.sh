@@ -1,0 +1,80 @@
+# Helpers for the filesystem tests: etcfsd members with mounts, a tmpfs to
+# compare with, and a cleanup that kills and unmounts whatever was started,
+# also when the test fails. Source it after setting `etcfsd`.
+#   start_member NAME MOUNTDIR [FLAGS...]   (uses $cluster and the ports below)
+set -euo pipefail
+work=$(mktemp -d /tmp/etcfs-fs-XXXXXX)
+declare -A pid cport pport
+mounts=()
+cleanup() {
+  local rc=$?
+  for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pid[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  for m in "${mounts[@]}"; do
+    mountpoint -q "$m" 2>/dev/null && umount -l "$m" 2>/dev/null || true
+  done
+  if [ $rc -ne 0 ]; then
+    for log in "$work"/*.log; do [ -f "$log" ] && { echo "--- $log (last lines)"; tail -n 30 "$log"; }; done
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { "${FREE_PORT:?set FREE_PORT to the free_port helper (ctest does)}"; }
+ctl() { ETCDCTL_API=3 etcdctl --command-timeout=10s "$@"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Allocates ports for members 1..N and sets $cluster.
+plan_cluster() {
+  cluster=""
+  for i in $(seq 1 "$1"); do
+    cport[$i]=$(free_port); pport[$i]=$(free_port)
+    cluster+="${cluster:+,}n$i=http://127.0.0.1:${pport[$i]}"
+  done
+}
+
+# start_member I MOUNTDIR [FLAGS...]: member nI, mounted on MOUNTDIR unless it is "".
+start_member() {
+  local i=$1 dir=$2; shift 2
+  local mount=()
+  if [ -n "$dir" ]; then mkdir -p "$dir"; mount=(--mount "$dir"); mounts+=("$dir"); fi
+  "$etcfsd" --name "n$i" --data-dir "$work/n$i" --listen-client-urls "http://127.0.0.1:${cport[$i]}" \
+    --advertise-client-urls "http://127.0.0.1:${cport[$i]}" \
+    --listen-peer-urls "http://127.0.0.1:${pport[$i]}" --initial-cluster "$cluster" \
+    --heartbeat-interval 50 --election-timeout 500 "${mount[@]}" "$@" >>"$work/n$i.log" 2>&1 &
+  pid[$i]=$!
+}
+
+# Waits until member I answers and its mount (if any) is there.
+wait_member() {
+  local i=$1 dir=${2:-}
+  for _ in $(seq 1 200); do
+    if ctl --endpoints "127.0.0.1:${cport[$i]}" get /ready >/dev/null 2>&1 &&
+       { [ -z "$dir" ] || mountpoint -q "$dir"; }; then
+      return 0
+    fi
+    kill -0 "${pid[$i]}" 2>/dev/null || fail "member n$i exited: $(tail -n 5 "$work/n$i.log")"
+    sleep 0.1
+  done
+  fail "member n$i did not come up"
+}
+
+# A tmpfs to run the same steps on.
+make_tmpfs() {
+  mkdir -p "$1"
+  mount -t tmpfs -o mode=755 tmpfs "$1"
+  mounts+=("$1")
+}
+
+# Waits until `cat FILE` prints EXPECTED (a change made elsewhere arriving).
+wait_content() {
+  local file=$1 expected=$2
+  for _ in $(seq 1 100); do
+    [ "$(cat "$file" 2>/dev/null)" = "$expected" ] && return 0
+    sleep 0.05
+  done
+  fail "$file shows '$(cat "$file" 2>&1)', expected '$expected'"
+}
