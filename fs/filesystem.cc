@@ -238,7 +238,9 @@ int Filesystem::ResolveChild(Ino parent, const char* name, bool for_create, std:
   if (!IsDirPath(*parent_path)) return ENOTDIR;
   if (std::strlen(name) > kMaxNameBytes) return ENAMETOOLONG;
   auto decoded = DecodeName(name);
-  if (!decoded) return for_create ? EINVAL : ENOENT;
+  // An empty component ("%") names a directory only: as a file, its key
+  // would end in '/', a directory marker.
+  if (!decoded || (decoded->component.empty() && decoded->self_value)) return for_create ? EINVAL : ENOENT;
   *path = *parent_path + decoded->component;
   *self_value = decoded->self_value;
   return 0;
@@ -252,7 +254,8 @@ int Filesystem::LookupChild(Ino parent, const char* name, Node* out) {
   // "a%" is the value of key "a" only while "a" is also a directory; "a" is
   // the directory when there is one, the file otherwise.
   if (self_value) return dir ? NodeAt(base, out) : ENOENT;
-  return dir ? NodeAt(base + "/", out) : NodeAt(base, out);
+  if (dir) return NodeAt(base + "/", out);
+  return IsDirPath(base) ? ENOENT : NodeAt(base, out);
 }
 
 store::FileAttr Filesystem::AttributesOf(const Node& n) const {
@@ -498,7 +501,22 @@ int Filesystem::Commit(fuse_req_t req, Ino ino) {
   store::TxnRequest txn;
   txn.success.emplace_back(std::move(put));
   auto r = CommitTxn(req, txn, {key});
-  if (!r.ok()) return ErrnoOf(r.status(), "commit", key);
+  if (!r.ok()) {
+    // The close (or fsync) that failed says so; the file goes back to its
+    // last committed value rather than failing every later close, readers'
+    // included. (A later fsync cannot report this failure again, as with
+    // a local filesystem after a write-back error.)
+    const int err = ErrnoOf(r.status(), "commit", key);
+    const bool was_pending = b->pending_attr.has_value();
+    b->dirty = false;
+    b->pending_attr.reset();
+    lock.unlock();
+    DropBuffer(ino, b, *path);
+    invalidator_.Inode(ino);
+    if (was_pending) InvalidateNames(*path);
+    spdlog::warn("fs: what was written to {} is discarded; the file shows its last committed value", key);
+    return err;
+  }
   b->dirty = false;
   b->pending_attr.reset();
   lock.unlock();
@@ -510,6 +528,7 @@ int Filesystem::CreatePending(Ino parent, const char* name, mode_t mode, uid_t u
   std::string path;
   bool self_value = false;
   if (int err = ResolveChild(parent, name, true, &path, &self_value)) return err;
+  if (IsDirPath(path)) return EINVAL;  // "%" can only be a directory
   Node existing;
   if (LookupChild(parent, name, &existing) == 0) return EEXIST;
   if (self_value && !DirectoryExists(path + "/")) return EINVAL;  // "a%" names the value of directory a
@@ -652,6 +671,7 @@ int Filesystem::MakeSymlink(fuse_req_t req, Ino parent, const char* name, const 
   std::string path;
   bool self_value = false;
   if (int err = ResolveChild(parent, name, true, &path, &self_value)) return err;
+  if (IsDirPath(path)) return EINVAL;
   Node existing;
   if (LookupChild(parent, name, &existing) == 0) return EEXIST;
   if (self_value && !DirectoryExists(path + "/")) return EINVAL;
@@ -793,6 +813,7 @@ int Filesystem::Rename(fuse_req_t req, Ino parent, const char* name, Ino new_par
         txn.success.emplace_back(std::move(put));
       }
     } else {
+      if (IsDirPath(base)) return EINVAL;
       if (exists && dst.kind == Kind::kDirectory) return EISDIR;
       if (!self_value && DirectoryExists(base + "/")) return EISDIR;
       if (self_value && !DirectoryExists(base + "/")) return EINVAL;

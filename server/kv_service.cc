@@ -57,15 +57,9 @@ grpc::Status KvService::Put(grpc::ServerContext*, const etcdserverpb::PutRequest
   SlowLog slow("put");
   Status valid = store::ValidatePut(FromPb(*req));
   if (!valid.ok()) return ToGrpc(valid);
-  if (!node_->store().QuotaAvailable(static_cast<int64_t>(req->key().size() + req->value().size()))) {
-    // As etcd: raise the NOSPACE alarm through Raft and refuse.
-    requestpb::Request alarm;
-    alarm.mutable_alarm()->set_action(etcdserverpb::AlarmRequest::ACTIVATE);
-    alarm.mutable_alarm()->set_memberid(node_->member_id());
-    alarm.mutable_alarm()->set_alarm(etcdserverpb::NOSPACE);
-    node_->Write(alarm).status().IgnoreError();
-    return ToGrpc(Status::NoSpace("etcdserver: mvcc: database space exceeded"));
-  }
+  // As etcd: past the quota, raise the NOSPACE alarm and refuse.
+  Status quota = node_->CheckQuota(static_cast<int64_t>(req->key().size() + req->value().size()));
+  if (!quota.ok()) return ToGrpc(quota);
   requestpb::Request w;
   *w.mutable_put() = *req;
   auto r = node_->Write(std::move(w));
@@ -94,8 +88,13 @@ grpc::Status KvService::DeleteRange(grpc::ServerContext*, const etcdserverpb::De
 grpc::Status KvService::Txn(grpc::ServerContext*, const etcdserverpb::TxnRequest* req,
                             etcdserverpb::TxnResponse* resp) {
   SlowLog slow("txn");
-  Status valid = store::ValidateTxn(FromPb(*req), node_->options().max_txn_ops);
+  const store::TxnRequest txn_req = FromPb(*req);
+  Status valid = store::ValidateTxn(txn_req, node_->options().max_txn_ops);
   if (!valid.ok()) return ToGrpc(valid);
+  if (int64_t cost = store::PutBytes(txn_req); cost > 0) {
+    Status quota = node_->CheckQuota(cost);
+    if (!quota.ok()) return ToGrpc(quota);
+  }
   requestpb::Request w;
   *w.mutable_txn() = *req;
   auto r = node_->Write(std::move(w));

@@ -45,6 +45,7 @@ Result<store::RangeResponse> LocalBackend::Range(const store::RangeRequest& req)
 
 Result<store::TxnResponse> LocalBackend::Txn(const store::TxnRequest& req, const fs::CallOptions& call) {
   ETCFS_RETURN_IF_ERROR(store::ValidateTxn(req, node_->options().max_txn_ops));
+  if (int64_t cost = store::PutBytes(req); cost > 0) ETCFS_RETURN_IF_ERROR(node_->CheckQuota(cost));
   ETCFS_ASSIGN_OR_RETURN(WriteResponse r,
                          node_->Write(TxnToRequest(req), WriteControl{call.timeout, call.cancelled}));
   return std::get<store::TxnResponse>(std::move(r));

@@ -356,6 +356,16 @@ Result<WriteResponse> Node::Write(requestpb::Request req, const WriteControl& co
   return Status::Timeout(leader() == 0 ? "etcdserver: no leader" : "etcdserver: request timed out");
 }
 
+Status Node::CheckQuota(int64_t cost) {
+  if (store_->QuotaAvailable(cost)) return Status::Ok();
+  requestpb::Request alarm;
+  alarm.mutable_alarm()->set_action(etcdserverpb::AlarmRequest::ACTIVATE);
+  alarm.mutable_alarm()->set_memberid(member_id_);
+  alarm.mutable_alarm()->set_alarm(etcdserverpb::NOSPACE);
+  Write(alarm).status().IgnoreError();
+  return Status::NoSpace("etcdserver: mvcc: database space exceeded");
+}
+
 Status Node::WaitLinearizable(std::chrono::milliseconds timeout) {
   std::string ctx;
   {

@@ -106,6 +106,9 @@ class Node : public consensus::StateMachine {
   // Waits until this node's store reflects every write committed before the
   // call (ReadIndex), for at most `timeout` (and never past request_timeout).
   // Errors: Unavailable (no leader), Timeout.
+  // etcd's quota check before a write that adds `cost` bytes: past the
+  // quota, raises the NOSPACE alarm through Raft and fails with NoSpace.
+  Status CheckQuota(int64_t cost);
   Status WaitLinearizable(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
 
   // Fills an etcd response header: cluster, member, `revision`, Raft term.

@@ -129,4 +129,18 @@ Status ValidateTxn(const TxnRequest& req, int max_txn_ops) {
   return CollectWrites(req.failure, &else_w);
 }
 
+int64_t PutBytes(const TxnRequest& req) {
+  int64_t n = 0;
+  for (const auto* ops : {&req.success, &req.failure}) {
+    for (const RequestOp& op : *ops) {
+      if (const auto* put = std::get_if<PutRequest>(&op)) {
+        n += static_cast<int64_t>(put->key.size() + put->value.size());
+      } else if (const auto* txn = std::get_if<std::shared_ptr<const TxnRequest>>(&op)) {
+        n += PutBytes(**txn);
+      }
+    }
+  }
+  return n;
+}
+
 }  // namespace etcfs::store

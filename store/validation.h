@@ -19,6 +19,10 @@ Status ValidateDeleteRange(const DeleteRangeRequest& req);
 // Each branch and the compare list hold at most `max_txn_ops` entries; no
 // branch (with its nested transactions) puts a key twice or puts a key that
 // it also deletes.
+// The bytes a txn's puts would add (keys and values, nested txns included),
+// for the quota check; 0 for a txn without puts.
+int64_t PutBytes(const TxnRequest& req);
+
 Status ValidateTxn(const TxnRequest& req, int max_txn_ops = kDefaultMaxTxnOps);
 
 }  // namespace etcfs::store

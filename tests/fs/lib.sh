@@ -1,7 +1,8 @@
 # Helpers for the filesystem tests: etcfsd members with mounts, a tmpfs to
 # compare with, and a cleanup that kills and unmounts whatever was started,
 # also when the test fails. Source it after setting `etcfsd`.
-#   start_member NAME MOUNTDIR [FLAGS...]   (uses $cluster and the ports below)
+#   plan_cluster N; start_member I MOUNTDIR [FLAGS...]; wait_member I [MOUNTDIR]
+# Members keep their data in $work/${run}nI (set `run` to start a second cluster).
 set -euo pipefail
 work=$(mktemp -d /tmp/etcfs-fs-XXXXXX)
 declare -A pid cport pport
@@ -41,10 +42,10 @@ start_member() {
   local i=$1 dir=$2; shift 2
   local mount=()
   if [ -n "$dir" ]; then mkdir -p "$dir"; mount=(--mount "$dir"); mounts+=("$dir"); fi
-  "$etcfsd" --name "n$i" --data-dir "$work/n$i" --listen-client-urls "http://127.0.0.1:${cport[$i]}" \
+  "$etcfsd" --name "n$i" --data-dir "$work/${run:-}n$i" --listen-client-urls "http://127.0.0.1:${cport[$i]}" \
     --advertise-client-urls "http://127.0.0.1:${cport[$i]}" \
     --listen-peer-urls "http://127.0.0.1:${pport[$i]}" --initial-cluster "$cluster" \
-    --heartbeat-interval 50 --election-timeout 500 "${mount[@]}" "$@" >>"$work/n$i.log" 2>&1 &
+    --heartbeat-interval 50 --election-timeout 500 "${mount[@]}" "$@" >>"$work/${run:-}n$i.log" 2>&1 &
   pid[$i]=$!
 }
 
@@ -56,7 +57,7 @@ wait_member() {
        { [ -z "$dir" ] || mountpoint -q "$dir"; }; then
       return 0
     fi
-    kill -0 "${pid[$i]}" 2>/dev/null || fail "member n$i exited: $(tail -n 5 "$work/n$i.log")"
+    kill -0 "${pid[$i]}" 2>/dev/null || fail "member n$i exited: $(tail -n 5 "$work/${run:-}n$i.log")"
     sleep 0.1
   done
   fail "member n$i did not come up"
