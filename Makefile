@@ -16,7 +16,7 @@ help:
 	@echo "make          build the release binaries in $(BUILD_REL)"
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
 	@echo "make bench    the benchmarks, built for release: the store, then a 3-process Raft cluster"
-	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379 (Ctrl-C stops it)"
+	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379, mounted on ./mnt (Ctrl-C stops it)"
 	@echo "make shell    the store shell, for inspecting ./$(DATA_DIR)/member/store offline"
 	@echo "make install  install binaries under PREFIX=$(PREFIX) (DESTDIR honoured)"
 
@@ -41,10 +41,17 @@ bench: build
 	$(BUILD_REL)/bench/raft_bench $(BUILD_REL)/tests/consensus/raft_node
 
 run: build
-	@echo "etcfsd: a single-member cluster, data in ./$(DATA_DIR), clients on 127.0.0.1:2379."
-	@echo "In another terminal try:  etcdctl put greeting hello && etcdctl get greeting"
-	@echo "(The filesystem mount arrives with a later issue.) Ctrl-C stops it."
-	$(BUILD_REL)/server/etcfsd --data-dir $(DATA_DIR)
+	@mkdir -p mnt
+	@echo "etcfsd: a single-member cluster, data in ./$(DATA_DIR), clients on 127.0.0.1:2379,"
+	@echo "its keys mounted as files on ./mnt. In another terminal, try:"
+	@echo "  echo 'listen 8080' > mnt/app.conf        # a file is a key: committed on close"
+	@echo "  etcdctl get /app.conf                     # ... and read back through the etcd API"
+	@echo "  etcdctl put /etc/motd 'hello from etcd'   # a key is a file"
+	@echo "  cat mnt/etc/motd; ls -la mnt mnt/etc"
+	@echo "  mkdir mnt/empty; etcdctl get --prefix /empty   # an empty directory is a marker key"
+	@echo "  getfattr -d mnt/app.conf                  # revision, version, lease as xattrs"
+	@echo "Ctrl-C stops it and unmounts ./mnt."
+	$(BUILD_REL)/server/etcfsd --data-dir $(DATA_DIR) --mount $(CURDIR)/mnt
 
 shell: build
 	$(BUILD_REL)/store/etcfs-store $(DATA_DIR)/member/store
