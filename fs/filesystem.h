@@ -71,6 +71,7 @@ class Filesystem {
     Node node;
   };
   struct DirSnapshot {
+    bool taken = false;             // at the first readdir: the kernel may answer from its cache
     std::vector<DirEntry> entries;  // "." and ".." first
   };
 

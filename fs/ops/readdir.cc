@@ -14,9 +14,17 @@ Filesystem::DirSnapshot& SnapshotOf(fuse_file_info* fi) {
 
 // Fills up to `size` bytes of entries from index `off`; entry i's offset is
 // i + 1, the index to go on from.
-void ReplyListing(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi, bool plus) {
+void ReplyListing(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi, bool plus) {
   Filesystem& fs = Fs(req);
-  const auto& entries = SnapshotOf(fi).entries;
+  Filesystem::DirSnapshot& snapshot = SnapshotOf(fi);
+  if (!snapshot.taken) {
+    if (int err = fs.ListDirectory(ino, &snapshot)) {
+      fuse_reply_err(req, err);
+      return;
+    }
+    snapshot.taken = true;
+  }
+  const auto& entries = snapshot.entries;
   std::vector<char> buf(size);
   size_t used = 0;
   for (size_t i = static_cast<size_t>(off); i < entries.size(); ++i) {
@@ -41,12 +49,12 @@ void ReplyListing(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi, bo
 
 }  // namespace
 
-void Readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
-  ReplyListing(req, size, off, fi, false);
+void Readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  ReplyListing(req, ino, size, off, fi, false);
 }
 
-void Readdirplus(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
-  ReplyListing(req, size, off, fi, true);
+void Readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  ReplyListing(req, ino, size, off, fi, true);
 }
 
 void Releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {

@@ -83,5 +83,27 @@ TEST(Mirror, CountsKeysUnderADirectoryUpToALimit) {
   EXPECT_EQ(3u, m.KeysUnder("/d/").size());
 }
 
+TEST(Mirror, ReportsWhichDirectoriesEachEventMadeAppearOrVanish) {
+  Mirror m("/p/");
+  m.Reset({Kv("/p/keep/x")}, 1);
+  std::vector<std::pair<std::string, Mirror::Change>> seen;
+  auto observe = [&](const store::Event& e, const Mirror::Change& c) { seen.emplace_back(e.kv.key, c); };
+  // One batch creating two keys in a new directory: only the first makes it appear.
+  m.Apply({Put("/p/new/sub/a", "1", 2), Put("/p/new/sub/b", "2", 2), Put("/p/keep/y", "3", 2)}, 2, observe);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_TRUE(seen[0].second.created);
+  EXPECT_EQ(seen[0].second.dirs_created, (std::vector<std::string>{"/p/new/sub/", "/p/new/"}));
+  EXPECT_TRUE(seen[1].second.dirs_created.empty());
+  EXPECT_TRUE(seen[2].second.dirs_created.empty());  // /p/keep/ existed; the root always does
+  seen.clear();
+  m.Apply({Put("/p/keep/y", "4", 3), Delete("/p/new/sub/a", 4), Delete("/p/new/sub/b", 4), Delete("/p/gone", 4)}, 4,
+          observe);
+  ASSERT_EQ(seen.size(), 3u);  // deleting an absent key changes nothing
+  EXPECT_FALSE(seen[0].second.created);
+  EXPECT_TRUE(seen[1].second.deleted);
+  EXPECT_TRUE(seen[1].second.dirs_removed.empty());
+  EXPECT_EQ(seen[2].second.dirs_removed, (std::vector<std::string>{"/p/new/sub/", "/p/new/"}));
+}
+
 }  // namespace
 }  // namespace etcfs::fs

@@ -1,0 +1,41 @@
+#include "fs/inode_table.h"
+
+#include <gtest/gtest.h>
+
+namespace etcfs::fs {
+namespace {
+
+TEST(InodeTable, NumbersAreStableAndRenamesCarryThem) {
+  InodeTable t;
+  EXPECT_EQ(t.Find(""), kRootIno);
+  const Ino a = t.Assign("a");
+  EXPECT_EQ(t.Assign("a"), a);
+  const Ino d = t.Assign("d/");
+  const Ino f = t.Assign("d/f");
+  EXPECT_NE(a, d);
+  EXPECT_EQ(*t.Path(f), "d/f");
+
+  t.Rename("d/", "e/");  // a directory moves with everything below it
+  EXPECT_EQ(t.Find("d/f"), 0u);
+  EXPECT_EQ(t.Find("e/"), d);
+  EXPECT_EQ(t.Find("e/f"), f);
+  EXPECT_EQ(*t.Path(f), "e/f");
+
+  t.Rename("a", "e/f");  // onto an existing file: its number goes away
+  EXPECT_EQ(t.Find("e/f"), a);
+  EXPECT_FALSE(t.Path(f).has_value());
+  EXPECT_FALSE(t.Path(a + 1000).has_value());
+}
+
+TEST(InodeTable, ADetachedPathGetsANewNumber) {
+  InodeTable t;
+  const Ino a = t.Assign("a");
+  t.Detach("a");
+  EXPECT_FALSE(t.Path(a).has_value());  // an open descriptor of the old file: ESTALE
+  EXPECT_NE(t.Assign("a"), a);
+  t.Detach("");  // the root stays
+  EXPECT_EQ(t.Find(""), kRootIno);
+}
+
+}  // namespace
+}  // namespace etcfs::fs

@@ -1,0 +1,36 @@
+#include "fs/mount_options.h"
+
+#include <gtest/gtest.h>
+
+namespace etcfs::fs {
+namespace {
+
+TEST(MountOptions, ParsesEveryOption) {
+  MountOptions o;
+  ASSERT_TRUE(o.Parse("prefix=/app/,consistency=linearizable,uid=1000,gid=100,mode=0640,commit_timeout=1.5s,ro,allow_other").ok());
+  EXPECT_EQ(o.prefix, "/app/");
+  EXPECT_EQ(o.consistency, Consistency::kLinearizable);
+  EXPECT_EQ(o.uid, 1000u);
+  EXPECT_EQ(o.gid, 100u);
+  EXPECT_EQ(o.mode, 0640u);
+  EXPECT_EQ(o.DirMode(), 0750u);
+  EXPECT_EQ(o.commit_timeout, std::chrono::milliseconds(1500));
+  EXPECT_TRUE(o.read_only);
+  EXPECT_TRUE(o.allow_other);
+  ASSERT_TRUE(o.Parse("commit_timeout=250ms,rw").ok());
+  EXPECT_EQ(o.commit_timeout, std::chrono::milliseconds(250));
+  EXPECT_FALSE(o.read_only);
+}
+
+TEST(MountOptions, RefusesWhatItDoesNotKnowWithAReason) {
+  for (const char* bad : {"prefix=/app", "consistency=strong", "uid=me", "mode=999", "commit_timeout=soon",
+                          "commit_timeout=0", "writeback", "ro=1"}) {
+    MountOptions o;
+    Status s = o.Parse(bad);
+    EXPECT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.message().find("mount option"), std::string::npos) << s.message();
+  }
+}
+
+}  // namespace
+}  // namespace etcfs::fs
