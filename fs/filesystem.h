@@ -8,6 +8,10 @@
 // value as one revision and return once it is applied here. A file created
 // here exists only in this mount until its first commit.
 //
+// The methods live in three files: filesystem.cc (keeping up with the data,
+// lookups, attributes, listings), file_content.cc (buffers and commits) and
+// tree_changes.cc (mkdir, unlink, rename...).
+//
 // Threads: every method is thread-safe. FUSE handlers run on the session's
 // worker threads; the watch callback runs on the backend's thread and only
 // updates the mirror and queues invalidations (fs/invalidator.h).
@@ -150,6 +154,10 @@ class Filesystem {
   std::shared_ptr<Buffer> LockedBufferOf(const Node& n, std::unique_lock<std::mutex>* lock);
   void DropBuffer(Ino ino, const std::shared_ptr<Buffer>& b, const std::string& path);
   int NodeAt(const std::string& path, Node* out);
+  // The file at `path` given its key as the mirror holds it (absent: only a
+  // file created here and not yet committed exists).
+  int FileNode(const std::string& path, std::optional<store::KeyValue> kv, Node* out);
+  static int64_t NowNs();
   int ResolveChild(Ino parent, const char* name, bool for_create, std::string* path, bool* self_value);
   bool DirectoryExists(const std::string& dir_path) const;
   bool HasPendingUnder(const std::string& dir_path) const;
