@@ -62,7 +62,7 @@ Status ClearStaleMount(const std::string& dir) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir) {
+Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, std::function<void()> on_unmounted) {
   ETCFS_RETURN_IF_ERROR(ClearStaleMount(dir));
   std::unique_ptr<Mount> m(new Mount(fs, dir));
   std::string opts = "fsname=etcfs,subtype=etcfs,default_permissions";
@@ -81,13 +81,17 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir) {
     return Status::IOError("mounting " + dir + " failed: is /dev/fuse there and are we root?");
   }
   fs->SetSession(m->session_);
-  m->loop_ = std::thread([se = m->session_] {
+  m->loop_ = std::thread([mount = m.get(), on_unmounted = std::move(on_unmounted)] {
     fuse_loop_config* cfg = fuse_loop_cfg_create();
     fuse_loop_cfg_set_clone_fd(cfg, 0);
     fuse_loop_cfg_set_max_threads(cfg, 64);
     fuse_loop_cfg_set_idle_threads(cfg, 8);
-    fuse_session_loop_mt(se, cfg);
+    fuse_session_loop_mt(mount->session_, cfg);
     fuse_loop_cfg_destroy(cfg);
+    if (!mount->destroying_) {
+      spdlog::warn("fs: {} was unmounted from outside", mount->dir_);
+      if (on_unmounted) on_unmounted();
+    }
   });
   spdlog::info("fs: mounted {} on {} ({} consistency)", fs->options().prefix, dir,
                fs->options().consistency == Consistency::kLinearizable ? "linearizable" : "serializable");
@@ -96,6 +100,7 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir) {
 
 Mount::~Mount() {
   if (session_ == nullptr) return;
+  destroying_ = true;
   fs_->SetSession(nullptr);
   fuse_session_exit(session_);
   // Unmounting ends the workers' reads of /dev/fuse; libfuse detaches lazily

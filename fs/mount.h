@@ -6,6 +6,8 @@
 // that a live filesystem is mounted on is refused.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -21,7 +23,10 @@ namespace etcfs::fs {
 class Mount {
  public:
   // Mounts `fs` (started) on `dir`. The filesystem must outlive the mount.
-  static Result<std::unique_ptr<Mount>> Create(Filesystem* fs, std::string dir);
+  // `on_unmounted` runs (on the mount's thread) if the mount goes away on
+  // its own, by `umount DIR`, rather than by destroying this object.
+  static Result<std::unique_ptr<Mount>> Create(Filesystem* fs, std::string dir,
+                                               std::function<void()> on_unmounted = {});
   // Unmounts (lazily, if files are still open) and waits for the workers.
   ~Mount();
 
@@ -33,6 +38,7 @@ class Mount {
   Filesystem* fs_;
   std::string dir_;
   fuse_session* session_ = nullptr;
+  std::atomic<bool> destroying_{false};
   std::thread loop_;
 };
 

@@ -216,11 +216,14 @@ int Filesystem::Rename(fuse_req_t req, Ino parent, const char* name, Ino new_par
       unchanged.number = mirror_.revision() + 1;
       txn.compare.push_back(unchanged);
       txn.success.emplace_back(store::DeleteRangeRequest{from, PrefixEnd(from), false});
-      if (exists && dst.kv) {
+      const std::string to = options_.prefix + dst_path;
+      // The empty directory replaced goes, unless the source's own marker
+      // lands on its key (a txn may not put a key it deletes).
+      const bool source_marker = !kvs.empty() && kvs.front().key == from;
+      if (exists && dst.kv && !source_marker) {
         txn.success.emplace_back(store::DeleteRangeRequest{KeyOf(dst), "", false});
         keys.push_back(KeyOf(dst));
       }
-      const std::string to = options_.prefix + dst_path;
       for (const store::KeyValue& kv : kvs) {
         store::PutRequest put = PutOf(to + kv.key.substr(from.size()), kv.value, kv.attr);
         put.lease = kv.lease;

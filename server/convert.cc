@@ -282,4 +282,67 @@ void ToPb(const store::TxnResponse& in, etcdserverpb::TxnResponse* out) {
   }
 }
 
+store::KeyValue FromPb(const mvccpb::KeyValue& in) {
+  store::KeyValue kv;
+  kv.key = in.key();
+  kv.value = in.value();
+  kv.create_revision = in.create_revision();
+  kv.mod_revision = in.mod_revision();
+  kv.version = in.version();
+  kv.lease = in.lease();
+  return kv;
+}
+
+store::Event FromPb(const mvccpb::Event& in) {
+  store::Event e;
+  e.type = in.type() == mvccpb::Event::DELETE ? store::Event::Type::kDelete : store::Event::Type::kPut;
+  e.kv = FromPb(in.kv());
+  if (in.has_prev_kv()) e.prev_kv = FromPb(in.prev_kv());
+  return e;
+}
+
+store::RangeResponse FromPb(const etcdserverpb::RangeResponse& in) {
+  store::RangeResponse r;
+  r.kvs.reserve(in.kvs_size());
+  for (const auto& kv : in.kvs()) r.kvs.push_back(FromPb(kv));
+  r.more = in.more();
+  r.count = in.count();
+  r.revision = in.header().revision();
+  return r;
+}
+
+store::TxnResponse FromPb(const etcdserverpb::TxnResponse& in) {
+  store::TxnResponse t;
+  t.succeeded = in.succeeded();
+  t.revision = in.header().revision();
+  for (const auto& op : in.responses()) {
+    switch (op.response_case()) {
+      case etcdserverpb::ResponseOp::kResponseRange:
+        t.responses.emplace_back(FromPb(op.response_range()));
+        break;
+      case etcdserverpb::ResponseOp::kResponsePut: {
+        store::PutResponse p;
+        if (op.response_put().has_prev_kv()) p.prev_kv = FromPb(op.response_put().prev_kv());
+        p.revision = op.response_put().header().revision();
+        t.responses.emplace_back(std::move(p));
+        break;
+      }
+      case etcdserverpb::ResponseOp::kResponseDeleteRange: {
+        store::DeleteRangeResponse d;
+        d.deleted = op.response_delete_range().deleted();
+        for (const auto& kv : op.response_delete_range().prev_kvs()) d.prev_kvs.push_back(FromPb(kv));
+        d.revision = op.response_delete_range().header().revision();
+        t.responses.emplace_back(std::move(d));
+        break;
+      }
+      case etcdserverpb::ResponseOp::kResponseTxn:
+        t.responses.emplace_back(std::make_shared<const store::TxnResponse>(FromPb(op.response_txn())));
+        break;
+      default:
+        break;
+    }
+  }
+  return t;
+}
+
 }  // namespace etcfs::server

@@ -37,4 +37,11 @@ void ToPb(const store::PutResponse& in, etcdserverpb::PutResponse* out);
 void ToPb(const store::DeleteRangeResponse& in, etcdserverpb::DeleteRangeResponse* out);
 void ToPb(const store::TxnResponse& in, etcdserverpb::TxnResponse* out);
 
+// Responses read back (the client side: mount-tools' remote backend). The
+// header revision is the caller's to fill in where the store type has one.
+store::KeyValue FromPb(const mvccpb::KeyValue& in);
+store::Event FromPb(const mvccpb::Event& in);
+store::RangeResponse FromPb(const etcdserverpb::RangeResponse& in);
+store::TxnResponse FromPb(const etcdserverpb::TxnResponse& in);
+
 }  // namespace etcfs::server

@@ -3,6 +3,8 @@
 # also when the test fails. Source it after setting `etcfsd`.
 #   plan_cluster N; start_member I MOUNTDIR [FLAGS...]; wait_member I [MOUNTDIR]
 # Members keep their data in $work/${run}nI (set `run` to start a second cluster).
+#   start_etcd; mount_remote SOURCE DIR [OPTIONS]: Debian's etcd and a mount.etcfs of it
+#   (set `mount_etcfs` first).
 set -euo pipefail
 work=$(mktemp -d /tmp/etcfs-fs-XXXXXX)
 declare -A pid cport pport
@@ -61,6 +63,66 @@ wait_member() {
     sleep 0.1
   done
   fail "member n$i did not come up"
+}
+
+# start_etcd [N]: Debian's etcd 3.4, N members (default 1) on free loopback
+# ports; sets $etcd_ep (member 1) and $etcd_eps (all, comma-separated).
+# restart_etcd I brings member I back after a kill.
+declare -A etcd_cport etcd_pport
+start_etcd() {
+  command -v etcd >/dev/null || fail "etcd is not installed (make deps installs etcd-server)"
+  local n=${1:-1} i initial=""
+  etcd_eps=""
+  for i in $(seq 1 "$n"); do
+    etcd_cport[$i]=$(free_port); etcd_pport[$i]=$(free_port)
+    initial+="${initial:+,}e$i=http://127.0.0.1:${etcd_pport[$i]}"
+    etcd_eps+="${etcd_eps:+,}127.0.0.1:${etcd_cport[$i]}"
+  done
+  etcd_initial=$initial
+  etcd_ep="127.0.0.1:${etcd_cport[1]}"
+  for i in $(seq 1 "$n"); do restart_etcd "$i" nowait; done
+  for i in $(seq 1 "$n"); do wait_etcd "$i"; done
+}
+restart_etcd() {
+  local i=$1
+  etcd --name "e$i" --data-dir "$work/etcd$i" --listen-client-urls "http://127.0.0.1:${etcd_cport[$i]}" \
+    --advertise-client-urls "http://127.0.0.1:${etcd_cport[$i]}" \
+    --listen-peer-urls "http://127.0.0.1:${etcd_pport[$i]}" \
+    --initial-advertise-peer-urls "http://127.0.0.1:${etcd_pport[$i]}" --initial-cluster "$etcd_initial" \
+    --heartbeat-interval 50 --election-timeout 500 >>"$work/etcd$i.log" 2>&1 &
+  pid[etcd$i]=$!
+  [ "${2:-}" = nowait ] || wait_etcd "$i"
+}
+wait_etcd() {
+  local i=$1
+  for _ in $(seq 1 200); do
+    ctl --endpoints "127.0.0.1:${etcd_cport[$i]}" --command-timeout=1s get /ready >/dev/null 2>&1 && return 0
+    kill -0 "${pid[etcd$i]}" 2>/dev/null || fail "etcd e$i exited: $(tail -n 5 "$work/etcd$i.log")"
+    sleep 0.1
+  done
+  fail "etcd e$i did not come up"
+}
+kill_etcd() {
+  kill -9 "${pid[etcd$1]}" 2>/dev/null || true
+  wait "${pid[etcd$1]}" 2>/dev/null || true
+}
+
+# mount_remote SOURCE DIR [OPTIONS]: mount.etcfs in the foreground (its log in
+# $work/mount-DIRNAME.log), waiting until the mount is there.
+mount_remote() {
+  local src=$1 dir=$2 opts=${3:-}
+  local name
+  name=$(basename "$dir")
+  mkdir -p "$dir"
+  mounts+=("$dir")
+  "$mount_etcfs" "$src" "$dir" -f ${opts:+-o "$opts"} >>"$work/mount-$name.log" 2>&1 &
+  pid[mount-$name]=$!
+  for _ in $(seq 1 100); do
+    mountpoint -q "$dir" && return 0
+    kill -0 "${pid[mount-$name]}" 2>/dev/null || fail "mount.etcfs exited: $(tail -n 5 "$work/mount-$name.log")"
+    sleep 0.1
+  done
+  fail "mount.etcfs did not mount $dir"
 }
 
 # A tmpfs to run the same steps on.

@@ -2,16 +2,24 @@
 # Shell tools as people use them, run step by step on an etcfs mount and on a
 # tmpfs directory; every step's output and exit status must match. Then the
 # keys must hold what the files hold, and diff -r must find no difference.
-#   shell_tools.sh ETCFSD
+#   shell_tools.sh ETCFSD                  etcfsd's own mount (local backend)
+#   shell_tools.sh ETCFSD MOUNT_ETCFS      mount.etcfs of Debian's etcd (remote backend)
 etcfsd=$(realpath "$1")
+mount_etcfs=${2:+$(realpath "$2")}
 here=$(dirname "$(realpath "$0")")
 source "$here/lib.sh"
 
-plan_cluster 1
-start_member 1 "$work/mnt"
 make_tmpfs "$work/tmpfs"
-wait_member 1 "$work/mnt"
-ep="127.0.0.1:${cport[1]}"
+if [ -n "$mount_etcfs" ]; then
+  start_etcd
+  ep=$etcd_ep
+  mount_remote "$ep" "$work/mnt"
+else
+  plan_cluster 1
+  start_member 1 "$work/mnt"
+  wait_member 1 "$work/mnt"
+  ep="127.0.0.1:${cport[1]}"
+fi
 
 # A source tree for tar: nested directories, modes, a symlink, an empty directory.
 mkdir -p "$work/src/etc/app/conf.d" "$work/src/var/empty"
@@ -71,6 +79,9 @@ steps() {
   r 'mkdir -p x/y && mv x x/y/z'
   r 'mkdir dA dB && touch dB/f && mv dA dB && tree'
   r 'mkdir -p m/n && echo q > m/n/q && mv m/n . && tree'
+  r 'mkdir -p t1 t2 && echo z > t1/z && mv -T t1 t2 && tree'
+  r 'mkdir t3 t4 && mv -T t3 t4 && ls -d t3 t4'
+  r 'mkdir t5 && mv -T t5 t2'
   r 'for w in 1 2 3 4; do (for n in $(seq 1 25); do echo "w$w-$n" >> appended; done) & done; wait; sort appended | md5sum; wc -l < appended; rm appended'
   r 'cp -r untar/etc copied && diff -r untar/etc copied && echo same'
   r 'rm -rf untar/var && find untar -type d | sort'

@@ -1,0 +1,200 @@
+#include "mount-tools/remote_backend.h"
+
+#include <condition_variable>
+
+#include "base/key_range.h"
+#include "mount-tools/companion_txn.h"
+#include "mount-tools/endpoints.h"
+#include "mount-tools/remote_watch.h"
+#include "server/convert.h"
+
+namespace etcfs::mount_tools {
+
+namespace {
+
+constexpr int64_t kPageSize = 1000;
+// Room for the companion keys and values in a request at the cluster's limit.
+constexpr size_t kCompanionBytes = 1024;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::chrono::system_clock::time_point Deadline(std::chrono::milliseconds timeout) {
+  return std::chrono::system_clock::now() + timeout;
+}
+
+}  // namespace
+
+// A RemoteWatch the backend knows of while it lives (for progress requests).
+class RemoteBackend::TrackedWatch : public fs::KvWatch {
+ public:
+  TrackedWatch(RemoteBackend* backend, std::unique_ptr<RemoteWatch> watch)
+      : backend_(backend), watch_(std::move(watch)) {
+    std::lock_guard<std::mutex> lock(backend_->watches_mu_);
+    backend_->watches_.insert(watch_.get());
+  }
+  ~TrackedWatch() override {
+    {
+      std::lock_guard<std::mutex> lock(backend_->watches_mu_);
+      backend_->watches_.erase(watch_.get());
+    }
+    watch_.reset();
+  }
+
+ private:
+  RemoteBackend* backend_;
+  std::unique_ptr<RemoteWatch> watch_;
+};
+
+Result<std::unique_ptr<RemoteBackend>> RemoteBackend::Connect(RemoteOptions options) {
+  ETCFS_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, DialEndpoints(options.endpoints));
+  return std::unique_ptr<RemoteBackend>(new RemoteBackend(std::move(options), std::move(channel)));
+}
+
+RemoteBackend::RemoteBackend(RemoteOptions options, std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)),
+      attr_keys_(options_.prefix),
+      channel_(std::move(channel)),
+      kv_(etcdserverpb::KV::NewStub(channel_)),
+      maintenance_(etcdserverpb::Maintenance::NewStub(channel_)) {}
+
+RemoteBackend::~RemoteBackend() = default;
+
+grpc::Status RemoteBackend::Wait(grpc::ClientContext* ctx, const fs::CallOptions& call,
+                                 const std::function<void(std::function<void(grpc::Status)>)>& start) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  start([&](grpc::Status s) {
+    std::lock_guard<std::mutex> lock(mu);
+    status = std::move(s);
+    done = true;
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  bool cancelled = false;
+  while (!done) {
+    cv.wait_for(lock, std::chrono::milliseconds(20));
+    if (!done && !cancelled && call.cancelled && call.cancelled()) {
+      cancelled = true;
+      ctx->TryCancel();  // the callback still runs, with CANCELLED
+    }
+  }
+  return status;
+}
+
+Result<store::RangeResponse> RemoteBackend::Range(const store::RangeRequest& req) {
+  // Page through the range at one revision; a page limit keeps each message
+  // small whatever the prefix holds.
+  store::RangeResponse out;
+  store::RangeRequest page = req;
+  const bool paged = req.limit == 0 && !req.count_only;
+  if (paged) page.limit = kPageSize;
+  for (;;) {
+    etcdserverpb::RangeRequest pb;
+    server::ToPb(page, &pb);
+    pb.set_serializable(true);
+    etcdserverpb::RangeResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline(options_.call_timeout));
+    ctx.set_wait_for_ready(true);
+    ETCFS_RETURN_IF_ERROR(FromGrpc(kv_->Range(&ctx, pb, &resp), "range of " + req.key));
+    store::RangeResponse r = server::FromPb(resp);
+    if (page.revision <= 0) {
+      page.revision = r.revision;
+      out.revision = r.revision;
+      out.count = r.count;
+    }
+    for (auto& kv : r.kvs) out.kvs.push_back(std::move(kv));
+    if (!paged || !r.more || out.kvs.empty()) {
+      out.more = paged ? false : r.more;
+      break;
+    }
+    page.key = out.kvs.back().key + '\0';
+  }
+  // Companions dress their keys and are not passed on.
+  std::map<std::string, Companion> companions;
+  std::vector<store::KeyValue> kvs;
+  kvs.reserve(out.kvs.size());
+  for (auto& kv : out.kvs) {
+    if (!attr_keys_.IsAttrKey(kv.key)) {
+      kvs.push_back(std::move(kv));
+    } else if (auto attr = DecodeAttr(kv.value)) {
+      companions[attr_keys_.KeyOf(kv.key)] = {*attr, kv.mod_revision};
+    }
+  }
+  const int64_t now = NowNs();
+  for (auto& kv : kvs) {
+    auto c = companions.find(kv.key);
+    kv.attr = AttrFor(kv, c == companions.end() ? nullptr : &c->second, now);
+  }
+  out.count -= static_cast<int64_t>(out.kvs.size() - kvs.size());
+  out.kvs = std::move(kvs);
+  return out;
+}
+
+Result<store::TxnResponse> RemoteBackend::Txn(const store::TxnRequest& req, const fs::CallOptions& call) {
+  etcdserverpb::TxnRequest pb;
+  server::ToPb(WithCompanions(req, attr_keys_, NowNs()), &pb);
+  etcdserverpb::TxnResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Deadline(call.timeout));
+  ctx.set_wait_for_ready(true);  // wait out an outage until the deadline
+  grpc::Status st = Wait(&ctx, call, [&](std::function<void(grpc::Status)> done) {
+    kv_->async()->Txn(&ctx, &pb, &resp, std::move(done));
+  });
+  ETCFS_RETURN_IF_ERROR(FromGrpc(st, "txn"));
+  RequestProgress();
+  return WithoutCompanions(server::FromPb(resp), req, attr_keys_);
+}
+
+Result<std::unique_ptr<fs::KvWatch>> RemoteBackend::Watch(std::string prefix, int64_t from_revision,
+                                                          std::function<void(fs::WatchUpdate)> on_update) {
+  auto w = std::make_unique<RemoteWatch>(channel_, attr_keys_, std::move(prefix), from_revision, std::move(on_update));
+  return std::unique_ptr<fs::KvWatch>(std::make_unique<TrackedWatch>(this, std::move(w)));
+}
+
+void RemoteBackend::RequestProgress() {
+  std::lock_guard<std::mutex> lock(watches_mu_);
+  for (RemoteWatch* w : watches_) w->RequestProgress();
+}
+
+Result<int64_t> RemoteBackend::LinearizableRevision(const fs::CallOptions& call) {
+  etcdserverpb::RangeRequest pb;
+  pb.set_key(options_.prefix);
+  pb.set_range_end(PrefixEnd(options_.prefix));
+  pb.set_count_only(true);  // a quorum read: the header carries the leader's revision
+  etcdserverpb::RangeResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Deadline(call.timeout));
+  ctx.set_wait_for_ready(true);
+  grpc::Status st = Wait(&ctx, call, [&](std::function<void(grpc::Status)> done) {
+    kv_->async()->Range(&ctx, &pb, &resp, std::move(done));
+  });
+  ETCFS_RETURN_IF_ERROR(FromGrpc(st, "linearizable read"));
+  RequestProgress();
+  return resp.header().revision();
+}
+
+Result<fs::BackendUsage> RemoteBackend::Usage() {
+  etcdserverpb::StatusRequest req;
+  etcdserverpb::StatusResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Deadline(std::chrono::milliseconds(1000)));
+  ETCFS_RETURN_IF_ERROR(FromGrpc(maintenance_->Status(&ctx, req, &resp), "status"));
+  return fs::BackendUsage{resp.dbsize(), options_.cluster_limits.quota_bytes};
+}
+
+fs::BackendLimits RemoteBackend::limits() const {
+  fs::BackendLimits l = options_.cluster_limits;
+  // Each operation may bring its companion along.
+  l.max_txn_ops = std::max(1, l.max_txn_ops / kCompanionOpsFactor);
+  l.max_request_bytes = l.max_request_bytes > kCompanionBytes * 2 ? l.max_request_bytes - kCompanionBytes
+                                                                   : l.max_request_bytes / 2;
+  return l;
+}
+
+}  // namespace etcfs::mount_tools
