@@ -337,10 +337,26 @@ void Filesystem::NoteNameTooLong(const std::string& key) {
 
 int Filesystem::ConfirmRead(fuse_req_t req) {
   if (options_.consistency != Consistency::kLinearizable) return 0;
+  constexpr auto kFailureHeld = std::chrono::milliseconds(500);
+  {
+    std::lock_guard<std::mutex> lock(confirm_mu_);
+    if (confirm_errno_ != 0 && std::chrono::steady_clock::now() - confirm_failed_at_ < kFailureHeld) {
+      return confirm_errno_;
+    }
+  }
+  int err = 0;
   auto rev = backend_->LinearizableRevision(CallFor(req));
-  if (!rev.ok()) return ErrnoOf(rev.status(), "linearizable read", options_.prefix);
-  if (!mirror_.WaitFor(*rev, options_.commit_timeout)) return ETIMEDOUT;
-  return 0;
+  if (!rev.ok()) {
+    err = ErrnoOf(rev.status(), "linearizable read", options_.prefix);
+  } else if (!mirror_.WaitFor(*rev, options_.commit_timeout)) {
+    err = ETIMEDOUT;
+  }
+  if (err != 0 && err != EINTR) {
+    std::lock_guard<std::mutex> lock(confirm_mu_);
+    confirm_errno_ = err;
+    confirm_failed_at_ = std::chrono::steady_clock::now();
+  }
+  return err;
 }
 
 double Filesystem::entry_timeout() const {

@@ -127,6 +127,9 @@ class Filesystem {
   // The space used and allowed; the last known figures when the backend
   // cannot answer.
   BackendUsage Usage();
+  // Waits (up to `timeout`) until the kernel was told of every change this
+  // mount has seen so far; false on timeout. Not from a FUSE handler.
+  bool AwaitInvalidations(std::chrono::milliseconds timeout) { return invalidator_.Drain(timeout); }
   // The attributes a node shows (mount defaults for API-written keys).
   store::FileAttr AttributesOf(const Node& n) const;
 
@@ -179,6 +182,13 @@ class Filesystem {
 
   std::mutex usage_mu_;
   BackendUsage last_usage_;  // guarded by usage_mu_
+
+  // The last failed linearizable confirmation: one path lookup can ask
+  // several times in a row (the kernel revalidates, then looks up again),
+  // and each must not wait the whole commit_timeout again.
+  std::mutex confirm_mu_;
+  std::chrono::steady_clock::time_point confirm_failed_at_;  // guarded by confirm_mu_
+  int confirm_errno_ = 0;                                    // guarded by confirm_mu_
 
   std::mutex watch_mu_;
   std::unique_ptr<KvWatch> watch_;  // guarded by watch_mu_

@@ -3,9 +3,20 @@
 
 #include <fuse_lowlevel.h>
 
+#include <cstdlib>
+
 namespace etcfs::fs {
 
-Invalidator::Invalidator() : thread_([this] { Run(); }) {}
+namespace {
+
+std::chrono::milliseconds TestDelay() {
+  const char* v = std::getenv("ETCFS_TEST_INVALIDATION_DELAY_MS");
+  return std::chrono::milliseconds(v != nullptr ? std::atoi(v) : 0);
+}
+
+}  // namespace
+
+Invalidator::Invalidator() : test_delay_(TestDelay()), thread_([this] { Run(); }) {}
 
 Invalidator::~Invalidator() {
   {
@@ -39,10 +50,10 @@ void Invalidator::Inode(uint64_t ino) {
   cv_.notify_one();
 }
 
-void Invalidator::Drain() {
+bool Invalidator::Drain(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t target = queued_total_;
-  drained_cv_.wait(lock, [&] { return done_total_ >= target || stop_; });
+  return drained_cv_.wait_for(lock, timeout, [&] { return done_total_ >= target || stop_; });
 }
 
 uint64_t Invalidator::sent() const {
@@ -63,6 +74,7 @@ void Invalidator::Run() {
     // ENOENT (the kernel has no such inode or entry cached) is the common,
     // harmless answer; nothing else is worth a log line per change.
     if (se != nullptr) {
+      if (test_delay_.count() > 0) std::this_thread::sleep_for(test_delay_);
       if (item.second.empty()) {
         fuse_lowlevel_notify_inval_inode(se, item.first, 0, 0);
       } else {

@@ -8,6 +8,7 @@
 // kernel.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -31,8 +32,10 @@ class Invalidator {
   void Entry(uint64_t parent, std::string name);
   // The inode's attributes and content (for a directory: its listing) changed.
   void Inode(uint64_t ino);
-  // Waits until everything queued before the call was sent.
-  void Drain();
+  // Waits until everything queued before the call was sent, or `timeout`
+  // passes; false on timeout. Never call it from a FUSE handler: a queued
+  // invalidation may need an inode lock the handler's caller holds.
+  bool Drain(std::chrono::milliseconds timeout);
   uint64_t sent() const;
 
  private:
@@ -48,6 +51,9 @@ class Invalidator {
   uint64_t done_total_ = 0;                             // guarded by mu_
   uint64_t sent_ = 0;                                   // guarded by mu_
   bool stop_ = false;                                   // guarded by mu_
+  // Tests only (ETCFS_TEST_INVALIDATION_DELAY_MS): a kernel slow to take
+  // invalidations, to show that nothing answers before they are sent.
+  const std::chrono::milliseconds test_delay_;
   std::thread thread_;
 };
 

@@ -146,7 +146,8 @@ bool RemoteWatch::Stream() {
     }
     if (resp.created()) {
       created = true;
-      spdlog::info("fs: watching {} from revision {}", prefix_, next_revision_);
+      if (failures_ > 0) spdlog::info("fs: watching {} again from revision {}", prefix_, next_revision_);
+      failures_ = 0;
       continue;
     }
     Handle(resp);
@@ -160,7 +161,7 @@ bool RemoteWatch::Stream() {
     if (stopping_) keep = false;
   }
   grpc::Status st = stream->Finish();
-  if (keep) {
+  if (keep && failures_++ % 30 == 0) {
     spdlog::warn("fs: the watch on {} {}: {}; reads show the last known data, reconnecting", prefix_,
                  created ? "broke" : "could not start", st.error_message().empty() ? "stream ended" : st.error_message());
   }

@@ -54,6 +54,7 @@ class RemoteWatch : public fs::KvWatch {
   // The next revision to deliver; the stream restarts from it.
   int64_t next_revision_;
   std::map<std::string, Companion> companions_;  // by the key they describe
+  int failures_ = 0;  // streams lost in a row (logged at the first, then every 30th)
 
   std::mutex mu_;  // guards the current stream and stopping_
   std::condition_variable stop_cv_;

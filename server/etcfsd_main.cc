@@ -196,6 +196,13 @@ int Main(int argc, char** argv) {
     auto m = fs::Mount::Create(filesystem.get(), mount_dir);
     if (!m.ok()) return fail(m.status());
     mounted = std::move(*m);
+    // An API write is answered once this node's mount shows it (bounded:
+    // a kernel slow to take invalidations must not stall the API).
+    (*node)->SetLocalViewBarrier([fs = filesystem.get()] {
+      if (!fs->AwaitInvalidations(std::chrono::milliseconds(200))) {
+        spdlog::warn("fs: invalidations took over 200 ms; answering the write anyway");
+      }
+    });
   }
   // Under systemd (Type=notify), ready once this member has joined and
   // published itself, as etcd.
@@ -212,6 +219,7 @@ int Main(int argc, char** argv) {
   sd_notify(0, "STOPPING=1");
   notifier.join();
   // The mount goes first: its requests in flight still need the node.
+  (*node)->SetLocalViewBarrier(nullptr);
   mounted.reset();
   filesystem.reset();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

@@ -64,6 +64,7 @@ grpc::Status KvService::Put(grpc::ServerContext*, const etcdserverpb::PutRequest
   *w.mutable_put() = *req;
   auto r = node_->Write(std::move(w));
   if (!r.ok()) return ToGrpc(r.status());
+  node_->AwaitLocalViews();
   const auto& put = std::get<store::PutResponse>(*r);
   ToPb(put, resp);
   FillHeader(resp->mutable_header(), put.revision);
@@ -79,6 +80,7 @@ grpc::Status KvService::DeleteRange(grpc::ServerContext*, const etcdserverpb::De
   *w.mutable_delete_range() = *req;
   auto r = node_->Write(std::move(w));
   if (!r.ok()) return ToGrpc(r.status());
+  node_->AwaitLocalViews();
   const auto& del = std::get<store::DeleteRangeResponse>(*r);
   ToPb(del, resp);
   FillHeader(resp->mutable_header(), del.revision);
@@ -99,6 +101,7 @@ grpc::Status KvService::Txn(grpc::ServerContext*, const etcdserverpb::TxnRequest
   *w.mutable_txn() = *req;
   auto r = node_->Write(std::move(w));
   if (!r.ok()) return ToGrpc(r.status());
+  node_->AwaitLocalViews();
   const auto& txn = std::get<store::TxnResponse>(*r);
   ToPb(txn, resp);
   FillHeader(resp->mutable_header(), txn.revision);

@@ -38,6 +38,7 @@ grpc::Status LeaseService::LeaseRevoke(grpc::ServerContext*, const etcdserverpb:
   w.mutable_lease_revoke()->set_id(req->id());
   auto r = node_->Write(std::move(w));
   if (!r.ok()) return ToGrpc(r.status());
+  node_->AwaitLocalViews();  // the lease's keys are gone from the mount too
   node_->FillHeader(resp->mutable_header(), std::get<store::LeaseRevokeResponse>(*r).revision);
   return grpc::Status::OK;
 }

@@ -366,6 +366,20 @@ Status Node::CheckQuota(int64_t cost) {
   return Status::NoSpace("etcdserver: mvcc: database space exceeded");
 }
 
+void Node::SetLocalViewBarrier(std::function<void()> barrier) {
+  std::lock_guard<std::mutex> lock(barrier_mu_);
+  local_view_barrier_ = barrier ? std::make_shared<const std::function<void()>>(std::move(barrier)) : nullptr;
+}
+
+void Node::AwaitLocalViews() {
+  std::shared_ptr<const std::function<void()>> barrier;
+  {
+    std::lock_guard<std::mutex> lock(barrier_mu_);
+    barrier = local_view_barrier_;
+  }
+  if (barrier) (*barrier)();
+}
+
 Status Node::WaitLinearizable(std::chrono::milliseconds timeout) {
   std::string ctx;
   {

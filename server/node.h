@@ -103,13 +103,20 @@ class Node : public consensus::StateMachine {
   // Proposes `req` and waits until this node applied it. Errors: the
   // store's (compacted, no space, ...), Unavailable (no leader), Timeout.
   Result<WriteResponse> Write(requestpb::Request req, const WriteControl& control = {});
-  // Waits until this node's store reflects every write committed before the
-  // call (ReadIndex), for at most `timeout` (and never past request_timeout).
-  // Errors: Unavailable (no leader), Timeout.
   // etcd's quota check before a write that adds `cost` bytes: past the
   // quota, raises the NOSPACE alarm through Raft and fails with NoSpace.
   Status CheckQuota(int64_t cost);
+  // Waits until this node's store reflects every write committed before the
+  // call (ReadIndex), for at most `timeout` (and never past request_timeout).
+  // Errors: Unavailable (no leader), Timeout.
   Status WaitLinearizable(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
+
+  // This node's mount caches what it shows in the kernel; `barrier` waits
+  // (bounded) until the changes applied so far are invalidated there. The
+  // API answers a write only after it, so that a read through the mount
+  // after the answer sees the write. Empty: no barrier.
+  void SetLocalViewBarrier(std::function<void()> barrier);
+  void AwaitLocalViews();
 
   // Fills an etcd response header: cluster, member, `revision`, Raft term.
   void FillHeader(etcdserverpb::ResponseHeader* h, int64_t revision) const;
@@ -214,6 +221,9 @@ class Node : public consensus::StateMachine {
   std::unordered_map<std::string, uint64_t> read_indexes_;  // guarded by reads_mu_
   uint64_t applied_ = 0;                                    // guarded by reads_mu_
   uint64_t read_seq_ = 0;                                   // guarded by reads_mu_
+
+  std::mutex barrier_mu_;
+  std::shared_ptr<const std::function<void()>> local_view_barrier_;  // guarded by barrier_mu_
 };
 
 }  // namespace etcfs::server
