@@ -39,7 +39,8 @@ test: deps $(BUILD_TEST)/build.ninja
 bench: build
 	$(BUILD_REL)/bench/store_bench $(BENCH_ARGS)
 	$(BUILD_REL)/bench/raft_bench $(BUILD_REL)/tests/consensus/raft_node
-	bash bench/compare_fs.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/bench/fs_bench $(BUILD_REL)/tests/support/free_port
+	bash bench/compare_fs.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/bench/fs_bench $(BUILD_REL)/tests/support/free_port \
+	  $(BUILD_REL)/mount-tools/mount.etcfs
 
 run: build
 	@mkdir -p mnt

@@ -277,8 +277,19 @@ int Filesystem::ListDirectory(Ino ino, DirSnapshot* out) {
   if (!self.path.empty()) NodeAt(ParentPath(self.path), &parent);
   out->entries.push_back({"..", parent});
 
-  std::set<std::string> listed;
-  for (Mirror::Child& c : mirror_.List(options_.prefix + self.path)) {
+  // Files created here and not yet committed are listed too (once).
+  std::vector<std::string> pending;
+  {
+    std::lock_guard<std::mutex> lock(buffers_mu_);
+    for (auto it = pending_.lower_bound(self.path);
+         it != pending_.end() && it->first.compare(0, self.path.size(), self.path) == 0; ++it) {
+      if (it->first.find('/', self.path.size()) == std::string::npos) pending.push_back(it->first);
+    }
+  }
+  std::set<std::string> listed;  // only needed to skip pending files already listed
+  std::vector<Mirror::Child> children = mirror_.List(options_.prefix + self.path);
+  out->entries.reserve(children.size() + pending.size() + 2);
+  for (Mirror::Child& c : children) {
     if (c.directory) {
       auto name = EncodeName(c.component);
       if (!name) {
@@ -300,22 +311,12 @@ int Filesystem::ListDirectory(Ino ino, DirSnapshot* out) {
       }
       Node f;
       if (FileNode(self.path + c.component, std::move(c.file), &f) != 0) continue;
-      listed.insert(f.path);
+      if (!pending.empty()) listed.insert(f.path);
       out->entries.push_back({std::move(*name), std::move(f)});
     }
   }
-  // Files created here and not yet committed.
-  std::vector<std::string> pending;
-  {
-    std::lock_guard<std::mutex> lock(buffers_mu_);
-    for (auto it = pending_.lower_bound(self.path);
-         it != pending_.end() && it->first.compare(0, self.path.size(), self.path) == 0; ++it) {
-      if (it->first.find('/', self.path.size()) == std::string::npos && !listed.count(it->first)) {
-        pending.push_back(it->first);
-      }
-    }
-  }
   for (const std::string& path : pending) {
+    if (listed.count(path)) continue;
     Node f;
     if (NodeAt(path, &f) != 0) continue;
     const std::string component = LastComponent(path);

@@ -112,12 +112,22 @@ std::vector<Mirror::Child> Mirror::List(std::string_view dir) const {
         continue;
       }
       Child c{std::string(rest), false, it->second};
-      // "a" sorts before "a/...", but keys like "a!" lie between: look.
-      std::string sub = std::string(it->first) + "/";
-      auto under = keys_.lower_bound(sub);
-      c.directory = under != keys_.end() && HasPrefix(under->first, sub);
+      // Is "a" also a directory ("a/..." exists)? Keys starting with "a" are
+      // contiguous and "a/..." comes before any "a" + c with c > '/', so the
+      // next key answers unless it is like "a!" (c < '/'): then look.
+      const std::string& key = it->first;
+      auto next = std::next(it);
+      if (next != keys_.end() && next->first.size() > key.size() && HasPrefix(next->first, key)) {
+        const char c0 = next->first[key.size()];
+        if (c0 == '/') {
+          c.directory = true;
+        } else if (c0 < '/') {
+          auto under = keys_.lower_bound(key + "/");
+          c.directory = under != keys_.end() && HasPrefix(under->first, key + "/");
+        }
+      }
       out.push_back(std::move(c));
-      ++it;
+      it = next;
       continue;
     }
     std::string component(rest.substr(0, slash));

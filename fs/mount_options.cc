@@ -76,6 +76,9 @@ Status MountOptions::Parse(std::string_view list) {
       read_only = false;
     } else if (name == "allow_other" && value.empty()) {
       allow_other = true;
+    } else if (name == "xattr") {
+      if (value != "on" && value != "off") return bad("expected xattr=on or xattr=off");
+      xattrs = value == "on";
     } else {
       return bad("unknown option (see etcfs(5) for the list)");
     }

@@ -30,6 +30,10 @@ struct MountOptions {
   std::chrono::milliseconds commit_timeout{5000};
   bool read_only = false;
   bool allow_other = false;
+  // xattr=off: no extended attributes at all (user.etcfs.* included), so
+  // that the kernel stops asking. `ls -l` reads security.selinux of every
+  // file, which FUSE cannot cache: each is a round trip to the daemon.
+  bool xattrs = true;
 
   // Parses a comma-separated option list ("prefix=/app/,uid=1000,ro"),
   // starting from the current values. Unknown options are errors.

@@ -7,7 +7,9 @@ namespace etcfs::fs::ops {
 //   so that close() can commit it and EFBIG is answered at write();
 // - no atomic O_TRUNC: open(O_TRUNC) then arrives as a truncate, which the
 //   buffer takes like any other write;
-// - readdirplus when the kernel finds it useful, symlinks cached.
+// - readdirplus when the kernel finds it useful, symlinks cached;
+// - POSIX ACLs checked by the kernel, which then caches that a file has none
+//   (ls -l asks for system.posix_acl_access of every file).
 void Init(void*, fuse_conn_info* conn) {
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
   conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
@@ -15,6 +17,7 @@ void Init(void*, fuse_conn_info* conn) {
   if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO) conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
   if (conn->capable & FUSE_CAP_CACHE_SYMLINKS) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
   if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+  if (conn->capable & FUSE_CAP_POSIX_ACL) conn->want |= FUSE_CAP_POSIX_ACL;
 }
 
 }  // namespace etcfs::fs::ops

@@ -40,6 +40,10 @@ void ReplySized(fuse_req_t req, const std::string& value, size_t size) {
 }  // namespace
 
 void Getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  if (!Fs(req).options().xattrs) {
+    fuse_reply_err(req, ENOSYS);  // the kernel stops asking (ACLs included)
+    return;
+  }
   Filesystem::Node n;
   if (int err = Fs(req).GetNode(ino, &n)) {
     fuse_reply_err(req, err);
@@ -55,6 +59,10 @@ void Getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
 }
 
 void Listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  if (!Fs(req).options().xattrs) {
+    fuse_reply_err(req, ENOSYS);
+    return;
+  }
   Filesystem::Node n;
   if (int err = Fs(req).GetNode(ino, &n)) {
     fuse_reply_err(req, err);

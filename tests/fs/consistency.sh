@@ -5,7 +5,8 @@
 # - on a node's own (serializable) mount, a write acknowledged by that node's
 #   API is visible at once, page cache included (the API waits for the mount's
 #   invalidations before answering);
-# - mount.etcfs with consistency=linearizable does the same against etcd.
+# - mount.etcfs with consistency=linearizable does the same against etcd;
+# - a mount with xattr=off answers no extended attribute.
 #   consistency.sh ETCFSD MOUNT_ETCFS
 etcfsd=$(realpath "$1")
 mount_etcfs=$(realpath "$2")
@@ -17,13 +18,20 @@ start_member 1 "$work/lin" --mount-options consistency=linearizable,commit_timeo
 # Member 2's kernel takes invalidations slowly: its API must still answer only
 # once its mount shows the write.
 ETCFS_TEST_INVALIDATION_DELAY_MS=50 start_member 2 "$work/ser"
-start_member 3 ""
-wait_member 1 "$work/lin"; wait_member 2 "$work/ser"; wait_member 3
+start_member 3 "$work/noxattr" --mount-options xattr=off
+wait_member 1 "$work/lin"; wait_member 2 "$work/ser"; wait_member 3 "$work/noxattr"
 on() { local i=$1; shift; ctl --endpoints "127.0.0.1:${cport[$i]}" "$@"; }
 
 on 3 put /k v0 >/dev/null
 wait_content "$work/lin/k" v0
 wait_content "$work/ser/k" v0
+wait_content "$work/noxattr/k" v0
+
+# xattr=off: no extended attributes at all (the kernel stops asking).
+getx() { python3 -c "import os, sys; print(os.getxattr(sys.argv[1], 'user.etcfs.revision').decode())" "$1"; }
+[ -n "$(getx "$work/ser/k")" ] || fail "user.etcfs.revision on a mount with xattrs"
+if getx "$work/noxattr/k" 2>"$work/err"; then fail "an xattr read on a mount with xattr=off"; fi
+grep -q "Operation not supported" "$work/err" || fail "xattr=off: $(cat "$work/err")"
 for n in $(seq 1 30); do
   on 3 put /k "v$n" >/dev/null
   got=$(cat "$work/lin/k")

@@ -7,7 +7,7 @@ namespace {
 
 TEST(MountOptions, ParsesEveryOption) {
   MountOptions o;
-  ASSERT_TRUE(o.Parse("prefix=/app/,consistency=linearizable,uid=1000,gid=100,mode=0640,commit_timeout=1.5s,ro,allow_other").ok());
+  ASSERT_TRUE(o.Parse("prefix=/app/,consistency=linearizable,uid=1000,gid=100,mode=0640,commit_timeout=1.5s,ro,allow_other,xattr=off").ok());
   EXPECT_EQ(o.prefix, "/app/");
   EXPECT_EQ(o.consistency, Consistency::kLinearizable);
   EXPECT_EQ(o.uid, 1000u);
@@ -17,6 +17,7 @@ TEST(MountOptions, ParsesEveryOption) {
   EXPECT_EQ(o.commit_timeout, std::chrono::milliseconds(1500));
   EXPECT_TRUE(o.read_only);
   EXPECT_TRUE(o.allow_other);
+  EXPECT_FALSE(o.xattrs);
   ASSERT_TRUE(o.Parse("commit_timeout=250ms,rw").ok());
   EXPECT_EQ(o.commit_timeout, std::chrono::milliseconds(250));
   EXPECT_FALSE(o.read_only);
@@ -24,7 +25,7 @@ TEST(MountOptions, ParsesEveryOption) {
 
 TEST(MountOptions, RefusesWhatItDoesNotKnowWithAReason) {
   for (const char* bad : {"prefix=/app", "consistency=strong", "uid=me", "mode=999", "commit_timeout=soon",
-                          "commit_timeout=0", "writeback", "ro=1"}) {
+                          "commit_timeout=0", "writeback", "ro=1", "xattr=maybe"}) {
     MountOptions o;
     Status s = o.Parse(bad);
     EXPECT_FALSE(s.ok()) << bad;

@@ -56,6 +56,7 @@ TEST(CompanionTxnTest, TheAnswerLosesTheCompanionsAnswers) {
   store::TxnResponse resp;
   resp.succeeded = true;
   resp.revision = 7;
+  resp.responses.reserve(5);
   resp.responses.emplace_back(store::PutResponse{});
   resp.responses.emplace_back(store::PutResponse{});  // the companion's
   store::DeleteRangeResponse d;
