@@ -9,12 +9,6 @@ etcfsd=$(realpath "$1")
 here=$(dirname "$(realpath "$0")")
 source "$here/lib.sh"
 
-expect_error() {  # expect_error WHAT MESSAGE COMMAND...
-  local what=$1 msg=$2; shift 2
-  if "$@" 2>"$work/err"; then fail "$what succeeded"; fi
-  grep -q "$msg" "$work/err" || fail "$what: expected '$msg', got: $(cat "$work/err")"
-}
-
 # --- one member with small limits ---------------------------------------------
 plan_cluster 1
 start_member 1 "$work/m1" --max-request-bytes 65536 --max-txn-ops 8 --quota-backend-bytes 4194304

@@ -29,6 +29,12 @@ trap cleanup EXIT
 free_port() { "${FREE_PORT:?set FREE_PORT to the free_port helper (ctest does)}"; }
 ctl() { ETCDCTL_API=3 etcdctl --command-timeout=10s "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# expect_error WHAT MESSAGE COMMAND...: COMMAND must fail, saying MESSAGE.
+expect_error() {
+  local what=$1 msg=$2; shift 2
+  if "$@" 2>"$work/err"; then fail "$what succeeded"; fi
+  grep -q "$msg" "$work/err" || fail "$what: expected '$msg', got: $(cat "$work/err")"
+}
 
 # Allocates ports for members 1..N and sets $cluster.
 plan_cluster() {

@@ -10,11 +10,6 @@ mount_etcfs=$(realpath "$2")
 here=$(dirname "$(realpath "$0")")
 source "$here/lib.sh"
 
-expect_error() {  # expect_error WHAT MESSAGE COMMAND...
-  local what=$1 msg=$2; shift 2
-  if "$@" 2>"$work/err"; then fail "$what succeeded"; fi
-  grep -q "$msg" "$work/err" || fail "$what: expected '$msg', got: $(cat "$work/err")"
-}
 e() { ctl --endpoints "$etcd_eps" "$@"; }
 
 start_etcd 3
