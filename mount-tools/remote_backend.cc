@@ -101,7 +101,14 @@ Result<store::RangeResponse> RemoteBackend::Range(const store::RangeRequest& req
     grpc::ClientContext ctx;
     ctx.set_deadline(Deadline(options_.call_timeout));
     ctx.set_wait_for_ready(true);
-    ETCFS_RETURN_IF_ERROR(FromGrpc(kv_->Range(&ctx, pb, &resp), "range of " + req.key));
+    Status st = FromGrpc(kv_->Range(&ctx, pb, &resp), "range of " + req.key);
+    if (st.code() == StatusCode::kTimeout && channel_->GetState(false) != GRPC_CHANNEL_READY) {
+      std::string eps;
+      for (const auto& ep : options_.endpoints) eps += (eps.empty() ? "" : ",") + ep;
+      return Status::Unavailable("no endpoint of " + eps + " answered within " +
+                                 std::to_string(options_.call_timeout.count()) + " ms; is etcd running there?");
+    }
+    ETCFS_RETURN_IF_ERROR(st);
     store::RangeResponse r = server::FromPb(resp);
     if (page.revision <= 0) {
       page.revision = r.revision;
