@@ -2,15 +2,23 @@
 # Shell tools as people use them, run step by step on an etcfs mount and on a
 # tmpfs directory; every step's output and exit status must match. Then the
 # keys must hold what the files hold, and diff -r must find no difference.
-#   shell_tools.sh ETCFSD                  etcfsd's own mount (local backend)
-#   shell_tools.sh ETCFSD MOUNT_ETCFS      mount.etcfs of Debian's etcd (remote backend)
+#   shell_tools.sh ETCFSD                          etcfsd's own mount (local backend)
+#   shell_tools.sh ETCFSD MOUNT_ETCFS [etcfsd]     mount.etcfs (remote backend) of Debian's
+#                                                  etcd, or of etcfsd's API
 etcfsd=$(realpath "$1")
 mount_etcfs=${2:+$(realpath "$2")}
+remote_of=${3:-etcd}
 here=$(dirname "$(realpath "$0")")
 source "$here/lib.sh"
 
 make_tmpfs "$work/tmpfs"
-if [ -n "$mount_etcfs" ]; then
+if [ -n "$mount_etcfs" ] && [ "$remote_of" = etcfsd ]; then
+  plan_cluster 1
+  start_member 1 ""
+  wait_member 1
+  ep="127.0.0.1:${cport[1]}"
+  mount_remote "$ep" "$work/mnt"
+elif [ -n "$mount_etcfs" ]; then
   start_etcd
   ep=$etcd_ep
   mount_remote "$ep" "$work/mnt"
