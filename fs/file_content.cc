@@ -5,6 +5,9 @@
 #include <fuse_lowlevel.h>
 #include <spdlog/spdlog.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -107,6 +110,44 @@ int Filesystem::Truncate(const Node& n, off_t size) {
   b->data.resize(static_cast<size_t>(size));
   b->dirty = true;
   return 0;
+}
+
+int Filesystem::ConfirmWritable(fuse_req_t req) {
+  Status s = backend_->ConfirmWritable(CallFor(req));
+  return s.ok() ? 0 : ErrnoOf(s, "starting a write (the cluster cannot commit now)", options_.prefix);
+}
+
+int Filesystem::Flush(fuse_req_t req, Ino ino) {
+  if (auto b = FindBuffer(ino)) {
+    bool dirty;
+    {
+      std::lock_guard<std::mutex> lock(b->mu);
+      dirty = b->dirty || b->pending_attr.has_value();
+    }
+    if (dirty && mount_dev_ != 0 && HeldByCaller(fuse_req_ctx(req)->pid, ino)) return 0;
+  }
+  return Commit(req, ino);
+}
+
+// Whether process `tid` has a descriptor on inode `ino` of this mount. The
+// descriptor being closed is gone from the table by the time FLUSH arrives.
+bool Filesystem::HeldByCaller(pid_t tid, Ino ino) const {
+  if (tid <= 0) return false;
+  const std::string dir = "/proc/" + std::to_string(tid) + "/fd";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return false;  // exiting: this close is the last
+  bool held = false;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    struct stat st;
+    // stat follows the descriptor's link to the open file itself.
+    if (::fstatat(dirfd(d), e->d_name, &st, 0) == 0 && st.st_dev == mount_dev_ && st.st_ino == ino) {
+      held = true;
+      break;
+    }
+  }
+  ::closedir(d);
+  return held;
 }
 
 int Filesystem::Commit(fuse_req_t req, Ino ino) {

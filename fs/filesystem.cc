@@ -28,7 +28,13 @@ int64_t Filesystem::NowNs() {
 }
 
 Filesystem::Filesystem(KvBackend* backend, MountOptions options)
-    : backend_(backend), options_(std::move(options)), mirror_(options_.prefix), mount_time_ns_(NowNs()) {}
+    : backend_(backend), options_(std::move(options)), mirror_(options_.prefix), mount_time_ns_(NowNs()) {
+  if (options_.notify) {
+    // The echo's operations must find the kernel's caches already invalidated.
+    echo_ = std::make_unique<Echo>([this] { invalidator_.Drain(std::chrono::seconds(1)); },
+                                   [this](const std::string& path) { return VisiblePath(path); });
+  }
+}
 
 Filesystem::~Filesystem() { Stop(); }
 
@@ -46,6 +52,21 @@ Status Filesystem::Start() {
 }
 
 void Filesystem::SetSession(fuse_session* session) { invalidator_.SetSession(session); }
+
+void Filesystem::Attached(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) mount_dev_ = st.st_dev;
+  if (echo_) echo_->Start(dir);
+}
+
+void Filesystem::StopEcho() {
+  if (!echo_) return;
+  echo_->Stop();
+  spdlog::info("fs: {} changes made elsewhere replayed for inotify ({} could not be)", echo_->replayed(),
+               echo_->failed());
+}
+
+bool Filesystem::IsEcho(fuse_req_t req) const { return echo_ && echo_->IsEcho(fuse_req_ctx(req)->pid); }
 
 void Filesystem::Stop() {
   {
@@ -136,6 +157,43 @@ void Filesystem::Invalidate(const store::Event& e, const Mirror::Change& c) {
     }
   }
   for (const std::string& d : c.dirs_removed) inodes_.Detach(d.substr(options_.prefix.size()));
+  if (echo_) EchoChange(e, c);
+}
+
+void Filesystem::EchoChange(const store::Event& e, const Mirror::Change& c) {
+  const std::string path = e.kv.key.substr(options_.prefix.size());
+  if (e.type != store::Event::Type::kPut || c.created || IsDirPath(path)) return;
+  if (e.kv.attr.kind != store::FileKind::kFile) return;
+  Echo::What what;
+  if (c.value_changed) {
+    what = Echo::kContent;  // a new value raises no IN_ATTRIB locally either
+  } else if (c.attr_changed) {
+    what = Echo::kAttributes;
+  } else {
+    return;
+  }
+  echo_->Changed(path, what);
+}
+
+std::optional<std::string> Filesystem::VisiblePath(const std::string& path) const {
+  std::string out;
+  size_t start = 0;
+  for (;;) {
+    const size_t slash = path.find('/', start);
+    const std::string_view component = std::string_view(path).substr(start, slash - start);
+    std::optional<std::string> name;
+    if (slash == std::string::npos) {
+      // The value of a key that is also a directory is the file "name%".
+      name = DirectoryExists(path + "/") ? SelfValueName(component) : EncodeName(component);
+    } else {
+      name = EncodeName(component);
+    }
+    if (!name) return std::nullopt;
+    out += *name;
+    if (slash == std::string::npos) return out;
+    out += '/';
+    start = slash + 1;
+  }
 }
 
 void Filesystem::InvalidateNames(const std::string& path) {

@@ -32,6 +32,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "fs/echo.h"
 #include "fs/inode_table.h"
 #include "fs/invalidator.h"
 #include "fs/kv_backend.h"
@@ -86,6 +87,13 @@ class Filesystem {
   Status Start();
   // Where invalidations go once the mount exists; nullptr stops them.
   void SetSession(fuse_session* session);
+  // The mount is up on `dir`: replays changes made elsewhere there
+  // (-o notify=on), so that they raise inotify events; StopEcho before
+  // unmounting.
+  void Attached(const std::string& dir);
+  void StopEcho();
+  // Whether `req` is one of the echo's own operations.
+  bool IsEcho(fuse_req_t req) const;
   // Ends the watch.
   void Stop();
 
@@ -111,6 +119,17 @@ class Filesystem {
   int Truncate(const Node& n, off_t size);
   // Commits the buffered value of `ino` if it has changed (close, fsync).
   int Commit(fuse_req_t req, Ino ino);
+  // close() of a written file: commits, unless the closing process still
+  // holds the file through another descriptor (a shell's `> file` closes a
+  // dup first); its last close commits then, so that no half-written value
+  // (the truncated one) is ever published.
+  int Flush(fuse_req_t req, Ino ino);
+  // Before a write session starts (a file created, truncated by open, or
+  // first written): 0 if the cluster can commit now, else
+  // the errno a commit would fail with, after at most commit_timeout.
+  // Shells ignore close()'s errors; an outage must show in open or write.
+  int ConfirmWritable(fuse_req_t req);
+  bool HeldByCaller(pid_t tid, Ino ino) const;
   // Creates a file that exists only here until its first commit.
   int CreatePending(Ino parent, const char* name, mode_t mode, uid_t uid, gid_t gid, Node* out);
 
@@ -152,6 +171,10 @@ class Filesystem {
   void Invalidate(const store::Event& e, const Mirror::Change& c);
   // The names `path` may be shown under in its parent, and the parent's listing.
   void InvalidateNames(const std::string& path);
+  // Queues the echo of an event made elsewhere (see echo.h).
+  void EchoChange(const store::Event& e, const Mirror::Change& c);
+  // `path` as the kernel names it (encoded components); nullopt if not shown.
+  std::optional<std::string> VisiblePath(const std::string& path) const;
   std::shared_ptr<Buffer> FindBuffer(Ino ino);
   // The buffer of `n`, made from the mirror's value if absent, locked.
   std::shared_ptr<Buffer> LockedBufferOf(const Node& n, std::unique_lock<std::mutex>* lock);
@@ -179,6 +202,8 @@ class Filesystem {
   const int64_t mount_time_ns_;  // the time shown for directories without a marker
   InodeTable inodes_;
   Invalidator invalidator_;
+  std::unique_ptr<Echo> echo_;  // with -o notify=on
+  dev_t mount_dev_ = 0;         // set by Attached
 
   std::mutex usage_mu_;
   BackendUsage last_usage_;  // guarded by usage_mu_

@@ -79,6 +79,10 @@ class KvBackend {
   // The revision reads must reach to be linearizable (etcd's ReadIndex, or a
   // quorum read against a remote cluster).
   virtual Result<int64_t> LinearizableRevision(const CallOptions& call) = 0;
+  // Ok if a write could be committed now (the cluster has a leader that
+  // hears from a quorum, as well as the backend can tell cheaply); waits up
+  // to call.timeout for one. Errors as Txn's.
+  virtual Status ConfirmWritable(const CallOptions& call) = 0;
   virtual Result<BackendUsage> Usage() = 0;
   virtual BackendLimits limits() const = 0;
 };

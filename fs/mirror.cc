@@ -47,6 +47,8 @@ void Mirror::Apply(const std::vector<store::Event>& events, int64_t revision, co
       } else {
         auto it = keys_.find(e.kv.key);
         if (it != keys_.end()) {
+          change.value_changed = it->second.value != e.kv.value;
+          change.attr_changed = !(it->second.attr == e.kv.attr);
           it->second = e.kv;
         } else {
           change.created = true;

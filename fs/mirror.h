@@ -35,6 +35,9 @@ class Mirror {
   struct Change {
     bool created = false;  // a put of a key that was absent
     bool deleted = false;  // a delete of a key that was present
+    // A put of a key that was present: what differs from before.
+    bool value_changed = false;
+    bool attr_changed = false;
     // Directories (prefixes ending in '/', below the root) that the event
     // made appear or vanish, deepest first.
     std::vector<std::string> dirs_created;

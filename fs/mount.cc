@@ -93,6 +93,7 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, st
       if (on_unmounted) on_unmounted();
     }
   });
+  fs->Attached(dir);
   spdlog::info("fs: mounted {} on {} ({} consistency)", fs->options().prefix, dir,
                fs->options().consistency == Consistency::kLinearizable ? "linearizable" : "serializable");
   return m;
@@ -101,6 +102,7 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, st
 Mount::~Mount() {
   if (session_ == nullptr) return;
   destroying_ = true;
+  fs_->StopEcho();  // its operations in flight need the workers
   fs_->SetSession(nullptr);
   fuse_session_exit(session_);
   // Unmounting ends the workers' reads of /dev/fuse; libfuse detaches lazily

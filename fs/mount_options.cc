@@ -76,6 +76,9 @@ Status MountOptions::Parse(std::string_view list) {
       read_only = false;
     } else if (name == "allow_other" && value.empty()) {
       allow_other = true;
+    } else if (name == "notify") {
+      if (value != "on" && value != "off") return bad("expected notify=on or notify=off");
+      notify = value == "on";
     } else if (name == "xattr") {
       if (value != "on" && value != "off") return bad("expected xattr=on or xattr=off");
       xattrs = value == "on";

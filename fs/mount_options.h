@@ -34,6 +34,8 @@ struct MountOptions {
   // that the kernel stops asking. `ls -l` reads security.selinux of every
   // file, which FUSE cannot cache: each is a round trip to the daemon.
   bool xattrs = true;
+  // notify=on: changes made elsewhere raise inotify events here too (echo.h).
+  bool notify = true;
 
   // Parses a comma-separated option list ("prefix=/app/,uid=1000,ro"),
   // starting from the current values. Unknown options are errors.

@@ -1,6 +1,7 @@
 #include "mount-tools/remote_backend.h"
 
 #include <condition_variable>
+#include <thread>
 
 #include "base/key_range.h"
 #include "mount-tools/companion_txn.h"
@@ -184,6 +185,27 @@ Result<int64_t> RemoteBackend::LinearizableRevision(const fs::CallOptions& call)
   ETCFS_RETURN_IF_ERROR(FromGrpc(st, "linearizable read"));
   RequestProgress();
   return resp.header().revision();
+}
+
+Status RemoteBackend::ConfirmWritable(const fs::CallOptions& call) {
+  const auto deadline = Deadline(call.timeout);
+  for (;;) {
+    etcdserverpb::StatusRequest req;
+    etcdserverpb::StatusResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline);
+    ctx.set_wait_for_ready(true);
+    grpc::Status st = Wait(&ctx, call, [&](std::function<void(grpc::Status)> done) {
+      maintenance_->async()->Status(&ctx, &req, &resp, std::move(done));
+    });
+    ETCFS_RETURN_IF_ERROR(FromGrpc(st, "status"));
+    if (resp.leader() != 0) return Status::Ok();
+    if (std::chrono::system_clock::now() + std::chrono::milliseconds(50) >= deadline) {
+      return Status::Unavailable("etcdserver: no leader");
+    }
+    if (call.cancelled && call.cancelled()) return Status::Cancelled("interrupted while waiting for a leader");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 Result<fs::BackendUsage> RemoteBackend::Usage() {

@@ -47,6 +47,9 @@ class RemoteBackend : public fs::KvBackend {
   Result<std::unique_ptr<fs::KvWatch>> Watch(std::string prefix, int64_t from_revision,
                                              std::function<void(fs::WatchUpdate)> on_update) override;
   Result<int64_t> LinearizableRevision(const fs::CallOptions& call) override;
+  // The endpoint's status names a leader (a quorum read through etcd would
+  // cost a ReadIndex and an apply wait on every file written).
+  Status ConfirmWritable(const fs::CallOptions& call) override;
   Result<fs::BackendUsage> Usage() override;
   fs::BackendLimits limits() const override;
 

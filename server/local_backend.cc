@@ -67,6 +67,11 @@ Result<int64_t> LocalBackend::LinearizableRevision(const fs::CallOptions& call) 
   return node_->store().CurrentRevision();
 }
 
+Status LocalBackend::ConfirmWritable(const fs::CallOptions& call) {
+  // ReadIndex: a quorum answered the leader just now.
+  return node_->WaitLinearizable(call.timeout);
+}
+
 Result<fs::BackendUsage> LocalBackend::Usage() {
   return fs::BackendUsage{node_->store().BackendSizeBytes(), node_->store().QuotaBytes()};
 }

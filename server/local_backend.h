@@ -20,6 +20,7 @@ class LocalBackend : public fs::KvBackend {
   Result<std::unique_ptr<fs::KvWatch>> Watch(std::string prefix, int64_t from_revision,
                                              std::function<void(fs::WatchUpdate)> on_update) override;
   Result<int64_t> LinearizableRevision(const fs::CallOptions& call) override;
+  Status ConfirmWritable(const fs::CallOptions& call) override;
   Result<fs::BackendUsage> Usage() override;
   fs::BackendLimits limits() const override;
 

@@ -8,7 +8,9 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fu
   Filesystem& fs = Fs(req);
   const fuse_ctx* ctx = fuse_req_ctx(req);
   Filesystem::Node n;
-  if (int err = fs.CreatePending(parent, name, mode, ctx->uid, ctx->gid, &n)) {
+  int err = fs.IsEcho(req) ? 0 : fs.ConfirmWritable(req);
+  if (err == 0) err = fs.CreatePending(parent, name, mode, ctx->uid, ctx->gid, &n);
+  if (err != 0) {
     fuse_reply_err(req, err);
     return;
   }

@@ -15,6 +15,9 @@ const fuse_lowlevel_ops& Table();
 
 inline Filesystem& Fs(fuse_req_t req) { return *static_cast<Filesystem*>(fuse_req_userdata(req)); }
 
+// The file handle of the echo's opens (RELEASE carries no thread id).
+inline constexpr uint64_t kEchoHandle = 0xEC40;
+
 // Replies shared by several operations (reply.cc).
 void ReplyEntry(fuse_req_t req, const Filesystem::Node& n);
 void ReplyNegativeEntry(fuse_req_t req);

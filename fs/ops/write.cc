@@ -8,6 +8,7 @@ void Write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t o
   Filesystem& fs = Fs(req);
   Filesystem::Node n;
   int err = fs.GetNode(ino, &n);
+  if (err == 0 && !n.buffered_size) err = fs.ConfirmWritable(req);  // a write session starts
   if (err == 0) err = fs.Write(n, off, buf, size);
   if (err != 0) {
     fuse_reply_err(req, err);

@@ -1,0 +1,75 @@
+// Echo: replays changes made elsewhere (another node's mount, the etcd API,
+// a lease expiring) as real operations on this node's own mount, so that the
+// kernel raises the inotify events a local change would: it raises none for
+// cache invalidations (../shared/notes/fuse-on-this-kernel.md). The handlers
+// recognise the echo's requests by its thread id (IsEcho) and answer them
+// from the committed state, proposing nothing.
+//
+// Per path, changes coalesce while queued (the last state is what is
+// replayed); paths are replayed in the order they first changed. The watch
+// only queues: nothing here stalls the apply path or the FUSE workers.
+//
+// Threads: one thread of its own, never a FUSE worker (an operation on the
+// mount from a handler would wait for itself).
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace etcfs::fs {
+
+class Echo {
+ public:
+  // What changed at a path (bits, combined while queued).
+  enum What : unsigned { kContent = 1, kAttributes = 2 };
+
+  // `before_replay` runs before each replay (the filesystem sends its
+  // pending invalidations, so that the kernel fetches the new state);
+  // `visible` names a path as the kernel does (nullopt: not shown).
+  Echo(std::function<void()> before_replay,
+       std::function<std::optional<std::string>(const std::string&)> visible);
+  ~Echo();
+
+  // Replays on `mount_dir` from now on, until Stop.
+  void Start(std::string mount_dir);
+  void Stop();
+
+  // `path`: the key's path below the mount prefix. Never blocks (the watch
+  // calls it under the mirror's lock).
+  void Changed(const std::string& path, What what);
+
+  bool IsEcho(pid_t tid) const { return tid == tid_.load(std::memory_order_relaxed); }
+  uint64_t replayed() const { return replayed_.load(); }
+  uint64_t failed() const { return failed_.load(); }
+
+ private:
+  void Run();
+  bool Replay(const std::string& path, unsigned what);
+
+  const std::function<void()> before_replay_;
+  const std::function<std::optional<std::string>(const std::string&)> visible_;
+  std::string mount_dir_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> order_;          // guarded by mu_
+  std::map<std::string, unsigned> what_;   // guarded by mu_; path -> What bits
+  bool stop_ = false;                      // guarded by mu_
+  std::thread thread_;
+
+  std::atomic<pid_t> tid_{-1};
+  std::atomic<uint64_t> replayed_{0};
+  std::atomic<uint64_t> failed_{0};
+};
+
+}  // namespace etcfs::fs

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# inotify across nodes (echo): on node B's mount of a 3-member cluster, a change
+# made through node A's mount or through etcdctl against node C raises the
+# events the same change raises on a tmpfs directory (consecutive repeats
+# folded, as inotify itself folds them); a change made on B itself raises them
+# once; a remote change to a file B holds open for writing does not hang;
+# rapid changes end with the final value and its events; -o notify=off raises
+# nothing for changes made elsewhere.
+#   inotify.sh ETCFSD
+etcfsd=$(realpath "$1")
+here=$(dirname "$(realpath "$0")")
+source "$here/lib.sh"
+command -v inotifywait >/dev/null || fail "inotifywait is not installed (make deps installs inotify-tools)"
+
+plan_cluster 3
+start_member 1 "$work/a"
+start_member 2 "$work/b"
+start_member 3 "$work/c" --mount-options notify=off
+wait_member 1 "$work/a"; wait_member 2 "$work/b"; wait_member 3 "$work/c"
+make_tmpfs "$work/t"
+on() { local i=$1; shift; ctl --endpoints "127.0.0.1:${cport[$i]}" "$@"; }
+a="$work/a" b="$work/b" t="$work/t"
+
+for f in f1 f2 f3 f4; do echo init >"$a/$f"; echo init >"$t/$f"; done
+wait_content "$b/f4" init
+wait_content "$work/c/f4" init
+
+# watch DIR NAME: inotifywait on DIR, events to $work/NAME.events as "EVENTS FILE".
+watch() {
+  local dir=$1 name=$2
+  inotifywait -m -e modify,close_write,attrib,create,delete,moved_from,moved_to --format '%e %f' "$dir" \
+    >"$work/$name.events" 2>"$work/$name.err" &
+  pid[watch-$name]=$!
+  for _ in $(seq 1 100); do grep -q "Watches established" "$work/$name.err" && return 0; sleep 0.05; done
+  fail "inotifywait on $dir did not start"
+}
+folded() { uniq "$work/$1.events"; }
+# Waits until B's events (folded) are tmpfs's.
+same_events() {
+  for _ in $(seq 1 200); do
+    [ "$(folded b)" = "$(folded t)" ] && return 0
+    sleep 0.05
+  done
+  diff -u <(folded t) <(folded b) || true
+  fail "$1: node B's events differ from tmpfs's (tmpfs first)"
+}
+watch "$b" b
+watch "$t" t
+watch "$work/c" c
+
+# A new value through node A's mount.
+echo one >"$a/f1"; echo one >"$t/f1"
+wait_content "$b/f1" one
+same_events "a write on node A"
+# A new value through etcdctl against node C (a whole-value write).
+on 3 put /f2 two >/dev/null; printf two >"$t/f2"
+wait_content "$b/f2" two
+same_events "etcdctl put on node C"
+# chmod and touch on node A.
+chmod 600 "$a/f3"; chmod 600 "$t/f3"
+same_events "chmod on node A"
+# utimens (not touch, which also opens the file for writing: its events
+# depend on how it was called, and only the resulting state travels).
+utime() { python3 -c "import os, sys; os.utime(sys.argv[1], (1612325106, 1612325106))" "$1"; }
+utime "$a/f3"; utime "$t/f3"
+same_events "utimens on node A"
+chown 1000:1000 "$a/f4"; chown 1000:1000 "$t/f4"
+same_events "chown on node A"
+# A change made on B itself raises its events once.
+echo local >"$b/f4"; echo local >"$t/f4"
+same_events "a write on node B itself"
+[ "$(stat -c %a "$b/f3")" = 600 ] || fail "chmod seen on B"
+
+# A remote change to a file that B holds open for writing: no hang, events raised.
+exec 7>>"$b/f1"
+printf partial >&7
+timeout 10 bash -c "ETCDCTL_API=3 etcdctl --endpoints 127.0.0.1:${cport[3]} put /f1 remote >/dev/null" ||
+  fail "etcdctl put hung while B held the file open"
+printf remote >"$t/f1"
+for _ in $(seq 1 100); do tail -n 1 "$work/b.events" | grep -q "CLOSE_WRITE,CLOSE f1" && break; sleep 0.05; done
+timeout 10 bash -c "exec 7>&-" || fail "closing B's descriptor hung"
+exec 7>&-
+
+# Rapid changes from node A: the final value arrives, and its events last.
+for i in $(seq 1 300); do echo "$i" >"$a/rapid"; done
+wait_content "$b/rapid" 300
+for _ in $(seq 1 100); do tail -n 1 "$work/b.events" | grep -q "CLOSE_WRITE,CLOSE rapid" && break; sleep 0.05; done
+tail -n 1 "$work/b.events" | grep -q "CLOSE_WRITE,CLOSE rapid" || fail "the last event is not rapid's CLOSE_WRITE"
+replays=$(grep -c "CLOSE_WRITE,CLOSE rapid" "$work/b.events")
+
+# -o notify=off: the changes above reached C's mount but raised nothing there.
+wait_content "$work/c/rapid" 300
+[ ! -s "$work/c.events" ] || fail "notify=off mount raised events: $(head -3 "$work/c.events")"
+echo "PASS: remote writes, etcdctl puts, chmod, utimens and chown raise tmpfs's events on node B; local ones once;" \
+  "no hang on an open file; 300 rapid writes replayed as $replays close-writes ending with the last; notify=off silent"
