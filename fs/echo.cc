@@ -11,8 +11,9 @@
 namespace etcfs::fs {
 
 Echo::Echo(std::function<void()> before_replay,
-           std::function<std::optional<std::string>(const std::string&)> visible)
-    : before_replay_(std::move(before_replay)), visible_(std::move(visible)) {}
+           std::function<std::optional<std::string>(const std::string&)> visible,
+           std::function<void(const std::string&)> failed)
+    : before_replay_(std::move(before_replay)), visible_(std::move(visible)), failed_(std::move(failed)) {}
 
 Echo::~Echo() { Stop(); }
 
@@ -30,6 +31,12 @@ void Echo::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool Echo::Drain(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const uint64_t target = queued_total_;
+  return drained_cv_.wait_for(lock, timeout, [&] { return done_total_ >= target || stop_ || tid_ < 0; });
+}
+
 void Echo::Changed(const std::string& path, What what) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stop_) return;
@@ -37,6 +44,7 @@ void Echo::Changed(const std::string& path, What what) {
   it->second |= what;
   if (inserted) {
     order_.push_back(path);
+    ++queued_total_;
     cv_.notify_one();
   }
 }
@@ -57,17 +65,22 @@ void Echo::Run() {
     if (visible && Replay(*visible, what)) {
       ++replayed_;
     } else {
-      ++failed_;
+      ++failures_;
+      if (what & (kCreate | kDelete)) failed_(path);
     }
     lock.lock();
+    ++done_total_;
+    drained_cv_.notify_all();
   }
   tid_ = -1;
+  drained_cv_.notify_all();
 }
 
-// The operations are the cheapest that raise the events of the change: a
-// truncate to the new size (no data crosses; the handler answers with the
-// committed value) raises IN_MODIFY, closing the writable descriptor
-// IN_CLOSE_WRITE; a chmod to the current mode raises IN_ATTRIB.
+// The operations are the cheapest that raise the events of the change: an
+// unlink IN_DELETE; an exclusive create IN_CREATE; a truncate to the new size
+// (no data crosses; the handler answers with the committed value) IN_MODIFY,
+// closing the writable descriptor IN_CLOSE_WRITE; a chmod to the current
+// mode IN_ATTRIB. A delete then a create of one path replays both.
 bool Echo::Replay(const std::string& path, unsigned what) {
   const std::string full = mount_dir_ + "/" + path;
   auto fail = [&](const char* op) {
@@ -75,11 +88,17 @@ bool Echo::Replay(const std::string& path, unsigned what) {
     if (errno != ENOENT) spdlog::debug("fs: echo of {}: {} failed: {}", path, op, std::strerror(errno));
     return false;
   };
-  if (what & kContent) {
-    const int fd = ::open(full.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return fail("open");
+  if ((what & kDelete) && ::unlink(full.c_str()) != 0) return fail("unlink");
+  if (what & (kCreate | kContent)) {
+    // Created with its value, as `echo x > new` does: CREATE, MODIFY (none
+    // for an empty file), CLOSE_WRITE; its attributes came with it.
+    const bool create = what & kCreate;
+    const int fd = create ? ::open(full.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600)
+                          : ::open(full.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return fail(create ? "create" : "open");
+    if (create) what &= ~kAttributes;
     struct stat st;
-    const bool ok = ::fstat(fd, &st) == 0 && ::ftruncate(fd, st.st_size) == 0;
+    const bool ok = ::fstat(fd, &st) == 0 && (create && st.st_size == 0 ? true : ::ftruncate(fd, st.st_size) == 0);
     if (!ok) {
       const int err = errno;
       ::close(fd);

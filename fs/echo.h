@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -31,13 +32,16 @@ namespace etcfs::fs {
 class Echo {
  public:
   // What changed at a path (bits, combined while queued).
-  enum What : unsigned { kContent = 1, kAttributes = 2 };
+  enum What : unsigned { kContent = 1, kAttributes = 2, kCreate = 4, kDelete = 8 };
 
   // `before_replay` runs before each replay (the filesystem sends its
   // pending invalidations, so that the kernel fetches the new state);
-  // `visible` names a path as the kernel does (nullopt: not shown).
+  // `visible` names a path as the kernel does (nullopt: not shown);
+  // `failed` hears of a create or delete that could not be replayed (the
+  // filesystem then shows the path as it is, without events).
   Echo(std::function<void()> before_replay,
-       std::function<std::optional<std::string>(const std::string&)> visible);
+       std::function<std::optional<std::string>(const std::string&)> visible,
+       std::function<void(const std::string&)> failed);
   ~Echo();
 
   // Replays on `mount_dir` from now on, until Stop.
@@ -49,8 +53,11 @@ class Echo {
   void Changed(const std::string& path, What what);
 
   bool IsEcho(pid_t tid) const { return tid == tid_.load(std::memory_order_relaxed); }
+  // Waits until every change queued before the call was replayed, or
+  // `timeout` passes; false on timeout. Not from a FUSE handler.
+  bool Drain(std::chrono::milliseconds timeout);
   uint64_t replayed() const { return replayed_.load(); }
-  uint64_t failed() const { return failed_.load(); }
+  uint64_t failed() const { return failures_.load(); }
 
  private:
   void Run();
@@ -58,6 +65,7 @@ class Echo {
 
   const std::function<void()> before_replay_;
   const std::function<std::optional<std::string>(const std::string&)> visible_;
+  const std::function<void(const std::string&)> failed_;
   std::string mount_dir_;
 
   std::mutex mu_;
@@ -65,11 +73,14 @@ class Echo {
   std::deque<std::string> order_;          // guarded by mu_
   std::map<std::string, unsigned> what_;   // guarded by mu_; path -> What bits
   bool stop_ = false;                      // guarded by mu_
+  uint64_t queued_total_ = 0;              // guarded by mu_ (paths queued)
+  uint64_t done_total_ = 0;                // guarded by mu_ (paths replayed or given up)
+  std::condition_variable drained_cv_;
   std::thread thread_;
 
   std::atomic<pid_t> tid_{-1};
   std::atomic<uint64_t> replayed_{0};
-  std::atomic<uint64_t> failed_{0};
+  std::atomic<uint64_t> failures_{0};
 };
 
 }  // namespace etcfs::fs

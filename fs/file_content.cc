@@ -254,14 +254,21 @@ Result<store::TxnResponse> Filesystem::CommitTxn(fuse_req_t req, const store::Tx
   {
     std::lock_guard<std::mutex> lock(own_mu_);
     for (const auto& k : keys) {
+      if (r.ok() && r->succeeded) own_revisions_[k].insert(r->revision);
       if (--own_keys_[k] > 0) continue;
       own_keys_.erase(k);
+      std::set<int64_t> mine;
+      if (auto it = own_revisions_.find(k); it != own_revisions_.end()) {
+        mine = std::move(it->second);
+        own_revisions_.erase(it);
+      }
       auto seen = own_seen_.find(k);
       if (seen == own_seen_.end()) continue;
-      // Events of this key that were not this commit's (another writer's, or
-      // all of them when the commit failed) still need their invalidations.
+      // Events of this key that no commit of this mount made (another
+      // node's, or all of them when the commit failed) still need their
+      // invalidations, and their echo.
       for (auto& ec : seen->second) {
-        if (!r.ok() || !r->succeeded || ec.first.kv.mod_revision != r->revision) replay.push_back(std::move(ec));
+        if (!mine.count(ec.first.kv.mod_revision)) replay.push_back(std::move(ec));
       }
       own_seen_.erase(seen);
     }

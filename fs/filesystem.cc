@@ -32,7 +32,8 @@ Filesystem::Filesystem(KvBackend* backend, MountOptions options)
   if (options_.notify) {
     // The echo's operations must find the kernel's caches already invalidated.
     echo_ = std::make_unique<Echo>([this] { invalidator_.Drain(std::chrono::seconds(1)); },
-                                   [this](const std::string& path) { return VisiblePath(path); });
+                                   [this](const std::string& path) { return VisiblePath(path); },
+                                   [this](const std::string& path) { EchoFailed(path); });
   }
 }
 
@@ -150,19 +151,24 @@ int Filesystem::NodeAt(const std::string& path, Node* out) {
     *out = std::move(n);
     return 0;
   }
-  return FileNode(path, mirror_.Get(options_.prefix + path), out);
+  return FileNode(path, std::nullopt, out);  // it reads the mirror itself, after the buffer
 }
 
-int Filesystem::FileNode(const std::string& path, std::optional<store::KeyValue> kv, Node* out) {
+int Filesystem::FileNode(const std::string& path, std::optional<store::KeyValue> kv, Node* out, bool from_mirror) {
   Node n;
   n.path = path;
-  n.kv = std::move(kv);
   n.ino = inodes_.Assign(path);
   if (auto b = FindBuffer(n.ino)) {
     std::lock_guard<std::mutex> lock(b->mu);
     if (b->dirty || b->pending_attr) n.buffered_size = b->data.size();
     n.pending_attr = b->pending_attr;
   }
+  // A commit updates the mirror before it leaves the buffer clean, so the
+  // mirror read after the buffer is at least as new as the last commit. The
+  // caller's earlier read may predate it, and its smaller size would shrink
+  // the kernel's (an appender would then overwrite what was just committed).
+  if (from_mirror) kv = mirror_.Get(options_.prefix + path);
+  n.kv = std::move(kv);
   if (!n.kv && !n.pending_attr) return ENOENT;
   n.kind = n.kv && n.kv->attr.kind == store::FileKind::kSymlink ? Kind::kSymlink : Kind::kFile;
   *out = std::move(n);
@@ -172,7 +178,14 @@ int Filesystem::FileNode(const std::string& path, std::optional<store::KeyValue>
 int Filesystem::GetNode(Ino ino, Node* out) {
   auto path = inodes_.Path(ino);
   if (!path) return ESTALE;
-  return NodeAt(*path, out);
+  const int err = NodeAt(*path, out);
+  if (err != ENOENT || !echo_) return err;
+  std::optional<store::KeyValue> ghost;
+  {
+    std::lock_guard<std::mutex> lock(echo_mu_);
+    if (auto it = echo_ghosts_.find(*path); it != echo_ghosts_.end()) ghost = it->second;
+  }
+  return ghost ? FileNode(*path, std::move(ghost), out, false) : err;
 }
 
 int Filesystem::ResolveChild(Ino parent, const char* name, bool for_create, std::string* path,
@@ -300,6 +313,15 @@ int Filesystem::ListDirectory(Ino ino, DirSnapshot* out) {
     const std::string component = LastComponent(path);
     auto name = DirectoryExists(path + "/") ? SelfValueName(component) : EncodeName(component);
     if (name) out->entries.push_back({std::move(*name), std::move(f)});
+  }
+  if (echo_) {
+    // Files created elsewhere appear with their echo (IN_CREATE), not before.
+    std::lock_guard<std::mutex> lock(echo_mu_);
+    if (!echo_hidden_.empty()) {
+      std::erase_if(out->entries, [&](const DirEntry& e) {
+        return e.node.kind != Kind::kDirectory && echo_hidden_.count(e.node.path) > 0;
+      });
+    }
   }
   return 0;
 }

@@ -94,6 +94,13 @@ class Filesystem {
   void StopEcho();
   // Whether `req` is one of the echo's own operations.
   bool IsEcho(fuse_req_t req) const;
+  // A lookup as `req` may see it: a file created elsewhere stays hidden until
+  // the echo creates it here, one deleted elsewhere is found by the echo
+  // alone until it unlinks it.
+  int LookupFor(fuse_req_t req, Ino parent, const char* name, Node* out);
+  // The echo's create and unlink: they reveal or retire the path, nothing more.
+  int EchoCreate(Ino parent, const char* name, Node* out);
+  int EchoUnlink(Ino parent, const char* name);
   // Ends the watch.
   void Stop();
 
@@ -148,7 +155,8 @@ class Filesystem {
   BackendUsage Usage();
   // Waits (up to `timeout`) until the kernel was told of every change this
   // mount has seen so far; false on timeout. Not from a FUSE handler.
-  bool AwaitInvalidations(std::chrono::milliseconds timeout) { return invalidator_.Drain(timeout); }
+  // Then (-o notify=on) until those changes were replayed by the echo.
+  bool AwaitInvalidations(std::chrono::milliseconds timeout);
   // The attributes a node shows (mount defaults for API-written keys).
   store::FileAttr AttributesOf(const Node& n) const;
 
@@ -171,8 +179,11 @@ class Filesystem {
   void Invalidate(const store::Event& e, const Mirror::Change& c);
   // The names `path` may be shown under in its parent, and the parent's listing.
   void InvalidateNames(const std::string& path);
-  // Queues the echo of an event made elsewhere (see echo.h).
-  void EchoChange(const store::Event& e, const Mirror::Change& c);
+  // Queues the echo of an event made elsewhere (see echo.h); true when the
+  // path stays known to the echo (a delete to replay).
+  bool EchoChange(const store::Event& e, const Mirror::Change& c);
+  // A create or delete the echo could not replay: shown as it is now.
+  void EchoFailed(const std::string& path);
   // `path` as the kernel names it (encoded components); nullopt if not shown.
   std::optional<std::string> VisiblePath(const std::string& path) const;
   std::shared_ptr<Buffer> FindBuffer(Ino ino);
@@ -182,7 +193,9 @@ class Filesystem {
   int NodeAt(const std::string& path, Node* out);
   // The file at `path` given its key as the mirror holds it (absent: only a
   // file created here and not yet committed exists).
-  int FileNode(const std::string& path, std::optional<store::KeyValue> kv, Node* out);
+  // `from_mirror`: the key is read from the mirror (after the buffer), not
+  // taken from `kv` (a ghost's: a key the mirror no longer holds).
+  int FileNode(const std::string& path, std::optional<store::KeyValue> kv, Node* out, bool from_mirror = true);
   static int64_t NowNs();
   int ResolveChild(Ino parent, const char* name, bool for_create, std::string* path, bool* self_value);
   bool DirectoryExists(const std::string& dir_path) const;
@@ -203,6 +216,11 @@ class Filesystem {
   InodeTable inodes_;
   Invalidator invalidator_;
   std::unique_ptr<Echo> echo_;  // with -o notify=on
+  // Never call into the mirror while holding echo_mu_ (the mirror's
+  // observer takes echo_mu_ under the mirror's lock).
+  mutable std::mutex echo_mu_;
+  std::set<std::string> echo_hidden_;                    // guarded by echo_mu_
+  std::map<std::string, store::KeyValue> echo_ghosts_;  // guarded by echo_mu_
   dev_t mount_dev_ = 0;         // set by Attached
 
   std::mutex usage_mu_;
@@ -232,6 +250,10 @@ class Filesystem {
   std::unordered_map<std::string, int> own_keys_;  // guarded by own_mu_
   std::unordered_map<std::string, std::vector<std::pair<store::Event, Mirror::Change>>>
       own_seen_;  // guarded by own_mu_
+  // Revisions this mount's commits made, per key, while some commit of the
+  // key is in flight: their events are this mount's own too (another local
+  // writer's), not changes made elsewhere.
+  std::unordered_map<std::string, std::set<int64_t>> own_revisions_;  // guarded by own_mu_
 };
 
 }  // namespace etcfs::fs

@@ -38,6 +38,7 @@ void Mirror::Apply(const std::vector<store::Event>& events, int64_t revision, co
       if (e.type == store::Event::Type::kDelete) {
         auto it = keys_.find(e.kv.key);
         if (it == keys_.end()) continue;
+        change.previous = std::move(it->second);
         keys_.erase(it);
         change.deleted = true;
         for (std::string_view dir : Ancestors(e.kv.key)) {

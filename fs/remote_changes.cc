@@ -25,6 +25,14 @@ void Filesystem::StopEcho() {
                echo_->failed());
 }
 
+bool Filesystem::AwaitInvalidations(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (!invalidator_.Drain(timeout)) return false;
+  if (!echo_) return true;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return echo_->Drain(std::max(left, std::chrono::milliseconds(0)));
+}
+
 bool Filesystem::IsEcho(fuse_req_t req) const { return echo_ && echo_->IsEcho(fuse_req_ctx(req)->pid); }
 
 void Filesystem::Invalidate(const store::Event& e, const Mirror::Change& c) {
@@ -33,9 +41,10 @@ void Filesystem::Invalidate(const store::Event& e, const Mirror::Change& c) {
     invalidator_.Inode(kRootIno);
     return;
   }
+  const bool ghost = echo_ && EchoChange(e, c);
   if (Ino ino = inodes_.Find(path)) invalidator_.Inode(ino);
   if (!IsDirPath(path) && (c.created || c.deleted)) InvalidateNames(path);
-  if (!IsDirPath(path) && c.deleted) inodes_.Detach(path);
+  if (!IsDirPath(path) && c.deleted && !ghost) inodes_.Detach(path);
   for (const auto* dirs : {&c.dirs_created, &c.dirs_removed}) {
     for (const std::string& d : *dirs) {
       const std::string dpath = d.substr(options_.prefix.size());
@@ -44,22 +53,93 @@ void Filesystem::Invalidate(const store::Event& e, const Mirror::Change& c) {
     }
   }
   for (const std::string& d : c.dirs_removed) inodes_.Detach(d.substr(options_.prefix.size()));
-  if (echo_) EchoChange(e, c);
 }
 
-void Filesystem::EchoChange(const store::Event& e, const Mirror::Change& c) {
+bool Filesystem::EchoChange(const store::Event& e, const Mirror::Change& c) {
   const std::string path = e.kv.key.substr(options_.prefix.size());
-  if (e.type != store::Event::Type::kPut || c.created || IsDirPath(path)) return;
-  if (e.kv.attr.kind != store::FileKind::kFile) return;
-  Echo::What what;
-  if (c.value_changed) {
-    what = Echo::kContent;  // a new value raises no IN_ATTRIB locally either
-  } else if (c.attr_changed) {
-    what = Echo::kAttributes;
-  } else {
-    return;
+  if (IsDirPath(path)) return false;
+  if (e.type == store::Event::Type::kDelete) {
+    if (!c.deleted || !c.previous || c.previous->attr.kind != store::FileKind::kFile) return false;
+    {
+      std::lock_guard<std::mutex> lock(echo_mu_);
+      // Created and deleted before the echo got to it: nothing to show.
+      if (echo_hidden_.erase(path) > 0) return false;
+      echo_ghosts_[path] = *c.previous;
+    }
+    echo_->Changed(path, Echo::kDelete);
+    return true;
   }
-  echo_->Changed(path, what);
+  if (e.kv.attr.kind != store::FileKind::kFile) return false;
+  if (c.created) {
+    {
+      std::lock_guard<std::mutex> lock(echo_mu_);
+      echo_hidden_.insert(path);
+    }
+    echo_->Changed(path, Echo::kCreate);
+    return false;
+  }
+  if (c.value_changed) {
+    echo_->Changed(path, Echo::kContent);  // a new value raises no IN_ATTRIB locally either
+  } else if (c.attr_changed) {
+    echo_->Changed(path, Echo::kAttributes);
+  }
+  return false;
+}
+
+void Filesystem::EchoFailed(const std::string& path) {
+  bool ghost;
+  {
+    std::lock_guard<std::mutex> lock(echo_mu_);
+    echo_hidden_.erase(path);
+    ghost = echo_ghosts_.erase(path) > 0;
+  }
+  spdlog::debug("fs: showing {} without its inotify events (the echo could not replay it)", path);
+  if (Ino ino = inodes_.Find(path)) invalidator_.Inode(ino);
+  InvalidateNames(path);
+  if (ghost) inodes_.Detach(path);
+}
+
+int Filesystem::LookupFor(fuse_req_t req, Ino parent, const char* name, Node* out) {
+  const int err = LookupChild(parent, name, out);
+  if (!echo_) return err;
+  if (err == 0) {
+    if (IsDirPath(out->path)) return 0;
+    std::lock_guard<std::mutex> lock(echo_mu_);
+    return echo_hidden_.count(out->path) ? ENOENT : 0;  // the echo too must create it
+  }
+  if (err != ENOENT || !IsEcho(req)) return err;
+  std::string base;
+  bool self_value = false;
+  if (ResolveChild(parent, name, false, &base, &self_value) != 0) return err;
+  std::optional<store::KeyValue> ghost;
+  {
+    std::lock_guard<std::mutex> lock(echo_mu_);
+    if (auto it = echo_ghosts_.find(base); it != echo_ghosts_.end()) ghost = it->second;
+  }
+  return ghost ? FileNode(base, std::move(ghost), out, false) : err;
+}
+
+int Filesystem::EchoCreate(Ino parent, const char* name, Node* out) {
+  std::string base;
+  bool self_value = false;
+  if (int err = ResolveChild(parent, name, false, &base, &self_value)) return err;
+  {
+    std::lock_guard<std::mutex> lock(echo_mu_);
+    if (echo_hidden_.erase(base) == 0) return EEXIST;
+  }
+  return NodeAt(base, out);
+}
+
+int Filesystem::EchoUnlink(Ino parent, const char* name) {
+  std::string base;
+  bool self_value = false;
+  if (int err = ResolveChild(parent, name, false, &base, &self_value)) return err;
+  {
+    std::lock_guard<std::mutex> lock(echo_mu_);
+    if (echo_ghosts_.erase(base) == 0) return ENOENT;
+  }
+  inodes_.Detach(base);
+  return 0;
 }
 
 std::optional<std::string> Filesystem::VisiblePath(const std::string& path) const {

@@ -90,9 +90,19 @@ class WatchStream final : public store::WatchSink {
   }
 
   void Progress() {
-    // As etcd 3.4: one response for the whole stream, with watch id -1.
+    // As etcd 3.4: one response for the whole stream, with watch id -1, and
+    // only when every watcher is synced. Its revision is the one up to which
+    // events were already queued to this stream, so it never overtakes them
+    // (the store's current revision may not have been delivered yet).
+    std::vector<store::WatchId> hub_ids;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& [id, hub] : ids_) hub_ids.push_back(hub);
+    }
+    auto rev = node_->store().watch_hub().ProgressRevision(hub_ids);
+    if (!rev) return;
     etcdserverpb::WatchResponse resp;
-    Header(resp.mutable_header(), node_->store().CurrentRevision());
+    Header(resp.mutable_header(), *rev);
     resp.set_watch_id(-1);
     Send(std::move(resp));
   }

@@ -93,6 +93,15 @@ bool WatchHub::RequestProgress(WatchId id) {
   return it->second->sink->Deliver(WatchUpdate{id, it->second->req.tag, {}, notified_rev_, false, 0});
 }
 
+std::optional<int64_t> WatchHub::ProgressRevision(const std::vector<WatchId>& ids) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (WatchId id : ids) {
+    auto it = watchers_.find(id);
+    if (it == watchers_.end() || !it->second->synced) return std::nullopt;
+  }
+  return notified_rev_;
+}
+
 void WatchHub::AddSynced(Watcher* w) {
   w->synced = true;
   if (w->req.range_end.empty()) {

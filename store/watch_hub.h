@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -75,6 +76,10 @@ class WatchHub {
   // Sends the watcher an empty update at the current revision if it is synced
   // (etcd's progress notification). Returns whether it was sent.
   bool RequestProgress(WatchId id);
+  // etcd 3.4's progress for a whole stream: the revision every update up to
+  // which was already delivered to all of `ids`, or nullopt when one of them
+  // is still catching up (then no progress is sent, as etcd).
+  std::optional<int64_t> ProgressRevision(const std::vector<WatchId>& ids) const;
 
   bool HasWatchers() const;
   size_t WatcherCount() const;

@@ -8,6 +8,18 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fu
   Filesystem& fs = Fs(req);
   const fuse_ctx* ctx = fuse_req_ctx(req);
   Filesystem::Node n;
+  if (fs.IsEcho(req)) {  // a file created elsewhere, shown now
+    if (int err = fs.EchoCreate(parent, name, &n)) {
+      fuse_reply_err(req, err);
+      return;
+    }
+    fuse_entry_param e;
+    FillEntry(fs, n, &e);
+    fi->fh = kEchoHandle;
+    fi->keep_cache = fs.options().consistency == Consistency::kSerializable;
+    fuse_reply_create(req, &e, fi);
+    return;
+  }
   int err = fs.IsEcho(req) ? 0 : fs.ConfirmWritable(req);
   if (err == 0) err = fs.CreatePending(parent, name, mode, ctx->uid, ctx->gid, &n);
   if (err != 0) {

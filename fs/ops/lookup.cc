@@ -9,7 +9,7 @@ void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     return;
   }
   Filesystem::Node n;
-  int err = fs.LookupChild(parent, name, &n);
+  int err = fs.LookupFor(req, parent, name, &n);
   if (err == ENOENT) {
     ReplyNegativeEntry(req);
   } else if (err != 0) {

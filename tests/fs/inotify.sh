@@ -71,6 +71,26 @@ echo local >"$b/f4"; echo local >"$t/f4"
 same_events "a write on node B itself"
 [ "$(stat -c %a "$b/f3")" = 600 ] || fail "chmod seen on B"
 
+# Files created and deleted elsewhere: IN_CREATE, IN_DELETE.
+echo new >"$a/n1"; echo new >"$t/n1"
+wait_content "$b/n1" new
+same_events "a file created on node A"
+on 3 put /n2 fresh >/dev/null; printf fresh >"$t/n2"
+wait_content "$b/n2" fresh
+same_events "a key put for the first time on node C"
+rm "$a/n1"; rm "$t/n1"
+same_events "a file removed on node A"
+on 3 del /n2 >/dev/null; rm "$t/n2"
+same_events "a key deleted on node C"
+[ ! -e "$b/n1" ] && [ ! -e "$b/n2" ] || fail "deleted files still on B"
+# A lease expiring deletes its key: the same IN_DELETE.
+lease=$(on 3 lease grant 2 | awk '{print $2}')
+on 3 put /n3 leased --lease="$lease" >/dev/null; printf leased >"$t/n3"
+wait_content "$b/n3" leased
+same_events "a leased key put on node C"
+rm "$t/n3"
+same_events "the lease expiring"
+
 # A remote change to a file that B holds open for writing: no hang, events raised.
 exec 7>>"$b/f1"
 printf partial >&7
@@ -91,5 +111,6 @@ replays=$(grep -c "CLOSE_WRITE,CLOSE rapid" "$work/b.events")
 # -o notify=off: the changes above reached C's mount but raised nothing there.
 wait_content "$work/c/rapid" 300
 [ ! -s "$work/c.events" ] || fail "notify=off mount raised events: $(head -3 "$work/c.events")"
-echo "PASS: remote writes, etcdctl puts, chmod, utimens and chown raise tmpfs's events on node B; local ones once;" \
+echo "PASS: remote writes, creates, deletes (also by lease expiry), etcdctl puts, chmod, utimens and chown raise" \
+  "tmpfs's events on node B; local ones once;" \
   "no hang on an open file; 300 rapid writes replayed as $replays close-writes ending with the last; notify=off silent"

@@ -77,6 +77,7 @@ kill_etcd "$first"
 echo moved-on >"$m/failover" || fail "a write with the first endpoint down"
 e put /app/after-failover yes >/dev/null
 wait_content "$m/after-failover" yes
+wait_content "$m2/failover" moved-on  # the second mount's watch moved on too
 
 # --- every endpoint down: reads go on, writes fail within the bound -----------
 for i in 1 2 3; do [ "$i" = "$first" ] || kill_etcd "$i"; done
