@@ -79,7 +79,7 @@ int Main(int argc, char** argv) {
   app.add_option("--mount-prefix", mount_prefix, "The key prefix the mount shows; ends with '/'")->capture_default_str();
   app.add_option("--mount-options", mount_options,
                  "Comma-separated mount options: consistency=serializable|linearizable, uid=, gid=, mode=, "
-                 "commit_timeout=, ro, allow_other, xattr=on|off (etcfs(5))");
+                 "commit_timeout=, ro, allow_other, xattr=on|off, notify=on|off (etcfs(5))");
   app.add_option("--log-level", log_level, "debug, info, warn, error, panic or fatal")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "panic", "fatal"}))->capture_default_str();
   app.config_formatter(std::make_shared<YamlConfig>());
