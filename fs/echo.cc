@@ -93,8 +93,12 @@ bool Echo::Replay(const std::string& path, unsigned what) {
     // Created with its value, as `echo x > new` does: CREATE, MODIFY (none
     // for an empty file), CLOSE_WRITE; its attributes came with it.
     const bool create = what & kCreate;
-    const int fd = create ? ::open(full.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600)
-                          : ::open(full.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    int fd = create ? ::open(full.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600)
+                    : ::open(full.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && create && errno == EEXIST) {
+      // Shown already (looked up before its echo): its value's events only.
+      fd = ::open(full.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    }
     if (fd < 0) return fail(create ? "create" : "open");
     if (create) what &= ~kAttributes;
     struct stat st;

@@ -71,6 +71,12 @@ bool Filesystem::EchoChange(const store::Event& e, const Mirror::Change& c) {
   }
   if (e.kv.attr.kind != store::FileKind::kFile) return false;
   if (c.created) {
+    if (options_.consistency == Consistency::kLinearizable) {
+      // Reads must see it at once: no hiding, so no IN_CREATE, but its value
+      // still raises IN_MODIFY and IN_CLOSE_WRITE.
+      echo_->Changed(path, Echo::kContent);
+      return false;
+    }
     {
       std::lock_guard<std::mutex> lock(echo_mu_);
       echo_hidden_.insert(path);
@@ -104,8 +110,14 @@ int Filesystem::LookupFor(fuse_req_t req, Ino parent, const char* name, Node* ou
   if (!echo_) return err;
   if (err == 0) {
     if (IsDirPath(out->path)) return 0;
+    const bool echo = IsEcho(req);
     std::lock_guard<std::mutex> lock(echo_mu_);
-    return echo_hidden_.count(out->path) ? ENOENT : 0;  // the echo too must create it
+    if (echo_hidden_.count(out->path) == 0) return 0;
+    if (echo) return ENOENT;  // the echo must create it, for IN_CREATE
+    // Someone looks for it before its echo: reads come first. Shown now; the
+    // echo then finds it there and raises IN_MODIFY, IN_CLOSE_WRITE only.
+    echo_hidden_.erase(out->path);
+    return 0;
   }
   if (err != ENOENT || !IsEcho(req)) return err;
   std::string base;
