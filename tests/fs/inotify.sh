@@ -108,9 +108,23 @@ for _ in $(seq 1 100); do tail -n 1 "$work/b.events" | grep -q "CLOSE_WRITE,CLOS
 tail -n 1 "$work/b.events" | grep -q "CLOSE_WRITE,CLOSE rapid" || fail "the last event is not rapid's CLOSE_WRITE"
 replays=$(grep -c "CLOSE_WRITE,CLOSE rapid" "$work/b.events")
 
+# A legacy reloader on node B, written as nginx-style reloaders are: it rereads
+# its config file on IN_CLOSE_WRITE or IN_MOVED_TO of it, and logs what it read.
+mkdir -p "$a/app"; echo "listen 80" >"$a/app/app.conf"
+wait_content "$b/app/app.conf" "listen 80"
+sh -c 'echo $$ >"$1"; exec inotifywait -m -e close_write,moved_to --format %f "$2" 2>"$3"' sh \
+  "$work/reloader.pid" "$b/app" "$work/reloader.err" |
+  while read -r f; do [ "$f" = app.conf ] && echo "reloaded: $(cat "$b/app/app.conf")" >>"$work/reloads"; done &
+for _ in $(seq 1 100); do grep -q "Watches established" "$work/reloader.err" 2>/dev/null && break; sleep 0.05; done
+pid[reloader]=$(cat "$work/reloader.pid")  # the pipeline ends with it
+on 3 put /app/app.conf "listen 8080" >/dev/null
+for _ in $(seq 1 100); do grep -q "reloaded: listen 8080" "$work/reloads" 2>/dev/null && break; sleep 0.05; done
+grep -q "reloaded: listen 8080" "$work/reloads" 2>/dev/null ||
+  fail "the reloader on node B did not pick up etcdctl's change: $(cat "$work/reloads" 2>&1)"
+
 # -o notify=off: the changes above reached C's mount but raised nothing there.
 wait_content "$work/c/rapid" 300
 [ ! -s "$work/c.events" ] || fail "notify=off mount raised events: $(head -3 "$work/c.events")"
 echo "PASS: remote writes, creates, deletes (also by lease expiry), etcdctl puts, chmod, utimens and chown raise" \
   "tmpfs's events on node B; local ones once;" \
-  "no hang on an open file; 300 rapid writes replayed as $replays close-writes ending with the last; notify=off silent"
+  "a reloader picks up etcdctl's change; no hang on an open file; 300 rapid writes replayed as $replays close-writes ending with the last; notify=off silent"
