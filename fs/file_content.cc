@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/wall_clock.h"
 #include "fs/filesystem.h"
 #include "fs/tree_paths.h"
 
@@ -216,7 +217,7 @@ int Filesystem::CreatePending(Ino parent, const char* name, mode_t mode, uid_t u
   attr.mode = mode & 07777;
   attr.uid = uid;
   attr.gid = gid;
-  attr.mtime_ns = NowNs();
+  attr.mtime_ns = WallClockNs();
   attr.kind = store::FileKind::kFile;
   const Ino ino = inodes_.Assign(path);
   {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/key_range.h"
+#include "base/wall_clock.h"
 #include "fs/path_codec.h"
 #include "fs/tree_paths.h"
 
@@ -21,14 +22,8 @@ constexpr double kCachedTimeout = 3600.0;
 
 }  // namespace
 
-int64_t Filesystem::NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Filesystem::Filesystem(KvBackend* backend, MountOptions options)
-    : backend_(backend), options_(std::move(options)), mirror_(options_.prefix), mount_time_ns_(NowNs()) {
+    : backend_(backend), options_(std::move(options)), mirror_(options_.prefix), mount_time_ns_(WallClockNs()) {
   if (options_.notify) {
     // The echo's operations must find the kernel's caches already invalidated.
     echo_ = std::make_unique<Echo>([this] { invalidator_.Drain(std::chrono::seconds(1)); },
@@ -151,10 +146,10 @@ int Filesystem::NodeAt(const std::string& path, Node* out) {
     *out = std::move(n);
     return 0;
   }
-  return FileNode(path, std::nullopt, out);  // it reads the mirror itself, after the buffer
+  return FileNode(path, out);
 }
 
-int Filesystem::FileNode(const std::string& path, std::optional<store::KeyValue> kv, Node* out, bool from_mirror) {
+int Filesystem::FileNode(const std::string& path, Node* out, const store::KeyValue* ghost) {
   Node n;
   n.path = path;
   n.ino = inodes_.Assign(path);
@@ -167,8 +162,7 @@ int Filesystem::FileNode(const std::string& path, std::optional<store::KeyValue>
   // mirror read after the buffer is at least as new as the last commit. The
   // caller's earlier read may predate it, and its smaller size would shrink
   // the kernel's (an appender would then overwrite what was just committed).
-  if (from_mirror) kv = mirror_.Get(options_.prefix + path);
-  n.kv = std::move(kv);
+  n.kv = ghost != nullptr ? std::optional<store::KeyValue>(*ghost) : mirror_.Get(options_.prefix + path);
   if (!n.kv && !n.pending_attr) return ENOENT;
   n.kind = n.kv && n.kv->attr.kind == store::FileKind::kSymlink ? Kind::kSymlink : Kind::kFile;
   *out = std::move(n);
@@ -185,7 +179,7 @@ int Filesystem::GetNode(Ino ino, Node* out) {
     std::lock_guard<std::mutex> lock(echo_mu_);
     if (auto it = echo_ghosts_.find(*path); it != echo_ghosts_.end()) ghost = it->second;
   }
-  return ghost ? FileNode(*path, std::move(ghost), out, false) : err;
+  return ghost ? FileNode(*path, out, &*ghost) : err;
 }
 
 int Filesystem::ResolveChild(Ino parent, const char* name, bool for_create, std::string* path,
@@ -301,7 +295,7 @@ int Filesystem::ListDirectory(Ino ino, DirSnapshot* out) {
         continue;
       }
       Node f;
-      if (FileNode(self.path + c.component, std::move(c.file), &f) != 0) continue;
+      if (FileNode(self.path + c.component, &f) != 0) continue;
       if (!pending.empty()) listed.insert(f.path);
       out->entries.push_back({std::move(*name), std::move(f)});
     }

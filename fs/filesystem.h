@@ -193,10 +193,9 @@ class Filesystem {
   int NodeAt(const std::string& path, Node* out);
   // The file at `path` given its key as the mirror holds it (absent: only a
   // file created here and not yet committed exists).
-  // `from_mirror`: the key is read from the mirror (after the buffer), not
-  // taken from `kv` (a ghost's: a key the mirror no longer holds).
-  int FileNode(const std::string& path, std::optional<store::KeyValue> kv, Node* out, bool from_mirror = true);
-  static int64_t NowNs();
+  // The key is read from the mirror after the buffer; `ghost` stands in for
+  // a key the mirror no longer holds (a delete the echo has yet to replay).
+  int FileNode(const std::string& path, Node* out, const store::KeyValue* ghost = nullptr);
   int ResolveChild(Ino parent, const char* name, bool for_create, std::string* path, bool* self_value);
   bool DirectoryExists(const std::string& dir_path) const;
   bool HasPendingUnder(const std::string& dir_path) const;

@@ -128,7 +128,7 @@ int Filesystem::LookupFor(fuse_req_t req, Ino parent, const char* name, Node* ou
     std::lock_guard<std::mutex> lock(echo_mu_);
     if (auto it = echo_ghosts_.find(base); it != echo_ghosts_.end()) ghost = it->second;
   }
-  return ghost ? FileNode(base, std::move(ghost), out, false) : err;
+  return ghost ? FileNode(base, out, &*ghost) : err;
 }
 
 int Filesystem::EchoCreate(Ino parent, const char* name, Node* out) {

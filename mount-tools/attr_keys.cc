@@ -62,6 +62,16 @@ store::FileAttr AttrFor(const store::KeyValue& kv, const Companion* c, int64_t s
   return a;
 }
 
+std::map<std::string, Companion> TakeCompanions(const AttrKeys& keys, std::vector<store::KeyValue>* kvs) {
+  std::map<std::string, Companion> companions;
+  std::erase_if(*kvs, [&](const store::KeyValue& kv) {
+    if (!keys.IsAttrKey(kv.key)) return false;
+    if (auto attr = DecodeAttr(kv.value)) companions[keys.KeyOf(kv.key)] = {*attr, kv.mod_revision};
+    return true;
+  });
+  return companions;
+}
+
 std::string EncodeAttr(const store::FileAttr& a) {
   char buf[128];
   std::snprintf(buf, sizeof buf, "%s %s %04o %u:%u %" PRId64, kVersion.data(), KindName(a.kind), a.mode & 07777,

@@ -13,9 +13,11 @@
 // behind by an API delete does not dress a later key of the same name.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/types.h"
 
@@ -51,6 +53,10 @@ struct Companion {
 // false; a key ending in '/' is a directory). A value changed without its
 // companion (an API write) shows `seen_ns`, when the mount saw it, as mtime.
 store::FileAttr AttrFor(const store::KeyValue& kv, const Companion* companion, int64_t seen_ns);
+
+// Moves the companion keys out of `kvs` (a range's result) and returns them
+// by the key they describe; companions that do not decode are dropped.
+std::map<std::string, Companion> TakeCompanions(const AttrKeys& keys, std::vector<store::KeyValue>* kvs);
 
 // "etcfs.attr/v1 KIND MODE UID:GID MTIME_NS", e.g. "etcfs.attr/v1 file 0644 0:0 1700000000000000000";
 // readable with etcdctl, and versioned so that later fields can be added.

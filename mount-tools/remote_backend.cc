@@ -4,8 +4,10 @@
 #include <thread>
 
 #include "base/key_range.h"
+#include "base/wall_clock.h"
 #include "mount-tools/companion_txn.h"
 #include "mount-tools/endpoints.h"
+#include "mount-tools/paged_range.h"
 #include "mount-tools/remote_watch.h"
 #include "server/convert.h"
 
@@ -13,14 +15,8 @@ namespace etcfs::mount_tools {
 
 namespace {
 
-constexpr int64_t kPageSize = 1000;
 // Room for the companion keys and values in a request at the cluster's limit.
 constexpr size_t kCompanionBytes = 1024;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::chrono::system_clock::time_point Deadline(std::chrono::milliseconds timeout) {
   return std::chrono::system_clock::now() + timeout;
@@ -88,65 +84,31 @@ grpc::Status RemoteBackend::Wait(grpc::ClientContext* ctx, const fs::CallOptions
 }
 
 Result<store::RangeResponse> RemoteBackend::Range(const store::RangeRequest& req) {
-  // Page through the range at one revision; a page limit keeps each message
-  // small whatever the prefix holds.
-  store::RangeResponse out;
-  store::RangeRequest page = req;
-  const bool paged = req.limit == 0 && !req.count_only;
-  if (paged) page.limit = kPageSize;
-  for (;;) {
-    etcdserverpb::RangeRequest pb;
-    server::ToPb(page, &pb);
-    pb.set_serializable(true);
-    etcdserverpb::RangeResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline(options_.call_timeout));
-    ctx.set_wait_for_ready(true);
-    Status st = FromGrpc(kv_->Range(&ctx, pb, &resp), "range of " + req.key);
-    if (st.code() == StatusCode::kTimeout && channel_->GetState(false) != GRPC_CHANNEL_READY) {
+  auto r = RangeInPages(kv_.get(), req, options_.call_timeout, "range of " + req.key);
+  if (!r.ok()) {
+    if (r.status().code() == StatusCode::kTimeout && channel_->GetState(false) != GRPC_CHANNEL_READY) {
       std::string eps;
       for (const auto& ep : options_.endpoints) eps += (eps.empty() ? "" : ",") + ep;
       return Status::Unavailable("no endpoint of " + eps + " answered within " +
                                  std::to_string(options_.call_timeout.count()) + " ms; is etcd running there?");
     }
-    ETCFS_RETURN_IF_ERROR(st);
-    store::RangeResponse r = server::FromPb(resp);
-    if (page.revision <= 0) {
-      page.revision = r.revision;
-      out.revision = r.revision;
-      out.count = r.count;
-    }
-    for (auto& kv : r.kvs) out.kvs.push_back(std::move(kv));
-    if (!paged || !r.more || out.kvs.empty()) {
-      out.more = paged ? false : r.more;
-      break;
-    }
-    page.key = out.kvs.back().key + '\0';
+    return r.status();
   }
   // Companions dress their keys and are not passed on.
-  std::map<std::string, Companion> companions;
-  std::vector<store::KeyValue> kvs;
-  kvs.reserve(out.kvs.size());
-  for (auto& kv : out.kvs) {
-    if (!attr_keys_.IsAttrKey(kv.key)) {
-      kvs.push_back(std::move(kv));
-    } else if (auto attr = DecodeAttr(kv.value)) {
-      companions[attr_keys_.KeyOf(kv.key)] = {*attr, kv.mod_revision};
-    }
-  }
-  const int64_t now = NowNs();
-  for (auto& kv : kvs) {
+  const size_t all = r->kvs.size();
+  const std::map<std::string, Companion> companions = TakeCompanions(attr_keys_, &r->kvs);
+  const int64_t now = WallClockNs();
+  for (auto& kv : r->kvs) {
     auto c = companions.find(kv.key);
     kv.attr = AttrFor(kv, c == companions.end() ? nullptr : &c->second, now);
   }
-  out.count -= static_cast<int64_t>(out.kvs.size() - kvs.size());
-  out.kvs = std::move(kvs);
-  return out;
+  r->count -= static_cast<int64_t>(all - r->kvs.size());
+  return r;
 }
 
 Result<store::TxnResponse> RemoteBackend::Txn(const store::TxnRequest& req, const fs::CallOptions& call) {
   etcdserverpb::TxnRequest pb;
-  server::ToPb(WithCompanions(req, attr_keys_, NowNs()), &pb);
+  server::ToPb(WithCompanions(req, attr_keys_, WallClockNs()), &pb);
   etcdserverpb::TxnResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline(call.timeout));

@@ -5,21 +5,17 @@
 #include <chrono>
 
 #include "base/key_range.h"
+#include "base/wall_clock.h"
 #include "mount-tools/endpoints.h"
+#include "mount-tools/paged_range.h"
 #include "server/convert.h"
 
 namespace etcfs::mount_tools {
 
 namespace {
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 constexpr auto kRetryMin = std::chrono::milliseconds(100);
 constexpr auto kRetryMax = std::chrono::milliseconds(2000);
-constexpr int64_t kPageSize = 1000;
 
 }  // namespace
 
@@ -77,37 +73,22 @@ bool RemoteWatch::LoadCompanions() {
     if (stopping_) return true;  // Run() then stops at its first wait
   }
   if (next_revision_ <= 1) return true;
-  std::map<std::string, Companion> loaded;
-  std::string key = attr_keys_.attr_prefix();
-  const std::string end = PrefixEnd(key);
-  for (;;) {
-    etcdserverpb::RangeRequest req;
-    req.set_key(key);
-    req.set_range_end(end);
-    req.set_revision(next_revision_ - 1);
-    req.set_limit(kPageSize);
-    req.set_serializable(true);
-    etcdserverpb::RangeResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    Status s = FromGrpc(kv_->Range(&ctx, req, &resp), "loading file attributes");
-    if (s.code() == StatusCode::kCompacted) {
-      fs::WatchUpdate u;
-      u.compacted = next_revision_;
-      on_update_(std::move(u));
-      return true;
-    }
-    if (!s.ok()) {
-      spdlog::warn("fs: {} (retrying)", s.ToString());
-      return false;
-    }
-    for (const auto& kv : resp.kvs()) {
-      if (auto attr = DecodeAttr(kv.value())) loaded[attr_keys_.KeyOf(kv.key())] = {*attr, kv.mod_revision()};
-    }
-    if (!resp.more() || resp.kvs_size() == 0) break;
-    key = resp.kvs(resp.kvs_size() - 1).key() + '\0';
+  store::RangeRequest req;
+  req.key = attr_keys_.attr_prefix();
+  req.range_end = PrefixEnd(req.key);
+  req.revision = next_revision_ - 1;
+  auto r = RangeInPages(kv_.get(), std::move(req), std::chrono::seconds(5), "loading file attributes");
+  if (!r.ok() && r.status().code() == StatusCode::kCompacted) {
+    fs::WatchUpdate u;
+    u.compacted = next_revision_;
+    on_update_(std::move(u));
+    return true;
   }
-  companions_ = std::move(loaded);
+  if (!r.ok()) {
+    spdlog::warn("fs: {} (retrying)", r.status().ToString());
+    return false;
+  }
+  companions_ = TakeCompanions(attr_keys_, &r->kvs);
   return true;
 }
 
@@ -180,7 +161,7 @@ void RemoteWatch::Handle(const etcdserverpb::WatchResponse& resp) {
     on_update_(std::move(u));
     return;
   }
-  const int64_t now = NowNs();
+  const int64_t now = WallClockNs();
   fs::WatchUpdate u;
   for (int i = 0; i < events.size();) {
     const int64_t rev = events[i].kv().mod_revision();

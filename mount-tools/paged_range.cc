@@ -1,0 +1,43 @@
+#include "mount-tools/paged_range.h"
+
+#include "mount-tools/endpoints.h"
+#include "server/convert.h"
+
+namespace etcfs::mount_tools {
+
+namespace {
+
+constexpr int64_t kPageSize = 1000;
+
+}  // namespace
+
+Result<store::RangeResponse> RangeInPages(etcdserverpb::KV::Stub* kv, store::RangeRequest req,
+                                          std::chrono::milliseconds timeout, std::string_view what) {
+  store::RangeResponse out;
+  const bool paged = req.limit == 0 && !req.count_only;
+  if (paged) req.limit = kPageSize;
+  for (bool first = true;; first = false) {
+    etcdserverpb::RangeRequest pb;
+    server::ToPb(req, &pb);
+    pb.set_serializable(true);
+    etcdserverpb::RangeResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + timeout);
+    ctx.set_wait_for_ready(true);
+    ETCFS_RETURN_IF_ERROR(FromGrpc(kv->Range(&ctx, pb, &resp), what));
+    store::RangeResponse r = server::FromPb(resp);
+    if (first) {
+      out.revision = r.revision;
+      out.count = r.count;
+      if (req.revision <= 0) req.revision = r.revision;  // the rest at the first page's revision
+    }
+    for (auto& k : r.kvs) out.kvs.push_back(std::move(k));
+    if (!paged || !r.more || out.kvs.empty()) {
+      out.more = paged ? false : r.more;
+      return out;
+    }
+    req.key = out.kvs.back().key + '\0';
+  }
+}
+
+}  // namespace etcfs::mount_tools
