@@ -1,5 +1,7 @@
 #include "mount-tools/paged_range.h"
 
+#include <thread>
+
 #include "mount-tools/endpoints.h"
 #include "server/convert.h"
 
@@ -8,6 +10,7 @@ namespace etcfs::mount_tools {
 namespace {
 
 constexpr int64_t kPageSize = 1000;
+constexpr std::chrono::milliseconds kRetryPause{20};
 
 }  // namespace
 
@@ -21,10 +24,20 @@ Result<store::RangeResponse> RangeInPages(etcdserverpb::KV::Stub* kv, store::Ran
     server::ToPb(req, &pb);
     pb.set_serializable(true);
     etcdserverpb::RangeResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + timeout);
-    ctx.set_wait_for_ready(true);
-    ETCFS_RETURN_IF_ERROR(FromGrpc(kv->Range(&ctx, pb, &resp), what));
+    const auto deadline = std::chrono::system_clock::now() + timeout;
+    grpc::Status st;
+    for (;;) {  // a read is safe to repeat when its endpoint died under it
+      grpc::ClientContext ctx;
+      ctx.set_deadline(deadline);
+      ctx.set_wait_for_ready(true);
+      st = kv->Range(&ctx, pb, &resp);
+      if (st.error_code() != grpc::StatusCode::UNAVAILABLE ||
+          std::chrono::system_clock::now() + kRetryPause >= deadline) {
+        break;
+      }
+      std::this_thread::sleep_for(kRetryPause);
+    }
+    ETCFS_RETURN_IF_ERROR(FromGrpc(st, what));
     store::RangeResponse r = server::FromPb(resp);
     if (first) {
       out.revision = r.revision;

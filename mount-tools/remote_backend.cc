@@ -83,6 +83,21 @@ grpc::Status RemoteBackend::Wait(grpc::ClientContext* ctx, const fs::CallOptions
   return status;
 }
 
+grpc::Status RemoteBackend::WaitIdempotent(
+    std::chrono::system_clock::time_point deadline, const fs::CallOptions& call,
+    const std::function<void(grpc::ClientContext*, std::function<void(grpc::Status)>)>& start) {
+  for (;;) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline);
+    ctx.set_wait_for_ready(true);  // wait out an outage until the deadline
+    grpc::Status st = Wait(&ctx, call, [&](std::function<void(grpc::Status)> done) { start(&ctx, std::move(done)); });
+    if (st.error_code() != grpc::StatusCode::UNAVAILABLE) return st;
+    if (std::chrono::system_clock::now() + std::chrono::milliseconds(20) >= deadline) return st;
+    if (call.cancelled && call.cancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "interrupted");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 Result<store::RangeResponse> RemoteBackend::Range(const store::RangeRequest& req) {
   auto r = RangeInPages(kv_.get(), req, options_.call_timeout, "range of " + req.key);
   if (!r.ok()) {
@@ -138,11 +153,8 @@ Result<int64_t> RemoteBackend::LinearizableRevision(const fs::CallOptions& call)
   pb.set_range_end(PrefixEnd(options_.prefix));
   pb.set_count_only(true);  // a quorum read: the header carries the leader's revision
   etcdserverpb::RangeResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(Deadline(call.timeout));
-  ctx.set_wait_for_ready(true);
-  grpc::Status st = Wait(&ctx, call, [&](std::function<void(grpc::Status)> done) {
-    kv_->async()->Range(&ctx, &pb, &resp, std::move(done));
+  grpc::Status st = WaitIdempotent(Deadline(call.timeout), call, [&](grpc::ClientContext* ctx, auto done) {
+    kv_->async()->Range(ctx, &pb, &resp, std::move(done));
   });
   ETCFS_RETURN_IF_ERROR(FromGrpc(st, "linearizable read"));
   RequestProgress();
@@ -154,11 +166,8 @@ Status RemoteBackend::ConfirmWritable(const fs::CallOptions& call) {
   for (;;) {
     etcdserverpb::StatusRequest req;
     etcdserverpb::StatusResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline);
-    ctx.set_wait_for_ready(true);
-    grpc::Status st = Wait(&ctx, call, [&](std::function<void(grpc::Status)> done) {
-      maintenance_->async()->Status(&ctx, &req, &resp, std::move(done));
+    grpc::Status st = WaitIdempotent(deadline, call, [&](grpc::ClientContext* ctx, auto done) {
+      maintenance_->async()->Status(ctx, &req, &resp, std::move(done));
     });
     ETCFS_RETURN_IF_ERROR(FromGrpc(st, "status"));
     if (resp.leader() != 0) return Status::Ok();
