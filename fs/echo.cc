@@ -37,11 +37,12 @@ bool Echo::Drain(std::chrono::milliseconds timeout) {
   return drained_cv_.wait_for(lock, timeout, [&] { return done_total_ >= target || stop_ || tid_ < 0; });
 }
 
-void Echo::Changed(const std::string& path, What what) {
+void Echo::Changed(const std::string& path, unsigned what, const std::string& to) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stop_) return;
-  auto [it, inserted] = what_.try_emplace(path, 0u);
-  it->second |= what;
+  auto [it, inserted] = what_.try_emplace(path);
+  it->second.what |= what;
+  if (what & kMove) it->second.to = to;
   if (inserted) {
     order_.push_back(path);
     ++queued_total_;
@@ -57,16 +58,18 @@ void Echo::Run() {
     if (stop_) break;
     std::string path = std::move(order_.front());
     order_.pop_front();
-    const unsigned what = what_[path];
+    const Pending p = std::move(what_[path]);
     what_.erase(path);
     lock.unlock();
     before_replay_();
-    const auto visible = visible_(path);
-    if (visible && Replay(*visible, what)) {
+    if (Replay(path, p)) {
       ++replayed_;
     } else {
       ++failures_;
-      if (what & (kCreate | kDelete)) failed_(path);
+      if (p.what & ~(kContent | kAttributes)) {
+        failed_(path);
+        if (p.what & kMove) failed_(p.to);
+      }
     }
     lock.lock();
     ++done_total_;
@@ -77,18 +80,38 @@ void Echo::Run() {
 }
 
 // The operations are the cheapest that raise the events of the change: an
-// unlink IN_DELETE; an exclusive create IN_CREATE; a truncate to the new size
-// (no data crosses; the handler answers with the committed value) IN_MODIFY,
-// closing the writable descriptor IN_CLOSE_WRITE; a chmod to the current
-// mode IN_ATTRIB. A delete then a create of one path replays both.
-bool Echo::Replay(const std::string& path, unsigned what) {
-  const std::string full = mount_dir_ + "/" + path;
+// unlink IN_DELETE; rmdir IN_DELETE_SELF and IN_DELETE|IN_ISDIR; rename
+// IN_MOVED_FROM and IN_MOVED_TO with one cookie; mkdir IN_CREATE|IN_ISDIR;
+// symlink and an exclusive create IN_CREATE; a truncate to the new size (no
+// data crosses; the handler answers with the committed value) IN_MODIFY,
+// closing the writable descriptor IN_CLOSE_WRITE; a chmod to the current mode
+// IN_ATTRIB. The handlers ignore the modes and the target given here: they
+// answer with the committed state.
+bool Echo::Replay(const std::string& path, const Pending& p) {
+  unsigned what = p.what;
+  auto kernel_name = [&](const std::string& at) -> std::optional<std::string> {
+    auto v = visible_(at);
+    if (!v) return std::nullopt;
+    return mount_dir_ + "/" + *v;
+  };
+  const auto visible = kernel_name(path);
+  if (!visible) return false;
+  const std::string& full = *visible;
   auto fail = [&](const char* op) {
     // ENOENT: changed again since (deleted or renamed); its own echo follows.
     if (errno != ENOENT) spdlog::debug("fs: echo of {}: {} failed: {}", path, op, std::strerror(errno));
     return false;
   };
   if ((what & kDelete) && ::unlink(full.c_str()) != 0) return fail("unlink");
+  if ((what & kRmdir) && ::rmdir(full.c_str()) != 0) return fail("rmdir");
+  if (what & kMove) {
+    const auto to = kernel_name(p.to);
+    if (!to) return false;
+    if (::rename(full.c_str(), to->c_str()) != 0) return fail("rename");
+  }
+  if ((what & kMkdir) && ::mkdir(full.c_str(), 0700) != 0) return fail("mkdir");
+  if ((what & kSymlink) && ::symlink("-", full.c_str()) != 0) return fail("symlink");
+  if (what & (kMkdir | kSymlink)) what &= ~kAttributes;  // they came with it
   if (what & (kCreate | kContent)) {
     // Created with its value, as `echo x > new` does: CREATE, MODIFY (none
     // for an empty file), CLOSE_WRITE; its attributes came with it.

@@ -31,14 +31,25 @@ namespace etcfs::fs {
 
 class Echo {
  public:
-  // What changed at a path (bits, combined while queued).
-  enum What : unsigned { kContent = 1, kAttributes = 2, kCreate = 4, kDelete = 8 };
+  // What changed at a path (bits, combined while queued), replayed in this
+  // order: what went (kDelete, kRmdir, kMove away), what came (kMkdir,
+  // kSymlink, kCreate), then kContent and kAttributes. Directory paths end in '/'.
+  enum What : unsigned {
+    kContent = 1,
+    kAttributes = 2,
+    kCreate = 4,
+    kDelete = 8,
+    kMkdir = 16,
+    kRmdir = 32,
+    kSymlink = 64,
+    kMove = 128,  // renamed to `to`
+  };
 
   // `before_replay` runs before each replay (the filesystem sends its
   // pending invalidations, so that the kernel fetches the new state);
   // `visible` names a path as the kernel does (nullopt: not shown);
-  // `failed` hears of a create or delete that could not be replayed (the
-  // filesystem then shows the path as it is, without events).
+  // `failed` hears of each path whose create, delete or move could not be
+  // replayed (the filesystem then shows it as it is, without events).
   Echo(std::function<void()> before_replay,
        std::function<std::optional<std::string>(const std::string&)> visible,
        std::function<void(const std::string&)> failed);
@@ -48,9 +59,9 @@ class Echo {
   void Start(std::string mount_dir);
   void Stop();
 
-  // `path`: the key's path below the mount prefix. Never blocks (the watch
-  // calls it under the mirror's lock).
-  void Changed(const std::string& path, What what);
+  // `path`: the key's path below the mount prefix; `to`: where kMove took
+  // it. Never blocks.
+  void Changed(const std::string& path, unsigned what, const std::string& to = "");
 
   bool IsEcho(pid_t tid) const { return tid == tid_.load(std::memory_order_relaxed); }
   // Waits until every change queued before the call was replayed, or
@@ -60,8 +71,12 @@ class Echo {
   uint64_t failed() const { return failures_.load(); }
 
  private:
+  struct Pending {
+    unsigned what = 0;
+    std::string to;  // kMove's destination
+  };
   void Run();
-  bool Replay(const std::string& path, unsigned what);
+  bool Replay(const std::string& path, const Pending& p);
 
   const std::function<void()> before_replay_;
   const std::function<std::optional<std::string>(const std::string&)> visible_;
@@ -71,7 +86,7 @@ class Echo {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> order_;          // guarded by mu_
-  std::map<std::string, unsigned> what_;   // guarded by mu_; path -> What bits
+  std::map<std::string, Pending> what_;    // guarded by mu_
   bool stop_ = false;                      // guarded by mu_
   uint64_t queued_total_ = 0;              // guarded by mu_ (paths queued)
   uint64_t done_total_ = 0;                // guarded by mu_ (paths replayed or given up)

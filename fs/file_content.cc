@@ -275,6 +275,7 @@ Result<store::TxnResponse> Filesystem::CommitTxn(fuse_req_t req, const store::Tx
     }
   }
   for (const auto& [e, c] : replay) Invalidate(e, c);
+  if (echo_ && !replay.empty()) FlushEcho();
   if (r.ok()) {
     ++stats_.commits;
   } else {

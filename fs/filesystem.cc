@@ -23,7 +23,9 @@ constexpr double kCachedTimeout = 3600.0;
 }  // namespace
 
 Filesystem::Filesystem(KvBackend* backend, MountOptions options)
-    : backend_(backend), options_(std::move(options)), mirror_(options_.prefix), mount_time_ns_(WallClockNs()) {
+    : backend_(backend), options_(std::move(options)), mirror_(options_.prefix),
+      mount_time_ns_(WallClockNs()),
+      echo_plan_(options_.consistency == Consistency::kSerializable) {
   if (options_.notify) {
     // The echo's operations must find the kernel's caches already invalidated.
     echo_ = std::make_unique<Echo>([this] { invalidator_.Drain(std::chrono::seconds(1)); },
@@ -86,6 +88,7 @@ void Filesystem::OnWatch(WatchUpdate update) {
     }
     Invalidate(e, c);
   });
+  if (echo_) FlushEcho();
 }
 
 void Filesystem::Resync() {
@@ -174,12 +177,7 @@ int Filesystem::GetNode(Ino ino, Node* out) {
   if (!path) return ESTALE;
   const int err = NodeAt(*path, out);
   if (err != ENOENT || !echo_) return err;
-  std::optional<store::KeyValue> ghost;
-  {
-    std::lock_guard<std::mutex> lock(echo_mu_);
-    if (auto it = echo_ghosts_.find(*path); it != echo_ghosts_.end()) ghost = it->second;
-  }
-  return ghost ? FileNode(*path, out, &*ghost) : err;
+  return GhostNode(*path, out);
 }
 
 int Filesystem::ResolveChild(Ino parent, const char* name, bool for_create, std::string* path,
@@ -309,12 +307,10 @@ int Filesystem::ListDirectory(Ino ino, DirSnapshot* out) {
     if (name) out->entries.push_back({std::move(*name), std::move(f)});
   }
   if (echo_) {
-    // Files created elsewhere appear with their echo (IN_CREATE), not before.
+    // What was created elsewhere appears with its echo (IN_CREATE), not before.
     std::lock_guard<std::mutex> lock(echo_mu_);
     if (!echo_hidden_.empty()) {
-      std::erase_if(out->entries, [&](const DirEntry& e) {
-        return e.node.kind != Kind::kDirectory && echo_hidden_.count(e.node.path) > 0;
-      });
+      std::erase_if(out->entries, [&](const DirEntry& e) { return echo_hidden_.count(e.node.path) > 0; });
     }
   }
   return 0;

@@ -33,6 +33,7 @@
 #include "base/result.h"
 #include "base/status.h"
 #include "fs/echo.h"
+#include "fs/echo_plan.h"
 #include "fs/inode_table.h"
 #include "fs/invalidator.h"
 #include "fs/kv_backend.h"
@@ -94,13 +95,17 @@ class Filesystem {
   void StopEcho();
   // Whether `req` is one of the echo's own operations.
   bool IsEcho(fuse_req_t req) const;
-  // A lookup as `req` may see it: a file created elsewhere stays hidden until
-  // the echo creates it here, one deleted elsewhere is found by the echo
-  // alone until it unlinks it.
+  // A lookup as `req` may see it: a file, directory or symlink created
+  // elsewhere stays hidden until the echo creates it here, one deleted or
+  // renamed elsewhere is found by the echo alone until it unlinks, removes
+  // or renames it.
   int LookupFor(fuse_req_t req, Ino parent, const char* name, Node* out);
-  // The echo's create and unlink: they reveal or retire the path, nothing more.
-  int EchoCreate(Ino parent, const char* name, Node* out);
-  int EchoUnlink(Ino parent, const char* name);
+  // The echo's operations: they reveal, retire or move a path, nothing more.
+  // EchoReveal answers create, mkdir (`dir`) and symlink; EchoRetire unlink
+  // and rmdir (`dir`).
+  int EchoReveal(Ino parent, const char* name, bool dir, Node* out);
+  int EchoRetire(Ino parent, const char* name, bool dir);
+  int EchoRename(Ino parent, const char* name, Ino new_parent, const char* new_name);
   // Ends the watch.
   void Stop();
 
@@ -179,13 +184,19 @@ class Filesystem {
   void Invalidate(const store::Event& e, const Mirror::Change& c);
   // The names `path` may be shown under in its parent, and the parent's listing.
   void InvalidateNames(const std::string& path);
-  // Queues the echo of an event made elsewhere (see echo.h); true when the
-  // path stays known to the echo (a delete to replay).
-  bool EchoChange(const store::Event& e, const Mirror::Change& c);
-  // A create or delete the echo could not replay: shown as it is now.
+  // Notes an event made elsewhere for the echo (echo_plan.h): hides what it
+  // created, keeps what it deleted for the echo alone.
+  void EchoChange(const store::Event& e, const Mirror::Change& c);
+  // Hands what EchoChange noted to the echo, renames paired up.
+  void FlushEcho();
+  bool IsGhost(const std::string& path) const;
+  // The node of `path` deleted elsewhere and not yet retired by the echo.
+  int GhostNode(const std::string& path, Node* out);
+  // A path (a directory: with what lies below) the echo could not create,
+  // delete or move: shown as it is now.
   void EchoFailed(const std::string& path);
   // `path` as the kernel names it (encoded components); nullopt if not shown.
-  std::optional<std::string> VisiblePath(const std::string& path) const;
+  std::optional<std::string> VisiblePath(const std::string& path) const;  // "d/": named "d"
   std::shared_ptr<Buffer> FindBuffer(Ino ino);
   // The buffer of `n`, made from the mirror's value if absent, locked.
   std::shared_ptr<Buffer> LockedBufferOf(const Node& n, std::unique_lock<std::mutex>* lock);
@@ -218,8 +229,12 @@ class Filesystem {
   // Never call into the mirror while holding echo_mu_ (the mirror's
   // observer takes echo_mu_ under the mirror's lock).
   mutable std::mutex echo_mu_;
-  std::set<std::string> echo_hidden_;                    // guarded by echo_mu_
-  std::map<std::string, store::KeyValue> echo_ghosts_;  // guarded by echo_mu_
+  std::set<std::string> echo_hidden_;  // guarded by echo_mu_
+  // Deleted paths the echo has yet to retire, with their keys (none for a
+  // directory without a marker).
+  std::map<std::string, std::optional<store::KeyValue>> echo_ghosts_;  // guarded by echo_mu_
+  EchoPlan echo_plan_;     // guarded by echo_mu_
+  std::mutex echo_flush_mu_;  // keeps flushes in order
   dev_t mount_dev_ = 0;         // set by Attached
 
   std::mutex usage_mu_;

@@ -9,7 +9,7 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fu
   const fuse_ctx* ctx = fuse_req_ctx(req);
   Filesystem::Node n;
   if (fs.IsEcho(req)) {  // a file created elsewhere, shown now
-    if (int err = fs.EchoCreate(parent, name, &n)) {
+    if (int err = fs.EchoReveal(parent, name, false, &n)) {
       fuse_reply_err(req, err);
       return;
     }
@@ -20,7 +20,7 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fu
     fuse_reply_create(req, &e, fi);
     return;
   }
-  int err = fs.IsEcho(req) ? 0 : fs.ConfirmWritable(req);
+  int err = fs.ConfirmWritable(req);
   if (err == 0) err = fs.CreatePending(parent, name, mode, ctx->uid, ctx->gid, &n);
   if (err != 0) {
     fuse_reply_err(req, err);

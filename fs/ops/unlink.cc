@@ -4,7 +4,7 @@ namespace etcfs::fs::ops {
 
 void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Filesystem& fs = Fs(req);
-  fuse_reply_err(req, fs.IsEcho(req) ? fs.EchoUnlink(parent, name) : fs.Unlink(req, parent, name));
+  fuse_reply_err(req, fs.IsEcho(req) ? fs.EchoRetire(parent, name, false) : fs.Unlink(req, parent, name));
 }
 
 }  // namespace etcfs::fs::ops

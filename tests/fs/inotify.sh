@@ -91,6 +91,63 @@ same_events "a leased key put on node C"
 rm "$t/n3"
 same_events "the lease expiring"
 
+# Directories made and removed elsewhere: IN_CREATE|IN_ISDIR, IN_DELETE|IN_ISDIR,
+# and IN_DELETE_SELF on a watch of the directory itself.
+mkdir "$a/d1"; mkdir "$t/d1"
+for _ in $(seq 1 100); do [ -d "$b/d1" ] && break; sleep 0.05; done
+same_events "mkdir on node A"
+on 3 put /d2/x inside >/dev/null; mkdir "$t/d2"; printf inside >"$t/d2/x"
+wait_content "$b/d2/x" inside
+same_events "etcdctl put of a key in a new directory on node C"
+inotifywait -e delete_self --format '%e' "$b/d1" >"$work/self-b.events" 2>"$work/self-b.err" &
+pid[self-b]=$!
+inotifywait -e delete_self --format '%e' "$t/d1" >"$work/self-t.events" 2>"$work/self-t.err" &
+pid[self-t]=$!
+for _ in $(seq 1 100); do grep -q "Watches established" "$work/self-b.err" && grep -q "Watches established" "$work/self-t.err" && break; sleep 0.05; done
+rmdir "$a/d1"; rmdir "$t/d1"
+same_events "rmdir on node A"
+for _ in $(seq 1 100); do [ -s "$work/self-b.events" ] && break; sleep 0.05; done
+[ "$(cat "$work/self-b.events")" = "$(cat "$work/self-t.events")" ] ||
+  fail "a watch of the removed directory itself: '$(cat "$work/self-b.events")' on B, '$(cat "$work/self-t.events")' on tmpfs"
+on 3 del --prefix /d2/ >/dev/null; rm -r "$t/d2"
+same_events "etcdctl del --prefix of a directory's keys on node C"
+
+# Renames: IN_MOVED_FROM and IN_MOVED_TO with one cookie, for a file, a file
+# renamed over another (write-temp-then-rename), a directory, a symlink.
+inotifywait -m -e moved_from,moved_to --format '%e %c %f' "$b" >"$work/cookies.events" 2>"$work/cookies.err" &
+pid[cookies]=$!
+for _ in $(seq 1 100); do grep -q "Watches established" "$work/cookies.err" && break; sleep 0.05; done
+mv "$a/f2" "$a/f2.moved"; mv "$t/f2" "$t/f2.moved"
+wait_content "$b/f2.moved" two
+same_events "a rename on node A"
+echo "new config" >"$a/.f3.tmp"; echo "new config" >"$t/.f3.tmp"
+for _ in $(seq 1 100); do grep -q "CLOSE_WRITE,CLOSE .f3.tmp" "$work/b.events" && break; sleep 0.05; done
+mv "$a/.f3.tmp" "$a/f3"; mv "$t/.f3.tmp" "$t/f3"
+wait_content "$b/f3" "new config"
+same_events "a temporary file renamed over another on node A"
+mkdir -p "$a/dir1/sub"; echo deep >"$a/dir1/sub/file"; mkdir -p "$t/dir1/sub"; echo deep >"$t/dir1/sub/file"
+wait_content "$b/dir1/sub/file" deep
+same_events "a directory tree made on node A"
+mv "$a/dir1" "$a/dir2"; mv "$t/dir1" "$t/dir2"
+wait_content "$b/dir2/sub/file" deep
+same_events "a directory renamed on node A"
+ln -s f1 "$a/l1"; ln -s f1 "$t/l1"
+for _ in $(seq 1 100); do [ -L "$b/l1" ] && break; sleep 0.05; done
+same_events "a symlink made on node A"
+[ "$(readlink "$b/l1")" = f1 ] || fail "the symlink's target on B: $(readlink "$b/l1")"
+mv "$a/l1" "$a/l2"; mv "$t/l1" "$t/l2"
+same_events "a symlink renamed on node A"
+rm "$a/l2"; rm "$t/l2"
+same_events "a symlink removed on node A"
+# Not a rename: an etcd txn that deletes one key and puts its value under another.
+on 3 txn <<<$'\ndel /f2.moved\nput /f2.txn two\n\n' >/dev/null; rm "$t/f2.moved"; printf two >"$t/f2.txn"
+wait_content "$b/f2.txn" two
+same_events "an etcdctl txn moving a value on node C"
+moves=$(grep -c MOVED_FROM "$work/cookies.events")
+[ "$moves" = 4 ] || fail "4 renames raised $moves IN_MOVED_FROM on B: $(cat "$work/cookies.events")"
+awk '{ c[$2]++ } END { for (k in c) if (k == 0 || c[k] != 2) exit 1 }' "$work/cookies.events" ||
+  fail "IN_MOVED_FROM and IN_MOVED_TO do not share one cookie per rename: $(cat "$work/cookies.events")"
+
 # A remote change to a file that B holds open for writing: no hang, events raised.
 exec 7>>"$b/f1"
 printf partial >&7
@@ -125,6 +182,7 @@ grep -q "reloaded: listen 8080" "$work/reloads" 2>/dev/null ||
 # -o notify=off: the changes above reached C's mount but raised nothing there.
 wait_content "$work/c/rapid" 300
 [ ! -s "$work/c.events" ] || fail "notify=off mount raised events: $(head -3 "$work/c.events")"
-echo "PASS: remote writes, creates, deletes (also by lease expiry), etcdctl puts, chmod, utimens and chown raise" \
+echo "PASS: remote writes, creates, deletes (also by lease expiry), mkdir, rmdir, renames of files, directories" \
+  "and symlinks (one cookie each), etcdctl puts and txns, chmod, utimens and chown raise" \
   "tmpfs's events on node B; local ones once;" \
   "a reloader picks up etcdctl's change; no hang on an open file; 300 rapid writes replayed as $replays close-writes ending with the last; notify=off silent"
