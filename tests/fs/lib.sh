@@ -5,6 +5,7 @@
 # Members keep their data in $work/${run}nI (set `run` to start a second cluster).
 #   start_etcd; mount_remote SOURCE DIR [OPTIONS]: Debian's etcd and a mount.etcfs of it
 #   (set `mount_etcfs` first).
+#   watch_events DIR NAME; same_events NAME REFERENCE WHAT: inotify compared with a tmpfs.
 set -euo pipefail
 work=$(mktemp -d /tmp/etcfs-fs-XXXXXX)
 declare -A pid cport pport
@@ -146,4 +147,25 @@ wait_content() {
     sleep 0.05
   done
   fail "$file shows '$(cat "$file" 2>&1)', expected '$expected'"
+}
+
+# watch_events DIR NAME: inotifywait on DIR, its events to $work/NAME.events as "EVENTS FILE".
+watch_events() {
+  local dir=$1 name=$2
+  inotifywait -m -e modify,close_write,attrib,create,delete,moved_from,moved_to --format '%e %f' "$dir" \
+    >"$work/$name.events" 2>"$work/$name.err" &
+  pid[watch-$name]=$!
+  for _ in $(seq 1 100); do grep -q "Watches established" "$work/$name.err" && return 0; sleep 0.05; done
+  fail "inotifywait on $dir did not start"
+}
+# same_events NAME REFERENCE WHAT: waits until NAME's events equal REFERENCE's
+# (a tmpfs's), consecutive repeats folded as inotify itself folds them.
+same_events() {
+  local name=$1 ref=$2 what=$3
+  for _ in $(seq 1 200); do
+    [ "$(uniq "$work/$name.events")" = "$(uniq "$work/$ref.events")" ] && return 0
+    sleep 0.05
+  done
+  diff -u <(uniq "$work/$ref.events") <(uniq "$work/$name.events") || true
+  fail "$what: the events on $name differ from those on $ref ($ref first)"
 }
