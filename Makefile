@@ -15,7 +15,7 @@ help:
 	@echo "make deps     install the Debian packages etcfs needs (as root; quick when present)"
 	@echo "make          build the release binaries in $(BUILD_REL)"
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
-	@echo "make bench    the benchmarks, built for release: the store, then a 3-process Raft cluster"
+	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd"
 	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379, mounted on ./mnt (Ctrl-C stops it)"
 	@echo "make shell    the store shell, for inspecting ./$(DATA_DIR)/member/store offline"
 	@echo "make install  install binaries under PREFIX=$(PREFIX) (DESTDIR honoured)"
@@ -41,6 +41,8 @@ bench: build
 	$(BUILD_REL)/bench/raft_bench $(BUILD_REL)/tests/consensus/raft_node
 	bash bench/compare_fs.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/bench/fs_bench $(BUILD_REL)/tests/support/free_port \
 	  $(BUILD_REL)/mount-tools/mount.etcfs
+	bash bench/compare_inotify.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/bench/inotify_bench \
+	  $(BUILD_REL)/tests/support/free_port $(BUILD_REL)/mount-tools/mount.etcfs
 
 run: build
 	@mkdir -p mnt
