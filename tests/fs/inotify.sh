@@ -50,6 +50,11 @@ same_events b t "chown on node A"
 # A change made on B itself raises its events once.
 echo local >"$b/f4"; echo local >"$t/f4"
 same_events b t "a write on node B itself"
+for d in "$b" "$t"; do
+  mkdir "$d/own"; mv "$d/own" "$d/own2"; echo x >"$d/own.f"; mv "$d/own.f" "$d/own.g"; chmod 700 "$d/own.g"
+  rm "$d/own.g"; rmdir "$d/own2"
+done
+same_events b t "mkdir, renames, chmod, rm and rmdir on node B itself"
 [ "$(stat -c %a "$b/f3")" = 600 ] || fail "chmod seen on B"
 
 # Files created and deleted elsewhere: IN_CREATE, IN_DELETE.
