@@ -1,0 +1,72 @@
+#include "ctl/connection.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "mount-tools/endpoints.h"
+
+namespace etcfs::ctl {
+
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& s) {
+  size_t used = 0;
+  double n = 0;
+  try {
+    n = std::stod(s, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const std::string unit = s.substr(used);
+  double ms;
+  if (unit == "ms") {
+    ms = n;
+  } else if (unit == "s") {
+    ms = n * 1000;
+  } else if (unit == "m") {
+    ms = n * 60000;
+  } else {
+    return std::nullopt;
+  }
+  if (ms < 0) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(ms));
+}
+
+void Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "Error: %s\n", message.c_str());
+  std::exit(code);
+}
+
+void FailCall(const grpc::Status& status, const std::string& endpoint_list) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      Fail(kExitBadConnection, status.error_message() + " (endpoints " + endpoint_list +
+                                   "; is the cluster up and does it have a leader?)");
+    default:
+      Fail(kExitError, status.error_message());
+  }
+}
+
+Connection::Connection(const GlobalOptions& options) : options_(options) {
+  for (const auto& ep : options_.endpoints) endpoint_list_ += (endpoint_list_.empty() ? "" : ",") + ep;
+  auto channel = mount_tools::DialEndpoints(options_.endpoints);
+  if (!channel.ok()) Fail(kExitBadConnection, channel.status().message());
+  channel_ = std::move(*channel);
+  const auto deadline = std::chrono::system_clock::now() + options_.dial_timeout;
+  if (!channel_->WaitForConnected(deadline)) {
+    Fail(kExitBadConnection, "no endpoint of " + endpoint_list_ + " answered within --dial-timeout=" +
+                                 std::to_string(options_.dial_timeout.count()) + "ms; is etcd or etcfsd running there?");
+  }
+  kv_ = etcdserverpb::KV::NewStub(channel_);
+  watch_ = etcdserverpb::Watch::NewStub(channel_);
+  lease_ = etcdserverpb::Lease::NewStub(channel_);
+  cluster_ = etcdserverpb::Cluster::NewStub(channel_);
+  maintenance_ = etcdserverpb::Maintenance::NewStub(channel_);
+}
+
+std::unique_ptr<grpc::ClientContext> Connection::Context() const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + options_.command_timeout);
+  return ctx;
+}
+
+}  // namespace etcfs::ctl

@@ -1,0 +1,70 @@
+// etcfsctl: the command-line client of etcd's v3 API, for etcfsd and etcd
+// alike, with etcdctl's commands, flags and output formats.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "ctl/connection.h"
+#include "ctl/kv_commands.h"
+
+namespace etcfs::ctl {
+namespace {
+
+// "a,b" or repeated --endpoints; a scheme (http://) is dropped.
+std::vector<std::string> SplitEndpoints(const std::vector<std::string>& given) {
+  std::vector<std::string> out;
+  for (const std::string& g : given) {
+    size_t start = 0;
+    for (;;) {
+      const size_t comma = g.find(',', start);
+      std::string ep = g.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (const size_t scheme = ep.find("://"); scheme != std::string::npos) ep = ep.substr(scheme + 3);
+      if (!ep.empty()) out.push_back(ep);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"etcfsctl: a client of etcd's v3 API, for etcfs and etcd clusters"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags also after the command, as etcdctl takes them
+  GlobalOptions global;
+  std::vector<std::string> endpoints{"127.0.0.1:2379"};
+  app.add_option("--endpoints", endpoints, "gRPC endpoints, comma-separated")->delimiter(',')->capture_default_str();
+  std::string dial_timeout = "2s", command_timeout = "5s";
+  auto duration = CLI::Validator(
+      [](std::string& s) { return ParseDuration(s) ? std::string() : "'" + s + "' is not a duration like 5s or 500ms"; },
+      "DURATION");
+  app.add_option("--dial-timeout", dial_timeout, "How long to wait for an endpoint to answer")
+      ->check(duration)->capture_default_str();
+  app.add_option("--command-timeout", command_timeout, "How long a command may take (a watch: unbounded)")
+      ->check(duration)->capture_default_str();
+  app.add_option("-w,--write-out", global.write_out, "Output format: simple, json or table")->capture_default_str();
+  app.parse_complete_callback([&] {
+    global.endpoints = SplitEndpoints(endpoints);
+    global.dial_timeout = *ParseDuration(dial_timeout);
+    global.command_timeout = *ParseDuration(command_timeout);
+  });
+  AddKvCommands(&app, &global);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // etcdctl's codes: a missing argument is bad arguments, an unknown flag
+    // or command an error.
+    std::fprintf(stderr, "Error: %s\nRun '%s --help' for usage.\n", e.what(), argv[0]);
+    const bool missing = !app.get_subcommands().empty() && (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr ||
+                                                            dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr);
+    return missing ? kExitBadArgs : kExitError;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace etcfs::ctl
+
+int main(int argc, char** argv) { return etcfs::ctl::Main(argc, argv); }
