@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <cctype>
 #include <cstdio>
 #include <vector>
 
@@ -14,6 +15,21 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 void Append(const Message& m, std::string* out);
+
+// Go's name for a generated field: "response_put" -> "ResponsePut".
+std::string GoName(const std::string& proto_name) {
+  std::string out;
+  bool upper = true;
+  for (char c : proto_name) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return out;
+}
 
 void AppendValue(const Message& m, const Reflection* r, const FieldDescriptor* f, int index, std::string* out) {
   const bool rep = f->is_repeated();
@@ -58,6 +74,14 @@ void Append(const Message& m, std::string* out) {
   for (const FieldDescriptor* f : fields) {
     if (!first) *out += ',';
     first = false;
+    if (const auto* oneof = f->containing_oneof()) {
+      // Go holds a oneof in an interface field named after it, whose value
+      // is a struct with one field named after the member.
+      *out += JsonString(GoName(oneof->name())) + ":{" + JsonString(GoName(f->name())) + ':';
+      AppendValue(m, r, f, -1, out);
+      *out += '}';
+      continue;
+    }
     *out += JsonString(f->name());
     *out += ':';
     if (f->is_repeated()) {
