@@ -6,6 +6,8 @@
 
 #include "ctl/connection.h"
 #include "ctl/kv_commands.h"
+#include "ctl/lease_commands.h"
+#include "ctl/watch_command.h"
 
 namespace etcfs::ctl {
 namespace {
@@ -49,6 +51,8 @@ int Main(int argc, char** argv) {
     global.command_timeout = *ParseDuration(command_timeout);
   });
   AddKvCommands(&app, &global);
+  AddWatch(&app, &global);
+  AddLeaseCommands(&app, &global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
