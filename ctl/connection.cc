@@ -48,7 +48,12 @@ void FailCall(const grpc::Status& status, const std::string& endpoint_list) {
 
 Connection::Connection(const GlobalOptions& options) : options_(options) {
   for (const auto& ep : options_.endpoints) endpoint_list_ += (endpoint_list_.empty() ? "" : ",") + ep;
-  auto channel = mount_tools::DialEndpoints(options_.endpoints);
+  std::vector<std::string> addresses;  // host:port, a scheme (http://) dropped
+  for (std::string ep : options_.endpoints) {
+    if (const size_t scheme = ep.find("://"); scheme != std::string::npos) ep = ep.substr(scheme + 3);
+    addresses.push_back(std::move(ep));
+  }
+  auto channel = mount_tools::DialEndpoints(addresses);
   if (!channel.ok()) Fail(kExitBadConnection, channel.status().message());
   channel_ = std::move(*channel);
   const auto deadline = std::chrono::system_clock::now() + options_.dial_timeout;

@@ -5,14 +5,16 @@
 #include <CLI/CLI.hpp>
 
 #include "ctl/connection.h"
+#include "ctl/cluster_commands.h"
 #include "ctl/kv_commands.h"
 #include "ctl/lease_commands.h"
+#include "ctl/maintenance_commands.h"
 #include "ctl/watch_command.h"
 
 namespace etcfs::ctl {
 namespace {
 
-// "a,b" or repeated --endpoints; a scheme (http://) is dropped.
+// "a,b" or repeated --endpoints, kept as given (output names them so).
 std::vector<std::string> SplitEndpoints(const std::vector<std::string>& given) {
   std::vector<std::string> out;
   for (const std::string& g : given) {
@@ -20,7 +22,6 @@ std::vector<std::string> SplitEndpoints(const std::vector<std::string>& given) {
     for (;;) {
       const size_t comma = g.find(',', start);
       std::string ep = g.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (const size_t scheme = ep.find("://"); scheme != std::string::npos) ep = ep.substr(scheme + 3);
       if (!ep.empty()) out.push_back(ep);
       if (comma == std::string::npos) break;
       start = comma + 1;
@@ -53,6 +54,8 @@ int Main(int argc, char** argv) {
   AddKvCommands(&app, &global);
   AddWatch(&app, &global);
   AddLeaseCommands(&app, &global);
+  AddClusterCommands(&app, &global);
+  AddMaintenanceCommands(&app, &global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

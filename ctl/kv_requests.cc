@@ -58,7 +58,7 @@ etcdserverpb::RangeRequest GetFlags::Build() const {
     Fail(kExitBadFeature, "unknown consistency flag \"" + consistency + "\" (l: linearizable, s: serializable)");
   }
   etcdserverpb::RangeRequest req;
-  req.set_key(range.key);
+  req.set_key(range.Key());
   req.set_range_end(range.End());
   req.set_serializable(consistency == "s");
   req.set_limit(limit);
@@ -133,7 +133,7 @@ void DelFlags::Add(CLI::App* cmd) {
 
 etcdserverpb::DeleteRangeRequest DelFlags::Build() const {
   etcdserverpb::DeleteRangeRequest req;
-  req.set_key(range.key);
+  req.set_key(range.Key());
   req.set_range_end(range.End());
   req.set_prev_kv(prev_kv);
   return req;

@@ -18,6 +18,8 @@ struct RangeArgs {
   std::string key, range_end;
   bool prefix = false, from_key = false;
   void Add(CLI::App* cmd);
+  // `key` as sent: "" --from-key means every key, which etcd spells "\0".
+  std::string Key() const { return key.empty() && from_key ? std::string(1, '\0') : key; }
   std::string End() const;  // fails the command on a contradiction
 };
 

@@ -27,12 +27,13 @@ std::string Table::Render() const {
   std::string rule = "+";
   for (size_t w : width) rule += std::string(w + 2, '-') + "+";
   rule += "\n";
+  // Headers centred, cells to the right, as etcdctl's tables.
   auto line = [&](const std::vector<std::string>& cells, bool center) {
     std::string out = "|";
     for (size_t i = 0; i < width.size(); ++i) {
       const std::string c = i < cells.size() ? cells[i] : "";
       const size_t pad = width[i] - c.size();
-      const size_t left = center ? pad / 2 : 0;
+      const size_t left = center ? pad / 2 : pad;
       out += " " + std::string(left, ' ') + c + std::string(pad - left, ' ') + " |";
     }
     return out + "\n";

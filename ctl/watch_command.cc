@@ -25,7 +25,7 @@ void AddWatch(CLI::App* app, const GlobalOptions* g) {
     if (format == Format::kTable) NoTable("watch");
     etcdserverpb::WatchRequest req;
     auto* create = req.mutable_create_request();
-    create->set_key(f->range.key);
+    create->set_key(f->range.Key());
     create->set_range_end(f->range.End());
     create->set_start_revision(f->rev);
     create->set_prev_kv(f->prev_kv);

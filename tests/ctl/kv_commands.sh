@@ -31,6 +31,7 @@ runs put /k/c
 run get /k/a
 run get /k/ --prefix
 run get /k/b --from-key
+run get "" --from-key --keys-only
 run get /k/a /k/c
 run get /k/ --prefix --keys-only
 run get /k/ --prefix --print-value-only
