@@ -11,26 +11,6 @@ namespace etcfs::ctl {
 
 namespace {
 
-std::string Hex(uint64_t id) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(id));
-  return buf;
-}
-
-uint64_t MemberArg(const std::string& hex) {
-  size_t used = 0;
-  uint64_t id = 0;
-  try {
-    id = std::stoull(hex, &used, 16);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != hex.size()) {
-    Fail(kExitBadArgs, "bad member ID '" + hex + "': a member ID is hexadecimal, as `member list` prints it");
-  }
-  return id;
-}
-
 std::vector<std::string> SplitUrls(const std::string& urls) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -55,25 +35,19 @@ std::vector<std::string> Targets(const GlobalOptions& g, bool cluster) {
   return cluster ? ClusterEndpoints(g) : g.endpoints;
 }
 
-GlobalOptions One(const GlobalOptions& g, const std::string& endpoint) {
-  GlobalOptions o = g;
-  o.endpoints = {endpoint};
-  return o;
-}
-
 void PrintMembers(Format format, const etcdserverpb::MemberListResponse& resp) {
   if (format == Format::kJson) return PrintJson(resp);
   if (format == Format::kTable) {
     Table t({"ID", "STATUS", "NAME", "PEER ADDRS", "CLIENT ADDRS", "IS LEARNER"});
     for (const auto& m : resp.members()) {
-      t.Row({Hex(m.id()), m.name().empty() ? "unstarted" : "started", m.name(), Join(m.peerurls(), ","),
+      t.Row({HexId(m.id()), m.name().empty() ? "unstarted" : "started", m.name(), Join(m.peerurls(), ","),
              Join(m.clienturls(), ","), m.islearner() ? "true" : "false"});
     }
     std::fputs(t.Render().c_str(), stdout);
     return;
   }
   for (const auto& m : resp.members()) {
-    std::printf("%s, %s, %s, %s, %s, %s\n", Hex(m.id()).c_str(), m.name().empty() ? "unstarted" : "started",
+    std::printf("%s, %s, %s, %s, %s, %s\n", HexId(m.id()).c_str(), m.name().empty() ? "unstarted" : "started",
                 m.name().c_str(), Join(m.peerurls(), ",").c_str(), Join(m.clienturls(), ",").c_str(),
                 m.islearner() ? "true" : "false");
   }
@@ -99,8 +73,8 @@ void AddMember(CLI::App* member, const GlobalOptions* g) {
     etcdserverpb::MemberAddResponse resp;
     c.Unary([&](grpc::ClientContext* ctx) { return c.cluster().MemberAdd(ctx, req, &resp); });
     if (format == Format::kJson) return PrintJson(resp);
-    std::printf("Member %16s added to cluster %16s\n\n", Hex(resp.member().id()).c_str(),
-                Hex(resp.header().cluster_id()).c_str());
+    std::printf("Member %16s added to cluster %16s\n\n", HexId(resp.member().id()).c_str(),
+                HexId(resp.header().cluster_id()).c_str());
     // What the new member is started with, as etcdctl prints it.
     std::string initial;
     for (const auto& m : resp.members()) {
@@ -123,7 +97,7 @@ void AddMemberIdCommand(CLI::App* member, const GlobalOptions* g, const char* na
   cmd->callback([id, g, command, verb] {
     const Format format = ParseFormat(g->write_out);
     if (format == Format::kTable) NoTable("member " + command);
-    const uint64_t member_id = MemberArg(*id);
+    const uint64_t member_id = ParseHexId(*id, "member");
     Connection c(*g);
     uint64_t cluster_id = 0;
     if (command == "remove") {
@@ -141,7 +115,7 @@ void AddMemberIdCommand(CLI::App* member, const GlobalOptions* g, const char* na
       if (format == Format::kJson) return PrintJson(resp);
       cluster_id = resp.header().cluster_id();
     }
-    std::printf("Member %16s %s cluster %16s\n", Hex(member_id).c_str(), verb, Hex(cluster_id).c_str());
+    std::printf("Member %16s %s cluster %16s\n", HexId(member_id).c_str(), verb, HexId(cluster_id).c_str());
   });
 }
 
@@ -155,13 +129,13 @@ void AddMemberUpdate(CLI::App* member, const GlobalOptions* g) {
     const Format format = ParseFormat(g->write_out);
     if (format == Format::kTable) NoTable("member update");
     etcdserverpb::MemberUpdateRequest req;
-    req.set_id(MemberArg(*id));
+    req.set_id(ParseHexId(*id, "member"));
     for (const auto& u : SplitUrls(*urls)) req.add_peerurls(u);
     Connection c(*g);
     etcdserverpb::MemberUpdateResponse resp;
     c.Unary([&](grpc::ClientContext* ctx) { return c.cluster().MemberUpdate(ctx, req, &resp); });
     if (format == Format::kJson) return PrintJson(resp);
-    std::printf("Member %16s updated in cluster %16s\n", Hex(req.id()).c_str(), Hex(resp.header().cluster_id()).c_str());
+    std::printf("Member %16s updated in cluster %16s\n", HexId(req.id()).c_str(), HexId(resp.header().cluster_id()).c_str());
   });
 }
 
@@ -185,7 +159,7 @@ void AddEndpointStatus(CLI::App* endpoint, const GlobalOptions* g, const bool* c
     std::string json;
     bool failed = false;
     for (const std::string& ep : Targets(*g, *cluster)) {
-      Connection c(One(*g, ep));
+      Connection c(g->Only(ep));
       etcdserverpb::StatusResponse st;
       auto ctx = c.Context();
       if (grpc::Status s = c.maintenance().Status(ctx.get(), {}, &st); !s.ok()) {
@@ -194,7 +168,7 @@ void AddEndpointStatus(CLI::App* endpoint, const GlobalOptions* g, const bool* c
         continue;
       }
       const std::vector<std::string> row = {
-          ep, Hex(st.header().member_id()), st.version(), HumanBytes(static_cast<uint64_t>(st.dbsize())),
+          ep, HexId(st.header().member_id()), st.version(), HumanBytes(static_cast<uint64_t>(st.dbsize())),
           st.leader() == st.header().member_id() ? "true" : "false", st.islearner() ? "true" : "false",
           std::to_string(st.raftterm()), std::to_string(st.raftindex()), std::to_string(st.raftappliedindex()),
           Join(st.errors(), ", ")};
@@ -225,7 +199,7 @@ void AddEndpointHealth(CLI::App* endpoint, const GlobalOptions* g, const bool* c
       // As etcdctl: a linearizable get of a key no one uses commits a read
       // through the leader; "not found" is healthy.
       const auto t0 = std::chrono::steady_clock::now();
-      Connection c(One(*g, ep));
+      Connection c(g->Only(ep));
       etcdserverpb::RangeRequest req;
       req.set_key("health");
       etcdserverpb::RangeResponse resp;
@@ -263,7 +237,7 @@ void AddEndpointHashKv(CLI::App* endpoint, const GlobalOptions* g, const bool* c
     Table t({"ENDPOINT", "HASH"});
     std::string json;
     for (const std::string& ep : Targets(*g, *cluster)) {
-      Connection c(One(*g, ep));
+      Connection c(g->Only(ep));
       etcdserverpb::HashKVRequest req;
       req.set_revision(*rev);
       etcdserverpb::HashKVResponse resp;

@@ -30,6 +30,26 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& s) {
   return std::chrono::milliseconds(static_cast<int64_t>(ms));
 }
 
+std::string HexId(uint64_t id, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%0*llx", width, static_cast<unsigned long long>(id));
+  return buf;
+}
+
+uint64_t ParseHexId(const std::string& hex, const std::string& what) {
+  size_t used = 0;
+  uint64_t id = 0;
+  try {
+    id = std::stoull(hex, &used, 16);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != hex.size()) {
+    Fail(kExitBadArgs, "bad " + what + " ID '" + hex + "': it is hexadecimal, as etcfsctl prints it");
+  }
+  return id;
+}
+
 void Fail(int code, const std::string& message) {
   std::fprintf(stderr, "Error: %s\n", message.c_str());
   std::exit(code);

@@ -21,7 +21,20 @@ struct GlobalOptions {
   std::chrono::milliseconds dial_timeout{2000};
   std::chrono::milliseconds command_timeout{5000};
   std::string write_out = "simple";  // simple, json or table
+
+  // The same options aimed at one endpoint (commands that ask each in turn).
+  GlobalOptions Only(const std::string& endpoint) const {
+    GlobalOptions o = *this;
+    o.endpoints = {endpoint};
+    return o;
+  }
 };
+
+// An ID as etcdctl prints it: hexadecimal, `width` digits zero-padded.
+std::string HexId(uint64_t id, int width = 0);
+// A member or lease ID argument: hexadecimal; fails the command (kExitBadArgs)
+// naming `what` otherwise.
+uint64_t ParseHexId(const std::string& hex, const std::string& what);
 
 // etcdctl's exit codes, so that scripts can tell failures apart.
 enum ExitCode {

@@ -27,17 +27,7 @@ std::string RangeArgs::End() const {
 
 int64_t ParseLease(const std::string& hex) {
   if (hex.empty() || hex == "0") return 0;
-  size_t used = 0;
-  uint64_t id = 0;
-  try {
-    id = std::stoull(hex, &used, 16);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != hex.size()) {
-    Fail(kExitBadArgs, "bad lease ID '" + hex + "': a lease ID is hexadecimal, as `lease grant` prints it");
-  }
-  return static_cast<int64_t>(id);
+  return static_cast<int64_t>(ParseHexId(hex, "lease"));
 }
 
 void GetFlags::Add(CLI::App* cmd) {

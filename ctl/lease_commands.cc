@@ -14,11 +14,8 @@ namespace etcfs::ctl {
 
 namespace {
 
-std::string Hex(int64_t id) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(id));
-  return buf;
-}
+// Lease IDs print in 16 digits, as etcdctl's.
+std::string Hex(int64_t id) { return HexId(static_cast<uint64_t>(id), 16); }
 
 // etcdctl prints the lease answers of its Go client, not the wire's: the
 // header's fields inline, Go's field names. These build that JSON.

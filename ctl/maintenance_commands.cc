@@ -18,18 +18,6 @@ namespace etcfs::ctl {
 
 namespace {
 
-std::string Hex(uint64_t id) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(id));
-  return buf;
-}
-
-GlobalOptions One(const GlobalOptions& g, const std::string& endpoint) {
-  GlobalOptions o = g;
-  o.endpoints = {endpoint};
-  return o;
-}
-
 void PrintAlarms(Format format, const etcdserverpb::AlarmResponse& resp) {
   if (format == Format::kJson) return PrintJson(resp);
   for (const auto& a : resp.alarms()) {
@@ -76,7 +64,7 @@ void AddDefrag(CLI::App* app, const GlobalOptions* g) {
   cmd->callback([g, cluster] {
     bool failed = false;
     for (const std::string& ep : *cluster ? ClusterEndpoints(*g) : g->endpoints) {
-      Connection c(One(*g, ep));
+      Connection c(g->Only(ep));
       etcdserverpb::DefragmentResponse resp;
       grpc::ClientContext ctx;  // a defragmentation takes as long as it takes
       if (grpc::Status s = c.maintenance().Defragment(&ctx, {}, &resp); !s.ok()) {
@@ -95,17 +83,10 @@ void AddMoveLeader(CLI::App* app, const GlobalOptions* g) {
   CLI::App* cmd = app->add_subcommand("move-leader", "Hands leadership to another voting member");
   cmd->add_option("transferee", *target, "The member to lead (hexadecimal, as `member list` prints it)")->required();
   cmd->callback([g, target] {
-    size_t used = 0;
-    uint64_t transferee = 0;
-    try {
-      transferee = std::stoull(*target, &used, 16);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != target->size()) Fail(kExitBadArgs, "bad member ID '" + *target + "': it is hexadecimal");
+    const uint64_t transferee = ParseHexId(*target, "member");
     // Only the leader can hand over: find it among the endpoints.
     for (const std::string& ep : g->endpoints) {
-      Connection c(One(*g, ep));
+      Connection c(g->Only(ep));
       etcdserverpb::StatusResponse st;
       auto ctx = c.Context();
       if (!c.maintenance().Status(ctx.get(), {}, &st).ok() || st.leader() != st.header().member_id()) continue;
@@ -113,7 +94,7 @@ void AddMoveLeader(CLI::App* app, const GlobalOptions* g) {
       req.set_targetid(transferee);
       etcdserverpb::MoveLeaderResponse resp;
       c.Unary([&](grpc::ClientContext* call) { return c.maintenance().MoveLeader(call, req, &resp); });
-      std::printf("Leader moved from %s to %s\n", Hex(st.leader()).c_str(), Hex(transferee).c_str());
+      std::printf("Leader moved from %s to %s\n", HexId(st.leader()).c_str(), HexId(transferee).c_str());
       return;
     }
     Fail(kExitError, "no leader endpoint given; give the leader's client URL in --endpoints (endpoint status shows it)");
@@ -178,10 +159,10 @@ void AddSnapshot(CLI::App* app, const GlobalOptions* g) {
                   static_cast<long long>(meta.key_count), bytes.size());
     } else if (format == Format::kTable) {
       Table t({"HASH", "REVISION", "TOTAL KEYS", "TOTAL SIZE"});
-      t.Row({Hex(hash), std::to_string(meta.revision), std::to_string(meta.key_count), size});
+      t.Row({HexId(hash), std::to_string(meta.revision), std::to_string(meta.key_count), size});
       std::fputs(t.Render().c_str(), stdout);
     } else {
-      std::printf("%s, %lld, %lld, %s\n", Hex(hash).c_str(), static_cast<long long>(meta.revision),
+      std::printf("%s, %lld, %lld, %s\n", HexId(hash).c_str(), static_cast<long long>(meta.revision),
                   static_cast<long long>(meta.key_count), size.c_str());
     }
   });

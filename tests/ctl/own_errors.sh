@@ -22,7 +22,7 @@ expect 2 "no endpoint of 127.0.0.1:$port answered within --dial-timeout=500ms" \
 took=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$took" -lt 3000 ] || fail "an unreachable endpoint took ${took} ms to report (--dial-timeout=500ms)"
 expect 128 "--prefix and --from-key exclude each other" "$etcfsctl" get a --prefix --from-key
-expect 128 "a lease ID is hexadecimal" "$etcfsctl" put a b --lease=xyz
+expect 128 "bad lease ID 'xyz': it is hexadecimal" "$etcfsctl" put a b --lease=xyz
 expect 128 "put needs a value" "$etcfsctl" put a
 expect 1 "Run '" "$etcfsctl" get a --bogus
 expect 4 "unsupported output format 'yaml'" "$etcfsctl" -w yaml get a
