@@ -29,7 +29,7 @@ id=$(ctl lease grant 100 | awk '{print $2}')
 echo "granted: ${#id} hex digits"
 run lease grant 100 -w json
 run put /l/a 1 --lease="$id"
-run put /l/b 2 --lease="$id"
+run put /l/b 2  # one key on the lease: etcd lists attached keys in no set order
 run lease timetolive "$id"
 run lease timetolive "$id" --keys
 run lease timetolive "$id" --keys -w json
