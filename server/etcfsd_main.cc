@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -75,7 +76,7 @@ int Main(int argc, char** argv) {
   app.add_option("--listen-metrics-urls", listen_metrics_urls,
                  "URLs to serve /metrics, /health and /version on (default: none)");
   std::string mount_dir, mount_prefix = "/", mount_options;
-  app.add_option("--mount", mount_dir, "Mount this member's replica as a filesystem on this directory (etcfs(5))");
+  app.add_option("--mount", mount_dir, "Mount this member's replica as a filesystem on this directory, created if absent (etcfs(5))");
   app.add_option("--mount-prefix", mount_prefix, "The key prefix the mount shows; ends with '/'")->capture_default_str();
   app.add_option("--mount-options", mount_options,
                  "Comma-separated mount options: consistency=serializable|linearizable, uid=, gid=, mode=, "
@@ -139,6 +140,10 @@ int Main(int argc, char** argv) {
       return fail(Status::InvalidArgument("--mount-prefix " + mount_prefix + " must end with '/'"));
     }
     mount.prefix = mount_prefix;
+    // Absent: made. A stale mount left by a crash fails this and is cleared
+    // next; a directory that cannot be made is reported by ClearStaleMount.
+    std::error_code ignored;
+    std::filesystem::create_directories(mount_dir, ignored);
     if (Status s = fs::ClearStaleMount(mount_dir); !s.ok()) return fail(s);
   }
 
