@@ -7,7 +7,7 @@ DATA_DIR ?= default.etcfs
 # Extra arguments for the benchmark binary, e.g. BENCH_ARGS=--benchmark_filter=Put
 BENCH_ARGS ?=
 
-.PHONY: all help deps build test bench run shell install clean
+.PHONY: all help deps build test bench run cluster shell install clean
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
 	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd"
 	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379, mounted on ./mnt (Ctrl-C stops it)"
+	@echo "make cluster  start 3 members on loopback, mounted on ./mnt1 ./mnt2 ./mnt3 (Ctrl-C stops them)"
 	@echo "make shell    the store shell, for inspecting ./$(DATA_DIR)/member/store offline"
 	@echo "make install  install binaries under PREFIX=$(PREFIX) (DESTDIR honoured)"
 
@@ -56,6 +57,9 @@ run: build
 	@echo "  getfattr -d mnt/app.conf                  # revision, version, lease as xattrs"
 	@echo "Ctrl-C stops it and unmounts ./mnt."
 	$(BUILD_REL)/server/etcfsd --data-dir $(DATA_DIR) --mount $(CURDIR)/mnt
+
+cluster: build
+	@scripts/cluster.sh $(BUILD_REL)/server/etcfsd
 
 shell: build
 	$(BUILD_REL)/store/etcfs-store $(DATA_DIR)/member/store
