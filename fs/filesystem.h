@@ -8,9 +8,10 @@
 // value as one revision and return once it is applied here. A file created
 // here exists only in this mount until its first commit.
 //
-// The methods live in three files: filesystem.cc (keeping up with the data,
-// lookups, attributes, listings), file_content.cc (buffers and commits) and
-// tree_changes.cc (mkdir, unlink, rename...).
+// The methods live in five files: filesystem.cc (keeping up with the data,
+// lookups, attributes, listings), file_content.cc (buffers and commits),
+// tree_changes.cc (mkdir, unlink, rename...), remote_changes.cc (what changes
+// made elsewhere invalidate) and echo_states.cc (their echo, for inotify).
 //
 // Threads: every method is thread-safe. FUSE handlers run on the session's
 // worker threads; the watch callback runs on the backend's thread and only
