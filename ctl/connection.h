@@ -75,6 +75,8 @@ class Connection {
     if (!st.ok()) FailCall(st, endpoint_list_);
   }
   const GlobalOptions& options() const { return options_; }
+  // The endpoints, comma-separated, for messages.
+  const std::string& endpoint_list() const { return endpoint_list_; }
 
  private:
   GlobalOptions options_;

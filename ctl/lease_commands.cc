@@ -151,7 +151,7 @@ void AddKeepAlive(CLI::App* lease, const GlobalOptions* g) {
     req.set_id(lease_id);
     for (;;) {
       etcdserverpb::LeaseKeepAliveResponse resp;
-      if (!stream->Write(req) || !stream->Read(&resp)) FailCall(stream->Finish(), "the cluster");
+      if (!stream->Write(req) || !stream->Read(&resp)) FailCall(stream->Finish(), c.endpoint_list());
       if (resp.ttl() <= 0) {
         if (*once) Fail(kExitBadConnection, "etcdserver: requested lease not found");
         std::printf("lease %s expired or revoked.\n", Hex(lease_id).c_str());

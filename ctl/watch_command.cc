@@ -34,7 +34,7 @@ void AddWatch(CLI::App* app, const GlobalOptions* g) {
     grpc::ClientContext ctx;  // a stream: no deadline
     auto stream = c.watch().Watch(&ctx);
     if (!stream->Write(req)) {
-      FailCall(stream->Finish(), "the cluster");
+      FailCall(stream->Finish(), c.endpoint_list());
     }
     etcdserverpb::WatchResponse resp;
     while (stream->Read(&resp)) {
@@ -61,7 +61,7 @@ void AddWatch(CLI::App* app, const GlobalOptions* g) {
       }
       std::fflush(stdout);
     }
-    if (grpc::Status st = stream->Finish(); !st.ok()) FailCall(st, "the cluster");
+    if (grpc::Status st = stream->Finish(); !st.ok()) FailCall(st, c.endpoint_list());
   });
 }
 
