@@ -58,6 +58,9 @@ echo "\$ etcdctl snapshot save"
 (cd "$tmp" && ETCDCTL_API=3 etcdctl --endpoints "$first" snapshot save s.db 2>&1 | grep -v '"level":')
 [ -s "$tmp/s.db" ] && echo "the file is there"
 
-echo "\$ etcdctl check perf --load=s (verdicts)"
-ctl check perf --load=s | grep -E '^(PASS|FAIL)' | sed -E 's/[0-9]+(\.[0-9]+)?/N/g'
+# Its verdicts are about the machine's speed at that moment (etcd's own fail
+# under load): that it runs to its verdicts is what is compared.
+echo "\$ etcdctl check perf --load=s (runs to its verdicts)"
+perf=$(ctl check perf --load=s 2>&1)
+grep -qE '^(PASS|FAIL)' <<<"$perf" && echo "verdicts printed"
 run alarm list

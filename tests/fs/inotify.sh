@@ -28,15 +28,18 @@ wait_content "$work/c/f4" init
 watch_events "$b" b
 watch_events "$t" t
 watch_events "$work/c" c
+# Each step waits for the events before it reads the result: a lookup that
+# comes before the echo shows a new file at once, and takes its IN_CREATE
+# (reads come before events).
 
 # A new value through node A's mount.
 echo one >"$a/f1"; echo one >"$t/f1"
-wait_content "$b/f1" one
 same_events b t "a write on node A"
+wait_content "$b/f1" one
 # A new value through etcdctl against node C (a whole-value write).
 on 3 put /f2 two >/dev/null; printf two >"$t/f2"
-wait_content "$b/f2" two
 same_events b t "etcdctl put on node C"
+wait_content "$b/f2" two
 # chmod and touch on node A.
 chmod 600 "$a/f3"; chmod 600 "$t/f3"
 same_events b t "chmod on node A"
@@ -59,11 +62,11 @@ same_events b t "mkdir, renames, chmod, rm and rmdir on node B itself"
 
 # Files created and deleted elsewhere: IN_CREATE, IN_DELETE.
 echo new >"$a/n1"; echo new >"$t/n1"
-wait_content "$b/n1" new
 same_events b t "a file created on node A"
+wait_content "$b/n1" new
 on 3 put /n2 fresh >/dev/null; printf fresh >"$t/n2"
-wait_content "$b/n2" fresh
 same_events b t "a key put for the first time on node C"
+wait_content "$b/n2" fresh
 rm "$a/n1"; rm "$t/n1"
 same_events b t "a file removed on node A"
 on 3 del /n2 >/dev/null; rm "$t/n2"
@@ -72,19 +75,19 @@ same_events b t "a key deleted on node C"
 # A lease expiring deletes its key: the same IN_DELETE.
 lease=$(on 3 lease grant 2 | awk '{print $2}')
 on 3 put /n3 leased --lease="$lease" >/dev/null; printf leased >"$t/n3"
-wait_content "$b/n3" leased
 same_events b t "a leased key put on node C"
+wait_content "$b/n3" leased
 rm "$t/n3"
 same_events b t "the lease expiring"
 
 # Directories made and removed elsewhere: IN_CREATE|IN_ISDIR, IN_DELETE|IN_ISDIR,
 # and IN_DELETE_SELF on a watch of the directory itself.
 mkdir "$a/d1"; mkdir "$t/d1"
-for _ in $(seq 1 100); do [ -d "$b/d1" ] && break; sleep 0.05; done
 same_events b t "mkdir on node A"
+[ -d "$b/d1" ] || fail "$b/d1 is not on B after its events"
 on 3 put /d2/x inside >/dev/null; mkdir "$t/d2"; printf inside >"$t/d2/x"
-wait_content "$b/d2/x" inside
 same_events b t "etcdctl put of a key in a new directory on node C"
+wait_content "$b/d2/x" inside
 inotifywait -e delete_self --format '%e' "$b/d1" >"$work/self-b.events" 2>"$work/self-b.err" &
 pid[self-b]=$!
 inotifywait -e delete_self --format '%e' "$t/d1" >"$work/self-t.events" 2>"$work/self-t.err" &
@@ -104,22 +107,22 @@ inotifywait -m -e moved_from,moved_to --format '%e %c %f' "$b" >"$work/cookies.e
 pid[cookies]=$!
 for _ in $(seq 1 100); do grep -q "Watches established" "$work/cookies.err" && break; sleep 0.05; done
 mv "$a/f2" "$a/f2.moved"; mv "$t/f2" "$t/f2.moved"
-wait_content "$b/f2.moved" two
 same_events b t "a rename on node A"
+wait_content "$b/f2.moved" two
 echo "new config" >"$a/.f3.tmp"; echo "new config" >"$t/.f3.tmp"
 for _ in $(seq 1 100); do grep -q "CLOSE_WRITE,CLOSE .f3.tmp" "$work/b.events" && break; sleep 0.05; done
 mv "$a/.f3.tmp" "$a/f3"; mv "$t/.f3.tmp" "$t/f3"
-wait_content "$b/f3" "new config"
 same_events b t "a temporary file renamed over another on node A"
+wait_content "$b/f3" "new config"
 mkdir -p "$a/dir1/sub"; echo deep >"$a/dir1/sub/file"; mkdir -p "$t/dir1/sub"; echo deep >"$t/dir1/sub/file"
-wait_content "$b/dir1/sub/file" deep
 same_events b t "a directory tree made on node A"
+wait_content "$b/dir1/sub/file" deep
 mv "$a/dir1" "$a/dir2"; mv "$t/dir1" "$t/dir2"
-wait_content "$b/dir2/sub/file" deep
 same_events b t "a directory renamed on node A"
+wait_content "$b/dir2/sub/file" deep
 ln -s f1 "$a/l1"; ln -s f1 "$t/l1"
-for _ in $(seq 1 100); do [ -L "$b/l1" ] && break; sleep 0.05; done
 same_events b t "a symlink made on node A"
+[ -L "$b/l1" ] || fail "$b/l1 is not on B after its events"
 [ "$(readlink "$b/l1")" = f1 ] || fail "the symlink's target on B: $(readlink "$b/l1")"
 mv "$a/l1" "$a/l2"; mv "$t/l1" "$t/l2"
 same_events b t "a symlink renamed on node A"
@@ -127,8 +130,8 @@ rm "$a/l2"; rm "$t/l2"
 same_events b t "a symlink removed on node A"
 # Not a rename: an etcd txn that deletes one key and puts its value under another.
 on 3 txn <<<$'\ndel /f2.moved\nput /f2.txn two\n\n' >/dev/null; rm "$t/f2.moved"; printf two >"$t/f2.txn"
-wait_content "$b/f2.txn" two
 same_events b t "an etcdctl txn moving a value on node C"
+wait_content "$b/f2.txn" two
 moves=$(grep -c MOVED_FROM "$work/cookies.events")
 [ "$moves" = 4 ] || fail "4 renames raised $moves IN_MOVED_FROM on B: $(cat "$work/cookies.events")"
 awk '{ c[$2]++ } END { for (k in c) if (k == 0 || c[k] != 2) exit 1 }' "$work/cookies.events" ||
