@@ -92,7 +92,7 @@ inotifywait -e delete_self --format '%e' "$b/d1" >"$work/self-b.events" 2>"$work
 pid[self-b]=$!
 inotifywait -e delete_self --format '%e' "$t/d1" >"$work/self-t.events" 2>"$work/self-t.err" &
 pid[self-t]=$!
-for _ in $(seq 1 100); do grep -q "Watches established" "$work/self-b.err" && grep -q "Watches established" "$work/self-t.err" && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -qs "Watches established" "$work/self-b.err" && grep -qs "Watches established" "$work/self-t.err" && break; sleep 0.05; done
 rmdir "$a/d1"; rmdir "$t/d1"
 same_events b t "rmdir on node A"
 for _ in $(seq 1 100); do [ -s "$work/self-b.events" ] && break; sleep 0.05; done
