@@ -11,19 +11,6 @@ namespace etcfs::ctl {
 
 namespace {
 
-std::vector<std::string> SplitUrls(const std::string& urls) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= urls.size()) {
-    const size_t comma = urls.find(',', start);
-    std::string u = urls.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!u.empty()) out.push_back(u);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items, const char* sep) {
   std::string out;
   for (int i = 0; i < items.size(); ++i) out += (i ? sep : "") + items.Get(i);
@@ -55,19 +42,20 @@ void PrintMembers(Format format, const etcdserverpb::MemberListResponse& resp) {
 
 void AddMember(CLI::App* member, const GlobalOptions* g) {
   struct Flags {
-    std::string name, peer_urls;
+    std::string name;
+    std::vector<std::string> peer_urls;
     bool learner = false;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = member->add_subcommand("add", "Adds a member to the cluster");
   cmd->add_option("name", f->name, "The new member's name")->required();
-  cmd->add_option("--peer-urls", f->peer_urls, "The new member's peer URLs, comma-separated")->required();
+  cmd->add_option("--peer-urls", f->peer_urls, "The new member's peer URLs, comma-separated")->delimiter(',')->required();
   cmd->add_flag("--learner", f->learner, "Add it as a learner (not voting until promoted)");
   cmd->callback([f, g] {
     const Format format = ParseFormat(g->write_out);
     if (format == Format::kTable) NoTable("member add");
     etcdserverpb::MemberAddRequest req;
-    for (const auto& u : SplitUrls(f->peer_urls)) req.add_peerurls(u);
+    for (const auto& u : f->peer_urls) req.add_peerurls(u);
     req.set_islearner(f->learner);
     Connection c(*g);
     etcdserverpb::MemberAddResponse resp;
@@ -121,16 +109,16 @@ void AddMemberIdCommand(CLI::App* member, const GlobalOptions* g, const char* na
 
 void AddMemberUpdate(CLI::App* member, const GlobalOptions* g) {
   auto id = std::make_shared<std::string>();
-  auto urls = std::make_shared<std::string>();
+  auto urls = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = member->add_subcommand("update", "Updates a member's peer URLs");
   cmd->add_option("memberID", *id, "The member (hexadecimal)")->required();
-  cmd->add_option("--peer-urls", *urls, "The member's new peer URLs, comma-separated")->required();
+  cmd->add_option("--peer-urls", *urls, "The member's new peer URLs, comma-separated")->delimiter(',')->required();
   cmd->callback([id, urls, g] {
     const Format format = ParseFormat(g->write_out);
     if (format == Format::kTable) NoTable("member update");
     etcdserverpb::MemberUpdateRequest req;
     req.set_id(ParseHexId(*id, "member"));
-    for (const auto& u : SplitUrls(*urls)) req.add_peerurls(u);
+    for (const auto& u : *urls) req.add_peerurls(u);
     Connection c(*g);
     etcdserverpb::MemberUpdateResponse resp;
     c.Unary([&](grpc::ClientContext* ctx) { return c.cluster().MemberUpdate(ctx, req, &resp); });

@@ -14,29 +14,14 @@
 namespace etcfs::ctl {
 namespace {
 
-// "a,b" or repeated --endpoints, kept as given (output names them so).
-std::vector<std::string> SplitEndpoints(const std::vector<std::string>& given) {
-  std::vector<std::string> out;
-  for (const std::string& g : given) {
-    size_t start = 0;
-    for (;;) {
-      const size_t comma = g.find(',', start);
-      std::string ep = g.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!ep.empty()) out.push_back(ep);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  }
-  return out;
-}
-
 int Main(int argc, char** argv) {
   CLI::App app{"etcfsctl: a client of etcd's v3 API, for etcfs and etcd clusters"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags also after the command, as etcdctl takes them
   GlobalOptions global;
-  std::vector<std::string> endpoints{"127.0.0.1:2379"};
-  app.add_option("--endpoints", endpoints, "gRPC endpoints, comma-separated")->delimiter(',')->capture_default_str();
+  app.add_option("--endpoints", global.endpoints, "gRPC endpoints, comma-separated (kept as given in output)")
+      ->delimiter(',')
+      ->capture_default_str();
   std::string dial_timeout = "2s", command_timeout = "5s";
   auto duration = CLI::Validator(
       [](std::string& s) { return ParseDuration(s) ? std::string() : "'" + s + "' is not a duration like 5s or 500ms"; },
@@ -47,7 +32,6 @@ int Main(int argc, char** argv) {
       ->check(duration)->capture_default_str();
   app.add_option("-w,--write-out", global.write_out, "Output format: simple, json or table")->capture_default_str();
   app.parse_complete_callback([&] {
-    global.endpoints = SplitEndpoints(endpoints);
     global.dial_timeout = *ParseDuration(dial_timeout);
     global.command_timeout = *ParseDuration(command_timeout);
   });

@@ -73,10 +73,8 @@ void GetFlags::Print(Format format, const etcdserverpb::RangeResponse& resp) con
   if (format == Format::kTable) {
     Table t({"KEY", "VALUE", "CREATE REVISION", "MOD REVISION", "VERSION", "LEASE"});
     for (const auto& kv : resp.kvs()) {
-      char lease[32];
-      std::snprintf(lease, sizeof(lease), "%llx", static_cast<unsigned long long>(kv.lease()));
       t.Row({kv.key(), kv.value(), std::to_string(kv.create_revision()), std::to_string(kv.mod_revision()),
-             std::to_string(kv.version()), lease});
+             std::to_string(kv.version()), HexId(static_cast<uint64_t>(kv.lease()))});
     }
     std::fputs(t.Render().c_str(), stdout);
     return;

@@ -8,6 +8,8 @@
 #include <fuse_lowlevel.h>
 #include <spdlog/spdlog.h>
 
+#include <type_traits>
+
 #include "fs/filesystem.h"
 #include "fs/tree_paths.h"
 
@@ -17,27 +19,22 @@ namespace {
 
 bool Below(const std::string& path, const std::string& dir) { return path.compare(0, dir.size(), dir) == 0; }
 
-// Erases `path`, and for a directory everything below it; how many went.
+// Erases `path`, and for a directory everything below it, from a set or map
+// ordered by path; `erased` (if given) hears which went.
 template <typename Container>
-size_t ErasePath(Container* c, const std::string& path) {
-  if (!IsDirPath(path)) return c->erase(path);
-  size_t n = 0;
-  for (auto it = c->lower_bound(path); it != c->end() && Below(*it, path);) {
+void ErasePath(Container* c, const std::string& path, std::vector<std::string>* erased = nullptr) {
+  for (auto it = c->lower_bound(path); it != c->end();) {
+    const std::string& key = [&]() -> const std::string& {
+      if constexpr (std::is_same_v<Container, std::set<std::string>>) {
+        return *it;
+      } else {
+        return it->first;
+      }
+    }();
+    if (key != path && !(IsDirPath(path) && Below(key, path))) break;
+    if (erased != nullptr) erased->push_back(key);
     it = c->erase(it);
-    ++n;
   }
-  return n;
-}
-
-template <typename V>
-size_t ErasePath(std::map<std::string, V>* c, const std::string& path, std::vector<std::string>* erased = nullptr) {
-  size_t n = 0;
-  for (auto it = c->lower_bound(path); it != c->end() && (it->first == path || (IsDirPath(path) && Below(it->first, path)));) {
-    if (erased != nullptr) erased->push_back(it->first);
-    it = c->erase(it);
-    ++n;
-  }
-  return n;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "mount-tools/endpoints.h"
 
+#include <thread>
+
 #include <netdb.h>
 #include <sys/socket.h>
 
@@ -106,6 +108,19 @@ Result<std::shared_ptr<grpc::Channel>> DialEndpoints(const std::vector<std::stri
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
+
+grpc::Status RetryUnavailable(std::chrono::system_clock::time_point deadline,
+                              const std::function<grpc::Status()>& call, const std::function<bool()>& stop) {
+  constexpr std::chrono::milliseconds kPause{20};
+  for (;;) {
+    grpc::Status st = call();
+    if (st.error_code() != grpc::StatusCode::UNAVAILABLE || std::chrono::system_clock::now() + kPause >= deadline) {
+      return st;
+    }
+    if (stop && stop()) return grpc::Status(grpc::StatusCode::CANCELLED, "interrupted");
+    std::this_thread::sleep_for(kPause);
+  }
 }
 
 Status FromGrpc(const grpc::Status& s, std::string_view what) {

@@ -1,6 +1,5 @@
 #include "mount-tools/paged_range.h"
 
-#include <thread>
 
 #include "mount-tools/endpoints.h"
 #include "server/convert.h"
@@ -10,7 +9,6 @@ namespace etcfs::mount_tools {
 namespace {
 
 constexpr int64_t kPageSize = 1000;
-constexpr std::chrono::milliseconds kRetryPause{20};
 
 }  // namespace
 
@@ -25,18 +23,12 @@ Result<store::RangeResponse> RangeInPages(etcdserverpb::KV::Stub* kv, store::Ran
     pb.set_serializable(true);
     etcdserverpb::RangeResponse resp;
     const auto deadline = std::chrono::system_clock::now() + timeout;
-    grpc::Status st;
-    for (;;) {  // a read is safe to repeat when its endpoint died under it
+    const grpc::Status st = RetryUnavailable(deadline, [&] {
       grpc::ClientContext ctx;
       ctx.set_deadline(deadline);
       ctx.set_wait_for_ready(true);
-      st = kv->Range(&ctx, pb, &resp);
-      if (st.error_code() != grpc::StatusCode::UNAVAILABLE ||
-          std::chrono::system_clock::now() + kRetryPause >= deadline) {
-        break;
-      }
-      std::this_thread::sleep_for(kRetryPause);
-    }
+      return kv->Range(&ctx, pb, &resp);
+    });
     ETCFS_RETURN_IF_ERROR(FromGrpc(st, what));
     store::RangeResponse r = server::FromPb(resp);
     if (first) {

@@ -86,16 +86,15 @@ grpc::Status RemoteBackend::Wait(grpc::ClientContext* ctx, const fs::CallOptions
 grpc::Status RemoteBackend::WaitIdempotent(
     std::chrono::system_clock::time_point deadline, const fs::CallOptions& call,
     const std::function<void(grpc::ClientContext*, std::function<void(grpc::Status)>)>& start) {
-  for (;;) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline);
-    ctx.set_wait_for_ready(true);  // wait out an outage until the deadline
-    grpc::Status st = Wait(&ctx, call, [&](std::function<void(grpc::Status)> done) { start(&ctx, std::move(done)); });
-    if (st.error_code() != grpc::StatusCode::UNAVAILABLE) return st;
-    if (std::chrono::system_clock::now() + std::chrono::milliseconds(20) >= deadline) return st;
-    if (call.cancelled && call.cancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "interrupted");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  return RetryUnavailable(
+      deadline,
+      [&] {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(deadline);
+        ctx.set_wait_for_ready(true);  // wait out an outage until the deadline
+        return Wait(&ctx, call, [&](std::function<void(grpc::Status)> done) { start(&ctx, std::move(done)); });
+      },
+      call.cancelled);
 }
 
 Result<store::RangeResponse> RemoteBackend::Range(const store::RangeRequest& req) {

@@ -61,9 +61,8 @@ class RemoteBackend : public fs::KvBackend {
   // when `call.cancelled` says so.
   grpc::Status Wait(grpc::ClientContext* ctx, const fs::CallOptions& call,
                     const std::function<void(std::function<void(grpc::Status)>)>& start);
-  // Wait() for a call that is safe to repeat (a status, a read), with a new
-  // context each time it fails UNAVAILABLE before `deadline`: an endpoint that
-  // dies under a call fails it so, and the channel moves to the next one.
+  // Wait() for a call that is safe to repeat (a status, a read), asked again
+  // with a new context while it fails UNAVAILABLE (RetryUnavailable).
   grpc::Status WaitIdempotent(
       std::chrono::system_clock::time_point deadline, const fs::CallOptions& call,
       const std::function<void(grpc::ClientContext*, std::function<void(grpc::Status)>)>& start);
