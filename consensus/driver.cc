@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "consensus/bootstrap.h"
+
 
 namespace etcfs::consensus {
 Result<std::unique_ptr<Driver>> Driver::Open(DriverOptions options, StateMachine* sm,
@@ -26,20 +28,12 @@ Status Driver::Init(asio::io_context& io) {
   if (!Wal::Exists(wal_options)) {
     ETCFS_ASSIGN_OR_RETURN(wal_, Wal::Create(wal_options, metadata));
     if (!options_.join_existing) {
-      // Bootstrap: the initial members as committed configuration entries,
-      // so that members added later learn them by replaying the log.
-      std::vector<Entry> boot;
-      for (NodeId member : options_.initial_members) {
-        auto it = options_.peers.find(member);
-        ConfChange cc{ConfChange::Type::kAddNode, member, it == options_.peers.end() ? "" : it->second};
-        boot.push_back(Entry{Term(1), Index(boot.size() + 1), EntryType::kConfChange, EncodeConfChange(cc)});
-      }
-      const HardState hs{Term(1), kNoNode, Index(boot.size())};
-      ETCFS_RETURN_IF_ERROR(wal_->Save(hs, boot, true));
-      ETCFS_RETURN_IF_ERROR(storage_.Append(boot));
-      storage_.SetHardState(hs);
+      const BootstrapLog boot = MakeBootstrapLog(options_.initial_members, options_.peers);
+      ETCFS_RETURN_IF_ERROR(wal_->Save(boot.hard_state, boot.entries, true));
+      ETCFS_RETURN_IF_ERROR(storage_.Append(boot.entries));
+      storage_.SetHardState(boot.hard_state);
       spdlog::info("raft: member {:x} bootstrapped a cluster of {} members", options_.id.value(),
-                   boot.size());
+                   boot.entries.size());
     } else {
       spdlog::info("raft: member {:x} starts empty, to join an existing cluster", options_.id.value());
     }

@@ -9,6 +9,7 @@
 #include "ctl/kv_commands.h"
 #include "ctl/lease_commands.h"
 #include "ctl/maintenance_commands.h"
+#include "ctl/snapshot_commands.h"
 #include "ctl/watch_command.h"
 
 namespace etcfs::ctl {
@@ -40,6 +41,7 @@ int Main(int argc, char** argv) {
   AddLeaseCommands(&app, &global);
   AddClusterCommands(&app, &global);
   AddMaintenanceCommands(&app, &global);
+  AddSnapshotCommands(&app, &global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

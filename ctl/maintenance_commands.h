@@ -1,4 +1,4 @@
-// etcfsctl alarm list | disarm, defrag, move-leader, snapshot save | status:
+// etcfsctl alarm list | disarm, defrag, move-leader:
 // etcd's Maintenance service, printed as etcdctl prints it.
 #pragma once
 

@@ -42,6 +42,25 @@ uint64_t ClusterId(std::vector<uint64_t> ids, const std::string& token) {
   return XXH3_64bits(seed.data(), seed.size());
 }
 
+std::map<uint64_t, std::string> InitialMembers(const std::map<std::string, std::string>& initial_cluster,
+                                               const std::string& token) {
+  std::map<uint64_t, std::string> members;
+  for (const auto& [name, address] : initial_cluster) members[InitialMemberId(name, address, token)] = address;
+  return members;
+}
+
+MemberIdentity InitialIdentity(const std::string& name, const std::map<std::string, std::string>& initial_cluster,
+                               const std::string& token) {
+  std::vector<uint64_t> ids;
+  for (const auto& [id, address] : InitialMembers(initial_cluster, token)) ids.push_back(id);
+  MemberIdentity me;
+  me.member_id = InitialMemberId(name, initial_cluster.at(name), token);
+  me.cluster_id = ClusterId(ids, token);
+  me.name = name;
+  me.token = token;
+  return me;
+}
+
 std::string MemberIdentity::Encode() const {
   std::string out = "etcfs-member 1\n";
   PutVarint64(&out, member_id);

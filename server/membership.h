@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,14 @@ struct MemberIdentity {
   // Errors: Corruption.
   static Result<MemberIdentity> Decode(std::string_view in);
 };
+
+// A new cluster's members as --initial-cluster (name -> peer address) names
+// them: id -> peer address; and the identity of member `name` among them
+// (REQUIRES: `name` is in `initial_cluster`).
+std::map<uint64_t, std::string> InitialMembers(const std::map<std::string, std::string>& initial_cluster,
+                                               const std::string& token);
+MemberIdentity InitialIdentity(const std::string& name, const std::map<std::string, std::string>& initial_cluster,
+                               const std::string& token);
 
 // Store metadata keys (under the store's application prefix).
 inline constexpr std::string_view kMemberPrefix = "members/";

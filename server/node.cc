@@ -138,8 +138,8 @@ Status Node::ResolveIdentity(const std::string& wal_dir, MemberIdentity* me,
     if (!peers->count(NodeId(me->member_id))) (*peers)[NodeId(me->member_id)] = self_address;
     if (peers->size() == 1) {
       // Nothing applied yet: the log's bootstrap entries still name the others.
-      for (const auto& [name, addr] : options_.initial_cluster) {
-        (*peers)[NodeId(InitialMemberId(name, addr, me->token))] = addr;
+      for (const auto& [id, address] : InitialMembers(options_.initial_cluster, me->token)) {
+        (*peers)[NodeId(id)] = address;
       }
     }
     return Status::Ok();
@@ -151,17 +151,11 @@ Status Node::ResolveIdentity(const std::string& wal_dir, MemberIdentity* me,
   }
   if (options_.join_existing) return DiscoverCluster(me, peers);
 
-  std::vector<uint64_t> ids;
-  for (const auto& [name, addr] : options_.initial_cluster) {
-    const uint64_t id = InitialMemberId(name, addr, options_.cluster_token);
-    (*peers)[NodeId(id)] = addr;
+  for (const auto& [id, address] : InitialMembers(options_.initial_cluster, options_.cluster_token)) {
+    (*peers)[NodeId(id)] = address;
     initial->push_back(NodeId(id));
-    ids.push_back(id);
   }
-  me->member_id = InitialMemberId(options_.name, self_address, options_.cluster_token);
-  me->cluster_id = ClusterId(ids, options_.cluster_token);
-  me->name = options_.name;
-  me->token = options_.cluster_token;
+  *me = InitialIdentity(options_.name, options_.initial_cluster, options_.cluster_token);
   return Status::Ok();
 }
 
