@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ctl/bench_commands.h"
 #include "ctl/connection.h"
 #include "ctl/cluster_commands.h"
 #include "ctl/kv_commands.h"
@@ -42,6 +43,7 @@ int Main(int argc, char** argv) {
   AddClusterCommands(&app, &global);
   AddMaintenanceCommands(&app, &global);
   AddSnapshotCommands(&app, &global);
+  AddBenchCommands(&app, &global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -98,6 +98,9 @@ Result<std::shared_ptr<grpc::Channel>> DialEndpoints(const std::vector<std::stri
   for (size_t i = 0; i < addrs.size(); ++i) target += (i ? "," : "") + addrs[i];
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("pick_first");
+  // Each channel its own connections: gRPC otherwise shares one among
+  // channels with equal arguments, and a bench's --conns would be one.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetMaxReceiveMessageSize(-1);  // a range page or a watch batch may be large
   args.SetMaxSendMessageSize(-1);     // the server's --max-request-bytes is the limit
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
