@@ -15,7 +15,7 @@ help:
 	@echo "make deps     install the Debian packages etcfs needs (as root; quick when present)"
 	@echo "make          build the release binaries in $(BUILD_REL)"
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
-	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd"
+	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd, etcfsctl bench beside etcd"
 	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379, mounted on ./mnt (Ctrl-C stops it)"
 	@echo "make cluster  start 3 members on loopback, mounted on ./mnt1 ./mnt2 ./mnt3 (Ctrl-C stops them)"
 	@echo "make shell    the store shell, for inspecting ./$(DATA_DIR)/member/store offline"
@@ -44,6 +44,7 @@ bench: build
 	  $(BUILD_REL)/mount-tools/mount.etcfs
 	bash bench/compare_inotify.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/bench/inotify_bench \
 	  $(BUILD_REL)/tests/support/free_port $(BUILD_REL)/mount-tools/mount.etcfs
+	bash bench/compare_ctl_bench.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/ctl/etcfsctl $(BUILD_REL)/tests/support/free_port
 
 run: build
 	@mkdir -p mnt

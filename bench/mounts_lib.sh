@@ -6,6 +6,7 @@
 #     each MEMBER (default: 1) mounted on $w/NAME-mntMEMBER; client ports in cp[].
 #   etcd_with_mounts N: one etcd 3.4 member (its own fsync, as always), mounted
 #     N times with mount.etcfs on $w/etcd-mnt1..N; its client port in etcd_cp.
+#   etcd_cluster N: N etcd 3.4 members on loopback; their client ports in etcd_cps[].
 #   tmpfs_dir: a tmpfs on $w/tmpfs.
 set -euo pipefail
 w=$(mktemp -d /tmp/fsb-XXXX)
@@ -14,6 +15,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   sleep 1
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done  # no "Killed" notices
   for m in "${mounts[@]}"; do mountpoint -q "$m" && umount -l "$m"; done
   rm -rf "$w"
 }
@@ -65,6 +67,26 @@ etcd_with_mounts() {
     for _ in $(seq 1 100); do mountpoint -q "$w/etcd-mnt$i" && break; sleep 0.1; done
     mountpoint -q "$w/etcd-mnt$i" || { echo "mount.etcfs did not mount" >&2; exit 1; }
   done
+}
+
+etcd_cluster() {
+  local n=$1 spec="" i
+  declare -ga etcd_cps etcd_pps
+  for i in $(seq 1 "$n"); do
+    etcd_cps[$i]=$($FP); etcd_pps[$i]=$($FP); spec+="${spec:+,}e$i=http://127.0.0.1:${etcd_pps[$i]}"
+  done
+  for i in $(seq 1 "$n"); do
+    etcd --name "e$i" --data-dir "$w/etcd-d$i" --listen-client-urls "http://127.0.0.1:${etcd_cps[$i]}" \
+      --advertise-client-urls "http://127.0.0.1:${etcd_cps[$i]}" --listen-peer-urls "http://127.0.0.1:${etcd_pps[$i]}" \
+      --initial-advertise-peer-urls "http://127.0.0.1:${etcd_pps[$i]}" --initial-cluster "$spec" \
+      --log-level error >"$w/etcd-log$i" 2>&1 &
+    pids+=($!)
+  done
+  for _ in $(seq 1 300); do
+    ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:${etcd_cps[1]}" put /ready y >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  echo "the etcd cluster did not start" >&2; exit 1
 }
 
 tmpfs_dir() { mkdir -p "$w/tmpfs"; mount -t tmpfs tmpfs "$w/tmpfs"; mounts+=("$w/tmpfs"); }
