@@ -89,6 +89,12 @@ Status MountOptions::Parse(std::string_view list) {
   return Status::Ok();
 }
 
+std::string MountOptionList() {
+  std::string out;
+  for (const char* name : kMountOptionNames) out += std::string(out.empty() ? "" : ", ") + name;
+  return out;
+}
+
 mode_t MountOptions::DirMode() const {
   mode_t m = mode & 07777;
   if (m & 0400) m |= 0100;

@@ -12,6 +12,14 @@
 
 namespace etcfs::fs {
 
+// The options Parse takes, as "name=" (with a value) or "name" (a flag), for
+// --help texts; etcfs(5) and mount.etcfs(8) describe each.
+inline constexpr const char* kMountOptionNames[] = {
+    "prefix=", "consistency=", "uid=", "gid=", "mode=", "commit_timeout=", "ro", "rw", "allow_other", "notify=",
+    "xattr="};
+// "prefix=, consistency=, ..." for a --help text.
+std::string MountOptionList();
+
 enum class Consistency { kSerializable, kLinearizable };
 
 struct MountOptions {

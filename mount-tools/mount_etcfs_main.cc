@@ -115,7 +115,9 @@ int Main(int argc, char** argv) {
   bool foreground = false, verbose = false, no_mtab = false, sloppy = false;
   app.add_option("source", source, "ENDPOINT[,ENDPOINT...][:/PREFIX/], e.g. 127.0.0.1:2379:/app/")->required();
   app.add_option("dir", dir, "The directory to mount on")->required()->check(CLI::ExistingDirectory);
-  app.add_option("-o", options, "Comma-separated options (mount.etcfs(8))");
+  app.add_option("-o", options,
+                 "Comma-separated options (mount.etcfs(8)): " + fs::MountOptionList() +
+                     ", quota_bytes=, max_request_bytes=, max_txn_ops=, and mount(8)'s generic ones");
   app.add_flag("-f,--foreground", foreground, "Stay in the foreground, logging to stderr");
   app.add_flag("-v", verbose, "Log more");
   app.add_flag("-n", no_mtab, "Accepted for mount(8); there is no mtab to write");

@@ -12,7 +12,7 @@ packages=(
   libasio-dev libcli11-dev libyaml-cpp-dev
   libssl-dev libcpp-httplib-dev libsystemd-dev
   etcd-server etcd-client
-  python3 inotify-tools
+  python3 inotify-tools man-db groff-base
 )
 
 missing=()

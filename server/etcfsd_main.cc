@@ -79,8 +79,7 @@ int Main(int argc, char** argv) {
   app.add_option("--mount", mount_dir, "Mount this member's replica as a filesystem on this directory, created if absent (etcfs(5))");
   app.add_option("--mount-prefix", mount_prefix, "The key prefix the mount shows; ends with '/'")->capture_default_str();
   app.add_option("--mount-options", mount_options,
-                 "Comma-separated mount options: consistency=serializable|linearizable, uid=, gid=, mode=, "
-                 "commit_timeout=, ro, allow_other, xattr=on|off, notify=on|off (etcfs(5))");
+                 "Comma-separated mount options (etcfs(5)): " + fs::MountOptionList());
   app.add_option("--log-level", log_level, "debug, info, warn, error, panic or fatal")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "panic", "fatal"}))->capture_default_str();
   app.config_formatter(std::make_shared<YamlConfig>());
@@ -135,11 +134,11 @@ int Main(int argc, char** argv) {
 
   fs::MountOptions mount;
   if (!mount_dir.empty()) {
-    if (Status s = mount.Parse(mount_options); !s.ok()) return fail(s);
     if (mount_prefix.empty() || mount_prefix.back() != '/') {
       return fail(Status::InvalidArgument("--mount-prefix " + mount_prefix + " must end with '/'"));
     }
-    mount.prefix = mount_prefix;
+    mount.prefix = mount_prefix;  // a prefix= in --mount-options comes after, as mount.etcfs takes it
+    if (Status s = mount.Parse(mount_options); !s.ok()) return fail(s);
     // Absent: made. A stale mount left by a crash fails this and is cleared
     // next; a directory that cannot be made is reported by ClearStaleMount.
     std::error_code ignored;

@@ -19,7 +19,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 DESTDIR="$work/dest" cmake --install "$build" --prefix /usr/local >"$work/install.log" ||
   fail "cmake --install: $(tail -5 "$work/install.log")"
-for f in bin/etcfsd bin/etcfsctl sbin/mount.etcfs lib/systemd/system/etcfsd.service etc/etcfs/etcfsd.conf.yml; do
+for f in bin/etcfsd bin/etcfsctl sbin/mount.etcfs lib/systemd/system/etcfsd.service etc/etcfs/etcfsd.conf.yml \
+         share/man/man1/etcfsctl.1 share/man/man5/etcfs.5 share/man/man8/etcfsd.8 share/man/man8/mount.etcfs.8; do
   [ -e "$work/dest/usr/local/$f" ] || fail "make install did not install $f"
 done
 unit="$work/dest/usr/local/lib/systemd/system/etcfsd.service"
