@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/convert.h"
+#include "server/watch_merge.h"
 #include "store/watch_hub.h"
 
 namespace etcfs::server {
@@ -28,15 +29,13 @@ class WatchStream final : public store::WatchSink {
   bool Deliver(store::WatchUpdate&& u) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.size() >= kStreamQueue && !u.canceled) return false;
-    queue_.push_back(Item{std::move(u), {}});
-    cv_.notify_one();
+    Push(Item{std::move(u), {}});
     return true;
   }
 
   void Send(etcdserverpb::WatchResponse resp) {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(Item{std::nullopt, std::move(resp)});
-    cv_.notify_one();
+    Push(Item{std::nullopt, std::move(resp)});
   }
 
   void Create(const etcdserverpb::WatchCreateRequest& req) {
@@ -51,8 +50,7 @@ class WatchStream final : public store::WatchSink {
         resp.set_created(true);
         resp.set_canceled(true);
         resp.set_cancel_reason("etcdserver: duplicate watch ID provided on the WatchStream");
-        queue_.push_back(Item{std::nullopt, std::move(resp)});
-        cv_.notify_one();
+        Push(Item{std::nullopt, std::move(resp)});
         return;
       }
       next_id_ = std::max(next_id_, id + 1);
@@ -117,25 +115,42 @@ class WatchStream final : public store::WatchSink {
     for (auto h : hub_ids) node_->store().watch_hub().Cancel(h);
   }
 
-  // The writer: drains the queue into the stream until Stop().
+  // The writer: drains the queue into the stream until Stop(). All that is
+  // queued goes out together: every write but the last is marked as one more
+  // follows, so gRPC packs them into few frames and system calls (a put seen
+  // by many watchers of a stream is many responses at once), and a watch's
+  // updates queued meanwhile become one response (watch_merge.h). The
+  // responses of a round live on one arena, freed at once.
   void WriteLoop() {
+    std::deque<Item> batch;
+    std::vector<etcdserverpb::WatchResponse*> out;
     for (;;) {
-      Item item;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (stopping_) return;
-        item = std::move(queue_.front());
-        queue_.pop_front();
+        batch.swap(queue_);
       }
-      std::vector<etcdserverpb::WatchResponse> out;
-      if (item.update) {
-        if (!Convert(*item.update, &out)) continue;
-      } else {
-        out.push_back(std::move(item.response));
+      std::vector<store::WatchUpdate*> updates;
+      for (Item& item : batch) updates.push_back(item.update ? &*item.update : nullptr);
+      const std::vector<bool> merged = MergeWatchUpdates(updates, node_->options().max_request_bytes);
+      google::protobuf::Arena arena;
+      out.clear();
+      for (size_t i = 0; i < batch.size(); ++i) {
+        Item& item = batch[i];
+        if (merged[i]) continue;
+        if (!item.update) {
+          out.push_back(google::protobuf::Arena::CreateMessage<etcdserverpb::WatchResponse>(&arena));
+          out.back()->Swap(&item.response);
+        } else {
+          Convert(*item.update, &arena, &out);  // nothing when the watch was canceled meanwhile
+        }
       }
-      for (auto& resp : out) {
-        if (!stream_->Write(resp)) return;  // the client went away
+      batch.clear();
+      for (size_t i = 0; i < out.size(); ++i) {
+        grpc::WriteOptions options;
+        if (i + 1 < out.size()) options.set_buffer_hint();
+        if (!stream_->Write(*out[i], options)) return;  // the client went away
       }
     }
   }
@@ -152,29 +167,40 @@ class WatchStream final : public store::WatchSink {
     etcdserverpb::WatchResponse response;
   };
 
+  // REQUIRES: mu_. The writer waits only on an empty queue: wake it then.
+  void Push(Item item) {
+    if (queue_.empty()) cv_.notify_one();
+    queue_.push_back(std::move(item));
+  }
+
   void Header(etcdserverpb::ResponseHeader* h, int64_t revision) { node_->FillHeader(h, revision); }
 
-  // A hub update as responses (several when fragmenting). False when the
-  // watch is no longer this stream's.
-  bool Convert(store::WatchUpdate& u, std::vector<etcdserverpb::WatchResponse>* out) {
+  // A hub update as responses on `arena` (several when fragmenting). None
+  // when the watch is no longer this stream's.
+  void Convert(store::WatchUpdate& u, google::protobuf::Arena* arena,
+               std::vector<etcdserverpb::WatchResponse*>* out) {
     const int64_t id = u.tag;
     bool fragment;
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = ids_.find(id);
-      if (it == ids_.end()) return false;  // canceled meanwhile
+      if (it == ids_.end()) return;  // canceled meanwhile
       fragment = fragment_[id];
       if (u.canceled) ids_.erase(it);
     }
-    etcdserverpb::WatchResponse resp;
-    Header(resp.mutable_header(), u.revision);
-    resp.set_watch_id(id);
+    auto next = [&] {
+      auto* resp = google::protobuf::Arena::CreateMessage<etcdserverpb::WatchResponse>(arena);
+      Header(resp->mutable_header(), u.revision);
+      resp->set_watch_id(id);
+      out->push_back(resp);
+      return resp;
+    };
+    etcdserverpb::WatchResponse* resp = next();
     if (u.canceled) {
-      resp.set_canceled(true);
-      resp.set_compact_revision(u.compact_revision);
-      resp.set_cancel_reason("etcdserver: mvcc: required revision has been compacted");
-      out->push_back(std::move(resp));
-      return true;
+      resp->set_canceled(true);
+      resp->set_compact_revision(u.compact_revision);
+      resp->set_cancel_reason("etcdserver: mvcc: required revision has been compacted");
+      return;
     }
     const size_t limit = node_->options().max_request_bytes;
     size_t bytes = 0;
@@ -182,17 +208,13 @@ class WatchStream final : public store::WatchSink {
       const size_t size = ev.kv.key.size() + ev.kv.value.size() +
                           (ev.prev_kv ? ev.prev_kv->key.size() + ev.prev_kv->value.size() : 0) + 64;
       if (fragment && bytes > 0 && bytes + size > limit) {
-        resp.set_fragment(true);  // more of this revision range follows
-        out->push_back(resp);
-        resp.clear_events();
-        resp.set_fragment(false);
+        resp->set_fragment(true);  // more of this revision range follows
+        resp = next();
         bytes = 0;
       }
-      ToPb(ev, resp.add_events());
+      ToPb(ev, resp->add_events());
       bytes += size;
     }
-    out->push_back(std::move(resp));
-    return true;
   }
 
   Node* node_;
