@@ -9,10 +9,7 @@ here=$(dirname "$(realpath "$0")")
 source "$here/../fs/lib.sh"
 
 start_etcd 3
-plan_cluster 3
-for i in 1 2 3; do start_member "$i" ""; done
-for i in 1 2 3; do wait_member "$i"; done
-etcfs_eps="127.0.0.1:${cport[1]},127.0.0.1:${cport[2]},127.0.0.1:${cport[3]}"
+start_cluster 3
 
 field() {  # field JSON PYTHON-EXPRESSION-ON-r
   python3 -c "import json, sys; r = json.loads(sys.argv[1]); print($2)" "$1"

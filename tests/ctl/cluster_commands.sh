@@ -9,10 +9,7 @@ here=$(dirname "$(realpath "$0")")
 source "$here/../fs/lib.sh"
 
 start_etcd 3
-plan_cluster 3
-for i in 1 2 3; do start_member "$i" ""; done
-for i in 1 2 3; do wait_member "$i"; done
-etcfs_eps="127.0.0.1:${cport[1]},127.0.0.1:${cport[2]},127.0.0.1:${cport[3]}"
+start_cluster 3
 ctl "--endpoints=$etcfs_eps" put /x y >/dev/null
 ctl "--endpoints=$etcd_eps" put /x y >/dev/null
 

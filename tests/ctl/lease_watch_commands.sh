@@ -19,11 +19,12 @@ runs() {
   ctl "$@" >/dev/null 2>&1 </dev/null
   echo "exit $?"
 }
-# watch for a second: what it printed by then.
+# watch LINES ARGS...: until it printed the LINES lines etcd's answer has.
+source "$(dirname "$(realpath "$0")")/../support/watch_until.sh"
 watch() {
+  local lines=$1; shift
   echo "\$ ctl watch $*"
-  timeout 1 bash -c 'ETCDCTL_API=3 "$0" --endpoints "$1" "${@:2}"' "$client" "$ep" watch "$@" 2>&1 |
-    grep -v '"level":' | sed -E "$mask"
+  watch_until "$lines" env ETCDCTL_API=3 "$client" --endpoints "$ep" watch "$@" | sed -E "$mask"
 }
 id=$(ctl lease grant 100 | awk '{print $2}')
 echo "granted: ${#id} hex digits"
@@ -49,7 +50,7 @@ run put /w/a 1
 run put /w/b 2
 run put /w/a 3
 run del /w/b
-watch /w/ --prefix --rev 1
-watch /w/a --rev 1 --prev-kv
-watch /w/ --prefix --rev 1 -w json
-watch /w/a /w/c --rev 5
+watch 12 /w/ --prefix --rev 1
+watch 8 /w/a --rev 1 --prev-kv
+watch 1 /w/ --prefix --rev 1 -w json
+watch 12 /w/a /w/c --rev 5

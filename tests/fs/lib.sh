@@ -2,6 +2,7 @@
 # compare with, and a cleanup that kills and unmounts whatever was started,
 # also when the test fails. Source it after setting `etcfsd`.
 #   plan_cluster N; start_member I MOUNTDIR [FLAGS...]; wait_member I [MOUNTDIR]
+#   start_cluster N: all of that for N members without mounts ($etcfs_eps)
 # Members keep their data in $work/${run}nI (set `run` to start a second cluster).
 #   start_etcd; mount_remote SOURCE DIR [OPTIONS]: Debian's etcd and a mount.etcfs of it
 #   (set `mount_etcfs` first).
@@ -56,6 +57,15 @@ start_member() {
     --listen-peer-urls "http://127.0.0.1:${pport[$i]}" --initial-cluster "$cluster" \
     --heartbeat-interval 50 --election-timeout 500 "${mount[@]}" "$@" >>"$work/${run:-}n$i.log" 2>&1 &
   pid[$i]=$!
+}
+
+# start_cluster N: members 1..N without mounts, up; their endpoints in $etcfs_eps.
+start_cluster() {
+  local i
+  plan_cluster "$1"
+  etcfs_eps=""
+  for i in $(seq 1 "$1"); do start_member "$i" ""; etcfs_eps+="${etcfs_eps:+,}127.0.0.1:${cport[$i]}"; done
+  for i in $(seq 1 "$1"); do wait_member "$i"; done
 }
 
 # Waits until member I answers and its mount (if any) is there.
