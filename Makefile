@@ -7,7 +7,7 @@ DATA_DIR ?= default.etcfs
 # Extra arguments for the benchmark binary, e.g. BENCH_ARGS=--benchmark_filter=Put
 BENCH_ARGS ?=
 
-.PHONY: all help deps build test bench run cluster shell install clean
+.PHONY: all help deps build test bench soak run cluster shell install clean
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "make          build the release binaries in $(BUILD_REL)"
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
 	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd, etcfsctl bench beside etcd"
+	@echo "make soak     DURATION=30m: the fault harness (kill -9, SIGSTOP, quorum loss) on 3 members, runs of 60 s, report in soak-report.txt"
 	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379, mounted on ./mnt (Ctrl-C stops it)"
 	@echo "make cluster  start 3 members on loopback, mounted on ./mnt1 ./mnt2 ./mnt3 (Ctrl-C stops them)"
 	@echo "make shell    the store shell, for inspecting ./$(DATA_DIR)/member/store offline"
@@ -45,6 +46,11 @@ bench: build
 	bash bench/compare_inotify.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/bench/inotify_bench \
 	  $(BUILD_REL)/tests/support/free_port $(BUILD_REL)/mount-tools/mount.etcfs
 	bash bench/compare_ctl_bench.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/ctl/etcfsctl $(BUILD_REL)/tests/support/free_port
+
+DURATION ?= 30m
+soak: build
+	$(BUILD_REL)/tests/cluster/fault_harness --etcfsd $(BUILD_REL)/server/etcfsd --duration $(DURATION) \
+	  --seconds 60 --report soak-report.txt
 
 run: build
 	@mkdir -p mnt

@@ -176,8 +176,11 @@ LinearizabilityResult CheckLinearizable(const std::vector<KvOp>& history) {
     std::vector<const KvOp*> sorted = ops;
     std::sort(sorted.begin(), sorted.end(), [](const KvOp* a, const KvOp* b) { return a->call_ns < b->call_ns; });
     r.explanation = "no order of the " + std::to_string(ops.size()) + " operations on " + key +
-                    " answers as they did (at most " + std::to_string(prefix) + " could be ordered):\n";
-    for (const KvOp* op : sorted) r.explanation += "  " + op->Describe() + "\n";
+                    " answers as they did (at most " + std::to_string(prefix) +
+                    " could be ordered); the operations around there, by invocation:\n";
+    // The search got stuck near the prefix it managed to order.
+    const size_t from = prefix > 20 ? prefix - 20 : 0, to = std::min(sorted.size(), prefix + 20);
+    for (size_t i = from; i < to; ++i) r.explanation += "  " + sorted[i]->Describe() + "\n";
     return r;
   }
   return r;

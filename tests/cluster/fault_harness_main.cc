@@ -1,0 +1,350 @@
+// fault_harness: a real etcfsd cluster under faults, checked. Starts N
+// members on loopback, runs recording clients (kv_workload.h) while a fault
+// thread kills -9 and restarts members (the leader among them) and pauses
+// them with SIGSTOP/SIGCONT, then heals the cluster and checks: the history
+// is linearizable (which includes: no acknowledged write lost, as the final
+// reads through every member must see it), and every member ends at the same
+// revision with the same hash of its key-value history.
+//
+//   fault_harness --etcfsd PATH [--members 3] [--runs 1] [--seconds 20] [--seed N]
+//                 [--clients 8] [--keys 8] [--duration 30m] [--report FILE]
+// Prints its figures (runs, operations checked, faults injected, violations);
+// exits 1 on a violation, with the history of the key that has no order.
+#include <signal.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <grpcpp/grpcpp.h>
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "tests/cluster/kv_workload.h"
+#include "tests/cluster/linearizability.h"
+#include "tests/cluster/member_process.h"
+#include "tests/support/free_port.h"
+
+namespace etcfs::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct Options {
+  std::string etcfsd;
+  int members = 3;
+  int runs = 1;
+  int seconds = 20;
+  int duration_seconds = 0;  // > 0: as many runs as fit
+  uint64_t seed = 0;
+  int clients = 8;
+  int keys = 8;
+  std::string report;
+};
+
+struct Totals {
+  int runs = 0;
+  uint64_t ops_checked = 0, ops_unknown = 0;
+  std::map<std::string, int> faults;
+  int violations = 0;
+  int failures = 0;  // runs that could not finish (a cluster that did not start or heal)
+  std::vector<std::string> notes;
+};
+
+std::optional<etcdserverpb::StatusResponse> Status(const std::string& endpoint) {
+  auto stub = etcdserverpb::Maintenance::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + milliseconds(500));
+  etcdserverpb::StatusResponse resp;
+  if (!stub->Status(&ctx, {}, &resp).ok()) return std::nullopt;
+  return resp;
+}
+
+std::optional<etcdserverpb::HashKVResponse> HashKV(const std::string& endpoint, int64_t revision) {
+  auto stub = etcdserverpb::Maintenance::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + milliseconds(5000));
+  etcdserverpb::HashKVRequest req;
+  req.set_revision(revision);
+  etcdserverpb::HashKVResponse resp;
+  if (!stub->HashKV(&ctx, req, &resp).ok()) return std::nullopt;
+  return resp;
+}
+
+class Run {
+ public:
+  Run(const Options& o, uint64_t seed, Totals* totals) : o_(o), rng_(seed), seed_(seed), totals_(totals) {
+    char tmpl[] = "/tmp/etcfs-faults-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    std::string cluster;
+    std::vector<std::pair<std::string, std::string>> urls;
+    for (int i = 1; i <= o.members; ++i) {
+      const std::string client = "http://127.0.0.1:" + std::to_string(FreePort());
+      const std::string peer = "http://127.0.0.1:" + std::to_string(FreePort());
+      cluster += (cluster.empty() ? "" : ",") + ("n" + std::to_string(i)) + "=" + peer;
+      urls.emplace_back(client, peer);
+    }
+    for (int i = 1; i <= o.members; ++i) {
+      MemberSpec s;
+      s.etcfsd = o.etcfsd;
+      s.name = "n" + std::to_string(i);
+      s.data_dir = dir_ + "/n" + std::to_string(i);
+      s.client_url = urls[static_cast<size_t>(i - 1)].first;
+      s.peer_url = urls[static_cast<size_t>(i - 1)].second;
+      s.initial_cluster = cluster;
+      s.extra_flags = {"--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "info"};
+      members_.push_back(std::make_unique<MemberProcess>(s));
+    }
+  }
+  ~Run() {
+    members_.clear();  // killed
+    if (failed_) {
+      std::fprintf(stderr, "member logs kept in %s\n", dir_.c_str());
+    } else {
+      std::filesystem::remove_all(dir_);
+    }
+  }
+
+  // Returns whether the run found no violation.
+  bool Go() {
+    for (auto& m : members_) m->Start();
+    if (!WaitServing(Clock::now() + std::chrono::seconds(30))) return Fail("the cluster did not start");
+    std::vector<std::string> endpoints;
+    for (auto& m : members_) endpoints.push_back(m->endpoint());
+    WorkloadOptions wo;
+    wo.clients = o_.clients;
+    wo.keys = o_.keys;
+    wo.seed = seed_;
+    KvWorkload workload(endpoints, wo);
+    const auto until = Clock::now() + std::chrono::seconds(o_.seconds);
+    std::thread faults([&] { InjectFaults(until); });
+    workload.Run(until);
+    faults.join();
+    Heal();
+    if (!workload.FinalReads(Clock::now() + std::chrono::seconds(60))) {
+      return Fail("after healing, some member did not answer a linearizable read within 60 s");
+    }
+    const auto history = workload.History();
+    const LinearizabilityResult lin = CheckLinearizable(history);
+    totals_->ops_checked += lin.ops;
+    totals_->ops_unknown += workload.unknown();
+    if (!lin.ok) {
+      ++totals_->violations;
+      return Fail("not linearizable: " + lin.explanation);
+    }
+    std::string why;
+    if (!SameHashes(&why)) {
+      ++totals_->violations;
+      return Fail(why);
+    }
+    totals_->notes.push_back("run seed " + std::to_string(seed_) + ": " + std::to_string(lin.ops) +
+                             " operations checked on " + std::to_string(lin.keys) + " keys (" +
+                             std::to_string(workload.unknown()) + " with unknown outcome), " + why);
+    return true;
+  }
+
+ private:
+  bool Fail(const std::string& why) {
+    failed_ = true;
+    std::fprintf(stderr, "FAIL (seed %llu): %s\n", static_cast<unsigned long long>(seed_), why.c_str());
+    return false;
+  }
+
+  bool WaitServing(Clock::time_point deadline) {
+    for (auto& m : members_) {
+      while (!Status(m->endpoint())) {
+        if (Clock::now() > deadline) return false;
+        std::this_thread::sleep_for(milliseconds(100));
+      }
+    }
+    return true;
+  }
+
+  int Leader() {
+    for (size_t i = 0; i < members_.size(); ++i) {
+      if (!members_[i]->running() || members_[i]->paused()) continue;
+      auto s = Status(members_[i]->endpoint());
+      if (s && s->leader() == s->header().member_id()) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  int Pick(const std::string& what) {
+    if (what == "leader") {
+      const int l = Leader();
+      if (l >= 0) return l;
+    }
+    return static_cast<int>(rng_() % members_.size());
+  }
+
+  void Sleep(int lo_ms, int hi_ms) {
+    std::this_thread::sleep_for(milliseconds(lo_ms + static_cast<int>(rng_() % static_cast<uint64_t>(hi_ms - lo_ms))));
+  }
+
+  void InjectFaults(Clock::time_point until) {
+    while (Clock::now() + milliseconds(1500) < until) {
+      Sleep(300, 1200);
+      const int dice = static_cast<int>(rng_() % 100);
+      if (dice < 30) {
+        const int m = Pick("leader");
+        members_[static_cast<size_t>(m)]->Kill();
+        ++totals_->faults["kill -9 of the leader"];
+        Sleep(200, 1500);
+        members_[static_cast<size_t>(m)]->Start();
+      } else if (dice < 55) {
+        const int m = Pick("any");
+        members_[static_cast<size_t>(m)]->Kill();
+        ++totals_->faults["kill -9 of any member"];
+        Sleep(200, 1500);
+        members_[static_cast<size_t>(m)]->Start();
+      } else if (dice < 80) {
+        const int m = Pick(dice < 65 ? "leader" : "any");
+        members_[static_cast<size_t>(m)]->Pause();
+        ++totals_->faults[dice < 65 ? "SIGSTOP of the leader" : "SIGSTOP of any member"];
+        Sleep(200, 1500);
+        members_[static_cast<size_t>(m)]->Resume();
+      } else if (members_.size() >= 3) {
+        // A majority down: no quorum until they return.
+        const size_t a = rng_() % members_.size(), b = (a + 1) % members_.size();
+        members_[a]->Kill();
+        members_[b]->Kill();
+        ++totals_->faults["kill -9 of a majority"];
+        Sleep(500, 2000);
+        members_[a]->Start();
+        members_[b]->Start();
+      }
+    }
+  }
+
+  void Heal() {
+    for (auto& m : members_) {
+      m->Resume();
+      m->Start();
+    }
+  }
+
+  // Every member at the same revision and applied index, with equal hashes.
+  bool SameHashes(std::string* why) {
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    std::vector<etcdserverpb::StatusResponse> st;
+    for (;;) {
+      st.clear();
+      for (auto& m : members_) {
+        if (auto s = Status(m->endpoint())) st.push_back(*s);
+      }
+      bool same = st.size() == members_.size();
+      for (const auto& s : st) {
+        same = same && s.header().revision() == st[0].header().revision() &&
+               s.raftappliedindex() == st[0].raftappliedindex();
+      }
+      if (same) break;
+      if (Clock::now() > deadline) {
+        *why = "the members did not converge to one revision and applied index within 30 s";
+        return false;
+      }
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    const int64_t rev = st[0].header().revision();
+    std::optional<uint32_t> hash;
+    for (auto& m : members_) {
+      auto h = HashKV(m->endpoint(), rev);
+      if (!h) {
+        *why = "hashkv at revision " + std::to_string(rev) + " failed on " + m->spec().name;
+        return false;
+      }
+      if (hash && *hash != h->hash()) {
+        *why = "the members' hashes differ at revision " + std::to_string(rev);
+        return false;
+      }
+      hash = h->hash();
+    }
+    *why = "hashkv equal on " + std::to_string(members_.size()) + " members at revision " + std::to_string(rev);
+    return true;
+  }
+
+  const Options& o_;
+  std::mt19937_64 rng_;
+  uint64_t seed_;
+  Totals* totals_;
+  std::string dir_;
+  bool failed_ = false;
+  std::vector<std::unique_ptr<MemberProcess>> members_;
+};
+
+std::string Summary(const Totals& t, double seconds) {
+  std::ostringstream out;
+  int faults = 0;
+  for (const auto& [kind, n] : t.faults) faults += n;
+  out << "fault profile: " << t.runs << " runs in " << static_cast<int>(seconds) << " s, " << t.ops_checked
+      << " operations checked (" << t.ops_unknown << " with unknown outcome), " << faults
+      << " faults injected, violations: " << t.violations;
+  if (t.failures > 0) out << ", runs that could not finish: " << t.failures;
+  out << "\n";
+  for (const auto& [kind, n] : t.faults) out << "  " << kind << ": " << n << "\n";
+  for (const auto& note : t.notes) out << "  " << note << "\n";
+  return out.str();
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"fault_harness: an etcfsd cluster under faults, its history checked for linearizability"};
+  Options o;
+  app.add_option("--etcfsd", o.etcfsd, "The etcfsd binary")->required()->check(CLI::ExistingFile);
+  app.add_option("--members", o.members, "Members")->capture_default_str();
+  app.add_option("--runs", o.runs, "Runs, each a fresh cluster")->capture_default_str();
+  app.add_option("--seconds", o.seconds, "Seconds of load and faults per run")->capture_default_str();
+  std::string duration;
+  app.add_option("--duration", duration, "Keep starting runs for this long (30m, 2h, 600s); overrides --runs");
+  app.add_option("--seed", o.seed, "Seed of the first run (default: from the clock)");
+  app.add_option("--clients", o.clients, "Concurrent clients")->capture_default_str();
+  app.add_option("--keys", o.keys, "Keys the clients share")->capture_default_str();
+  app.add_option("--report", o.report, "Also write the figures to this file");
+  CLI11_PARSE(app, argc, argv);
+  if (!duration.empty()) {
+    char* end = nullptr;
+    const double n = std::strtod(duration.c_str(), &end);
+    const std::string unit = end;
+    const int scale = unit == "h" ? 3600 : unit == "m" ? 60 : unit.empty() || unit == "s" ? 1 : 0;
+    if (!(n > 0) || scale == 0) {
+      std::fprintf(stderr, "fault_harness: --duration %s is not a duration like 30m, 2h or 600s\n", duration.c_str());
+      return 2;
+    }
+    o.duration_seconds = static_cast<int>(n * scale);
+    o.runs = 0;
+  }
+  if (o.seed == 0) o.seed = static_cast<uint64_t>(Clock::now().time_since_epoch().count()) % 1000000;
+  signal(SIGPIPE, SIG_IGN);
+  Totals totals;
+  const auto start = Clock::now();
+  auto more = [&](int r) {
+    if (o.duration_seconds == 0) return r < o.runs;
+    return Clock::now() + std::chrono::seconds(o.seconds) < start + std::chrono::seconds(o.duration_seconds);
+  };
+  for (int r = 0; more(r); ++r) {
+    const uint64_t seed = o.seed + static_cast<uint64_t>(r);
+    std::fprintf(stderr, "run %d, seed %llu (replay it with --seed %llu --runs 1)\n", r + 1,
+                 static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
+    ++totals.runs;
+    Run run(o, seed, &totals);
+    if (!run.Go()) {
+      ++totals.failures;
+      break;
+    }
+  }
+  const std::string summary = Summary(totals, std::chrono::duration<double>(Clock::now() - start).count());
+  std::fputs(summary.c_str(), stdout);
+  if (!o.report.empty()) std::ofstream(o.report) << summary;
+  const bool all_ran = o.duration_seconds > 0 || totals.runs == o.runs;
+  return totals.violations == 0 && all_ran && totals.failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace etcfs::testing
+
+int main(int argc, char** argv) { return etcfs::testing::Main(argc, argv); }

@@ -1,0 +1,57 @@
+// KvWorkload: concurrent clients doing get, put, delete and compare-and-swap
+// on a few keys through etcd's v3 API, each operation recorded with its
+// invocation and completion times (a history for linearizability.h). Writes
+// carry values unique to the history, so a read names the write it saw. A
+// call that fails or times out has an unknown outcome: it may or may not have
+// taken effect, and the checker treats it so.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tests/cluster/linearizability.h"
+
+namespace etcfs::testing {
+
+struct WorkloadOptions {
+  int clients = 8;
+  int keys = 8;
+  std::chrono::milliseconds op_timeout{2000};
+  uint64_t seed = 1;
+};
+
+class KvWorkload {
+ public:
+  KvWorkload(std::vector<std::string> endpoints, WorkloadOptions options);
+  ~KvWorkload();
+
+  // Runs the clients until `until`; each operation goes to a random endpoint.
+  void Run(std::chrono::steady_clock::time_point until);
+  // A linearizable read of every key through each endpoint in turn, retried
+  // until answered or `deadline`; false when some endpoint never answered.
+  bool FinalReads(std::chrono::steady_clock::time_point deadline);
+
+  std::vector<KvOp> History() const;
+  uint64_t completed() const { return completed_; }
+  uint64_t unknown() const { return unknown_; }
+
+ private:
+  struct Client;
+  KvOp Do(Client& c, int endpoint, KvOp op);
+  int64_t Now() const;
+
+  std::vector<std::string> endpoints_;
+  WorkloadOptions options_;
+  std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<Client>> clients_;
+  mutable std::mutex mu_;
+  std::vector<KvOp> history_;  // guarded by mu_
+  std::atomic<uint64_t> completed_{0}, unknown_{0};
+};
+
+}  // namespace etcfs::testing

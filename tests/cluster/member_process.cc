@@ -1,0 +1,63 @@
+#include "tests/cluster/member_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace etcfs::testing {
+
+void MemberProcess::Start() {
+  if (pid_ > 0) return;
+  std::vector<std::string> argv = {spec_.etcfsd,
+                                   "--name", spec_.name,
+                                   "--data-dir", spec_.data_dir,
+                                   "--listen-client-urls", spec_.client_url,
+                                   "--advertise-client-urls", spec_.client_url,
+                                   "--listen-peer-urls", spec_.peer_url,
+                                   "--initial-advertise-peer-urls", spec_.peer_url,
+                                   "--initial-cluster", spec_.initial_cluster};
+  argv.insert(argv.end(), spec_.extra_flags.begin(), spec_.extra_flags.end());
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  const std::string log = spec_.data_dir + ".log";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + spec_.etcfsd);
+  paused_ = false;
+}
+
+void MemberProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  paused_ = false;
+}
+
+void MemberProcess::Pause() {
+  if (pid_ > 0 && !paused_ && ::kill(pid_, SIGSTOP) == 0) paused_ = true;
+}
+
+void MemberProcess::Resume() {
+  if (pid_ > 0 && paused_ && ::kill(pid_, SIGCONT) == 0) paused_ = false;
+}
+
+std::string MemberProcess::endpoint() const {
+  const std::string& url = spec_.client_url;
+  const size_t scheme = url.find("://");
+  return scheme == std::string::npos ? url : url.substr(scheme + 3);
+}
+
+}  // namespace etcfs::testing
