@@ -16,7 +16,7 @@ help:
 	@echo "make          build the release binaries in $(BUILD_REL)"
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
 	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd, etcfsctl bench beside etcd"
-	@echo "make soak     DURATION=30m: the fault harness (kill -9, SIGSTOP, quorum loss) on 3 members, runs of 60 s, report in soak-report.txt"
+	@echo "make soak     DURATION=30m: the fault harness (kill -9, SIGSTOP, partitions, loss, quorum loss) on 3 members, runs of 60 s, report in soak-report.txt"
 	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379, mounted on ./mnt (Ctrl-C stops it)"
 	@echo "make cluster  start 3 members on loopback, mounted on ./mnt1 ./mnt2 ./mnt3 (Ctrl-C stops them)"
 	@echo "make shell    the store shell, for inspecting ./$(DATA_DIR)/member/store offline"
@@ -50,7 +50,7 @@ bench: build
 DURATION ?= 30m
 soak: build
 	$(BUILD_REL)/tests/cluster/fault_harness --etcfsd $(BUILD_REL)/server/etcfsd --duration $(DURATION) \
-	  --seconds 60 --report soak-report.txt
+	  --seconds 60 --network netns --report soak-report.txt
 
 run: build
 	@mkdir -p mnt

@@ -13,6 +13,7 @@ packages=(
   libssl-dev libcpp-httplib-dev libsystemd-dev
   etcd-server etcd-client
   python3 inotify-tools man-db groff-base
+  iproute2 nftables
 )
 
 missing=()

@@ -7,7 +7,10 @@
 // revision with the same hash of its key-value history.
 //
 //   fault_harness --etcfsd PATH [--members 3] [--runs 1] [--seconds 20] [--seed N]
-//                 [--clients 8] [--keys 8] [--duration 30m] [--report FILE]
+//                 [--clients 8] [--keys 8] [--duration 30m] [--network loopback|netns]
+//                 [--report FILE]
+// With --network netns (root) the faults also include partitions (the leader
+// or any member cut off) and 30% packet loss between members (network.h).
 // Prints its figures (runs, operations checked, faults injected, violations);
 // exits 1 on a violation, with the history of the key that has no order.
 #include <signal.h>
@@ -29,6 +32,7 @@
 #include "tests/cluster/kv_workload.h"
 #include "tests/cluster/linearizability.h"
 #include "tests/cluster/member_process.h"
+#include "tests/cluster/network.h"
 #include "tests/support/free_port.h"
 
 namespace etcfs::testing {
@@ -47,6 +51,7 @@ struct Options {
   int clients = 8;
   int keys = 8;
   std::string report;
+  std::string network = "loopback";  // or netns
 };
 
 struct Totals {
@@ -83,11 +88,25 @@ class Run {
   Run(const Options& o, uint64_t seed, Totals* totals) : o_(o), rng_(seed), seed_(seed), totals_(totals) {
     char tmpl[] = "/tmp/etcfs-faults-XXXXXX";
     dir_ = mkdtemp(tmpl);
+    if (o.network == "netns") {
+      auto net = NamespaceNetwork::Create(o.members);
+      if (!net.ok()) {
+        setup_error_ = net.status().message();
+        return;
+      }
+      net_ = std::move(*net);
+    }
     std::string cluster;
     std::vector<std::pair<std::string, std::string>> urls;
     for (int i = 1; i <= o.members; ++i) {
-      const std::string client = "http://127.0.0.1:" + std::to_string(FreePort());
-      const std::string peer = "http://127.0.0.1:" + std::to_string(FreePort());
+      std::string client, peer;
+      if (net_) {
+        client = "http://" + net_->Address(i - 1) + ":2379";
+        peer = "http://" + net_->Address(i - 1) + ":2380";
+      } else {
+        client = "http://127.0.0.1:" + std::to_string(FreePort());
+        peer = "http://127.0.0.1:" + std::to_string(FreePort());
+      }
       cluster += (cluster.empty() ? "" : ",") + ("n" + std::to_string(i)) + "=" + peer;
       urls.emplace_back(client, peer);
     }
@@ -100,6 +119,7 @@ class Run {
       s.peer_url = urls[static_cast<size_t>(i - 1)].second;
       s.initial_cluster = cluster;
       s.extra_flags = {"--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "info"};
+      if (net_) s.launcher = net_->Launcher(i - 1);
       members_.push_back(std::make_unique<MemberProcess>(s));
     }
   }
@@ -114,6 +134,7 @@ class Run {
 
   // Returns whether the run found no violation.
   bool Go() {
+    if (!setup_error_.empty()) return Fail("cannot set up the network: " + setup_error_);
     for (auto& m : members_) m->Start();
     if (!WaitServing(Clock::now() + std::chrono::seconds(30))) return Fail("the cluster did not start");
     std::vector<std::string> endpoints;
@@ -210,6 +231,18 @@ class Run {
         ++totals_->faults[dice < 65 ? "SIGSTOP of the leader" : "SIGSTOP of any member"];
         Sleep(200, 1500);
         members_[static_cast<size_t>(m)]->Resume();
+      } else if (net_ && dice < 88) {
+        // The leader (or any member) cut off from the others, both ways.
+        const int m = Pick(dice < 84 ? "leader" : "any");
+        net_->Partition({m});
+        ++totals_->faults[dice < 84 ? "partition of the leader" : "partition of any member"];
+        Sleep(300, 2500);
+        net_->Heal();
+      } else if (net_ && dice < 94) {
+        net_->Loss(30);
+        ++totals_->faults["30% packet loss between members"];
+        Sleep(500, 2500);
+        net_->Heal();
       } else if (members_.size() >= 3) {
         // A majority down: no quorum until they return.
         const size_t a = rng_() % members_.size(), b = (a + 1) % members_.size();
@@ -224,6 +257,7 @@ class Run {
   }
 
   void Heal() {
+    if (net_) net_->Heal();
     for (auto& m : members_) {
       m->Resume();
       m->Start();
@@ -275,6 +309,8 @@ class Run {
   Totals* totals_;
   std::string dir_;
   bool failed_ = false;
+  std::string setup_error_;
+  std::unique_ptr<NamespaceNetwork> net_;  // declared before the members: they go first
   std::vector<std::unique_ptr<MemberProcess>> members_;
 };
 
@@ -305,6 +341,10 @@ int Main(int argc, char** argv) {
   app.add_option("--clients", o.clients, "Concurrent clients")->capture_default_str();
   app.add_option("--keys", o.keys, "Keys the clients share")->capture_default_str();
   app.add_option("--report", o.report, "Also write the figures to this file");
+  app.add_option("--network", o.network,
+                 "loopback, or netns: members in network namespaces, with partitions and packet loss (root)")
+      ->check(CLI::IsMember({"loopback", "netns"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (!duration.empty()) {
     char* end = nullptr;

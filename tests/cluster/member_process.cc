@@ -24,6 +24,7 @@ void MemberProcess::Start() {
                                    "--initial-advertise-peer-urls", spec_.peer_url,
                                    "--initial-cluster", spec_.initial_cluster};
   argv.insert(argv.end(), spec_.extra_flags.begin(), spec_.extra_flags.end());
+  argv.insert(argv.begin(), spec_.launcher.begin(), spec_.launcher.end());  // nsenter execs: the pid stays etcfsd's
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);

@@ -19,6 +19,7 @@ struct MemberSpec {
   std::string peer_url;
   std::string initial_cluster;
   std::vector<std::string> extra_flags;
+  std::vector<std::string> launcher;  // a prefix such as nsenter --net=...; empty: run directly
 };
 
 class MemberProcess {
