@@ -160,6 +160,7 @@ class Run {
       ++totals_->violations;
       return Fail("not linearizable: " + lin.explanation);
     }
+    if (lin.inconclusive) return Fail("inconclusive: " + lin.explanation);
     std::string why;
     if (!SameHashes(&why)) {
       ++totals_->violations;
@@ -339,7 +340,7 @@ int Main(int argc, char** argv) {
   app.add_option("--duration", duration, "Keep starting runs for this long (30m, 2h, 600s); overrides --runs");
   app.add_option("--seed", o.seed, "Seed of the first run (default: from the clock)");
   app.add_option("--clients", o.clients, "Concurrent clients")->capture_default_str();
-  app.add_option("--keys", o.keys, "Keys the clients share")->capture_default_str();
+  app.add_option("--keys", o.keys, "Keys the clients share at a time (fresh ones every second)")->capture_default_str();
   app.add_option("--report", o.report, "Also write the figures to this file");
   app.add_option("--network", o.network,
                  "loopback, or netns: members in network namespaces, with partitions and packet loss (root)")

@@ -1,6 +1,7 @@
 #include "tests/cluster/kv_workload.h"
 
 #include <random>
+#include <unordered_map>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
@@ -13,7 +14,7 @@ struct KvWorkload::Client {
   int id = 0;
   std::vector<std::unique_ptr<etcdserverpb::KV::Stub>> kv;  // one per endpoint
   std::mt19937_64 rng;
-  std::vector<std::optional<std::string>> last_seen;  // per key, for the next CAS
+  std::unordered_map<int64_t, std::optional<std::string>> last_seen;  // per key, for the next CAS
   uint64_t seq = 0;
 };
 
@@ -37,7 +38,6 @@ KvWorkload::KvWorkload(std::vector<std::string> endpoints, WorkloadOptions optio
     c->id = i;
     for (const auto& ep : endpoints_) c->kv.push_back(etcdserverpb::KV::NewStub(Dial(ep)));
     c->rng.seed(options_.seed * 1000003 + static_cast<uint64_t>(i));
-    c->last_seen.resize(static_cast<size_t>(options_.keys));
     clients_.push_back(std::move(c));
   }
 }
@@ -114,7 +114,10 @@ void KvWorkload::Run(std::chrono::steady_clock::time_point until) {
     threads.emplace_back([this, c, until] {
       std::vector<KvOp> mine;
       while (std::chrono::steady_clock::now() < until) {
-        const size_t k = c->rng() % static_cast<size_t>(options_.keys);
+        const int64_t window = Now() / (std::chrono::duration_cast<std::chrono::nanoseconds>(options_.rotate).count());
+        const int64_t k = window * options_.keys + static_cast<int64_t>(c->rng() % static_cast<uint64_t>(options_.keys));
+        for (int64_t used = keys_used_; used < k + 1 && !keys_used_.compare_exchange_weak(used, k + 1);) {
+        }
         const int endpoint = static_cast<int>(c->rng() % endpoints_.size());
         KvOp op;
         op.key = "/lin/k" + std::to_string(k);
@@ -141,7 +144,7 @@ void KvWorkload::Run(std::chrono::steady_clock::time_point until) {
 
 bool KvWorkload::FinalReads(std::chrono::steady_clock::time_point deadline) {
   Client& c = *clients_.front();
-  for (int k = 0; k < options_.keys; ++k) {
+  for (int64_t k = 0; k < keys_used_; ++k) {
     for (size_t e = 0; e < endpoints_.size(); ++e) {
       for (;;) {
         KvOp op;

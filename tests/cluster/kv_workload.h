@@ -20,7 +20,12 @@ namespace etcfs::testing {
 
 struct WorkloadOptions {
   int clients = 8;
+  // Keys in use at a time. Every `rotate` the clients move on to fresh keys,
+  // so that each key's history stays short enough to check (as Jepsen's
+  // independent keys): the search grows with a key's operations, above all
+  // with those whose outcome is unknown.
   int keys = 8;
+  std::chrono::milliseconds rotate{1000};
   std::chrono::milliseconds op_timeout{2000};
   uint64_t seed = 1;
 };
@@ -32,7 +37,7 @@ class KvWorkload {
 
   // Runs the clients until `until`; each operation goes to a random endpoint.
   void Run(std::chrono::steady_clock::time_point until);
-  // A linearizable read of every key through each endpoint in turn, retried
+  // A linearizable read of every key used through each endpoint in turn, retried
   // until answered or `deadline`; false when some endpoint never answered.
   bool FinalReads(std::chrono::steady_clock::time_point deadline);
 
@@ -49,6 +54,7 @@ class KvWorkload {
   WorkloadOptions options_;
   std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<Client>> clients_;
+  std::atomic<int64_t> keys_used_{0};  // keys /lin/k0 .. k(keys_used_-1) were touched
   mutable std::mutex mu_;
   std::vector<KvOp> history_;  // guarded by mu_
   std::atomic<uint64_t> completed_{0}, unknown_{0};

@@ -76,7 +76,9 @@ void Unlift(Entry* e) {
 
 // Whether the key's operations have a linearization; `best_prefix` gets the
 // most operations the search managed to order (for the explanation).
-bool CheckKey(const std::vector<const KvOp*>& ops, size_t* best_prefix) {
+enum class Verdict { kLinearizable, kViolation, kGaveUp };
+
+Verdict CheckKey(const std::vector<const KvOp*>& ops, size_t budget, size_t* best_prefix) {
   std::vector<Entry> entries;
   entries.reserve(ops.size() * 2);
   for (size_t i = 0; i < ops.size(); ++i) {
@@ -114,6 +116,7 @@ bool CheckKey(const std::vector<const KvOp*>& ops, size_t* best_prefix) {
       State next;
       if (Step(*ops[entry->op], state, &next)) {
         linearized[entry->op / 64] |= uint64_t{1} << (entry->op % 64);
+        if (cache.size() >= budget) return Verdict::kGaveUp;
         if (cache.insert(CacheKey{linearized, next}).second) {
           stack.emplace_back(entry, state);
           state = std::move(next);
@@ -127,7 +130,7 @@ bool CheckKey(const std::vector<const KvOp*>& ops, size_t* best_prefix) {
       entry = entry->next;
     } else {
       // An operation that completed here is not linearized yet: undo the last choice.
-      if (stack.empty()) return false;
+      if (stack.empty()) return Verdict::kViolation;
       auto [e, s] = std::move(stack.back());
       stack.pop_back();
       state = std::move(s);
@@ -136,7 +139,7 @@ bool CheckKey(const std::vector<const KvOp*>& ops, size_t* best_prefix) {
       entry = e->next;
     }
   }
-  return true;
+  return Verdict::kLinearizable;
 }
 
 }  // namespace
@@ -159,7 +162,7 @@ std::string KvOp::Describe() const {
   return s;
 }
 
-LinearizabilityResult CheckLinearizable(const std::vector<KvOp>& history) {
+LinearizabilityResult CheckLinearizable(const std::vector<KvOp>& history, size_t state_budget) {
   std::map<std::string, std::vector<const KvOp*>> per_key;
   for (const auto& op : history) {
     if (op.kind == KvOp::Kind::kGet && !op.known()) continue;  // says nothing
@@ -170,7 +173,15 @@ LinearizabilityResult CheckLinearizable(const std::vector<KvOp>& history) {
   for (const auto& [key, ops] : per_key) r.ops += ops.size();
   for (const auto& [key, ops] : per_key) {
     size_t prefix = 0;
-    if (CheckKey(ops, &prefix)) continue;
+    const Verdict v = CheckKey(ops, state_budget, &prefix);
+    if (v == Verdict::kLinearizable) continue;
+    if (v == Verdict::kGaveUp) {
+      r.inconclusive = true;
+      r.key = key;
+      r.explanation = "the " + std::to_string(ops.size()) + " operations on " + key + " took more than " +
+                      std::to_string(state_budget) + " search states; check shorter histories (more keys, shorter runs)";
+      continue;
+    }
     r.ok = false;
     r.key = key;
     std::vector<const KvOp*> sorted = ops;

@@ -41,6 +41,9 @@ struct KvOp {
 
 struct LinearizabilityResult {
   bool ok = true;
+  // The search gave up (a key's history too large to settle within the
+  // state budget): neither a proof nor a violation.
+  bool inconclusive = false;
   size_t keys = 0;
   size_t ops = 0;  // operations checked (reads without an answer left out)
   // When not ok: the key whose history has no linearization, and that history.
@@ -48,6 +51,8 @@ struct LinearizabilityResult {
   std::string explanation;
 };
 
-LinearizabilityResult CheckLinearizable(const std::vector<KvOp>& history);
+// `state_budget`: the most search states remembered for one key (memory
+// grows with it and with the key's operation count).
+LinearizabilityResult CheckLinearizable(const std::vector<KvOp>& history, size_t state_budget = 2'000'000);
 
 }  // namespace etcfs::testing

@@ -145,5 +145,16 @@ TEST(Linearizability, ARegisterUnderManyConcurrentClientsIsCheckedQuickly) {
   EXPECT_FALSE(CheckLinearizable(history).ok);
 }
 
+TEST(Linearizability, AHistoryTooLargeForTheBudgetIsInconclusiveNotAViolation) {
+  std::vector<KvOp> history;
+  for (int i = 0; i < 40; ++i) history.push_back(Put(i, 0, kUnknown, "v" + std::to_string(i)));
+  history.push_back(Get(99, 10, 11, "v7"));
+  auto r = CheckLinearizable(history, 10);
+  EXPECT_TRUE(r.ok);
+  EXPECT_TRUE(r.inconclusive);
+  EXPECT_NE(r.explanation.find("search states"), std::string::npos) << r.explanation;
+  EXPECT_FALSE(CheckLinearizable(history).inconclusive);
+}
+
 }  // namespace
 }  // namespace etcfs::testing
