@@ -37,6 +37,7 @@ build: deps $(BUILD_REL)/build.ninja
 test: deps $(BUILD_TEST)/build.ninja
 	cmake --build $(BUILD_TEST)
 	cd $(BUILD_TEST) && ctest --output-on-failure --timeout 900 -j2
+	@cat $(BUILD_TEST)/fault-profile-*.txt
 
 bench: build
 	$(BUILD_REL)/bench/store_bench $(BENCH_ARGS)
@@ -50,7 +51,7 @@ bench: build
 DURATION ?= 30m
 soak: build
 	$(BUILD_REL)/tests/cluster/fault_harness --etcfsd $(BUILD_REL)/server/etcfsd --duration $(DURATION) \
-	  --seconds 60 --network netns --report soak-report.txt
+	  --seconds 60 --keys 16 --network netns --report soak-report.txt
 
 run: build
 	@mkdir -p mnt

@@ -78,7 +78,39 @@ void Unlift(Entry* e) {
 // most operations the search managed to order (for the explanation).
 enum class Verdict { kLinearizable, kViolation, kGaveUp };
 
-Verdict CheckKey(const std::vector<const KvOp*>& ops, size_t budget, size_t* best_prefix) {
+// A value no read returns and no compare-and-swap expects: such values are
+// indistinguishable, so they are all this one (fewer distinct states).
+const std::string kUnobserved("\0unobserved", 11);
+
+// The key's operations with unobserved values folded into kUnobserved, and
+// for each operation of unknown outcome its class: unknown operations of one
+// class do the same to the store and are never required to take effect, so
+// at any point of the search trying one of them stands for all (symmetry).
+std::vector<KvOp> Canonical(const std::vector<const KvOp*>& ops, std::vector<std::string>* classes) {
+  std::unordered_set<std::string> observed;
+  for (const KvOp* op : ops) {
+    if (op->kind == KvOp::Kind::kGet && op->got) observed.insert(*op->got);
+    if (op->kind == KvOp::Kind::kCas && op->expect) observed.insert(*op->expect);
+  }
+  std::vector<KvOp> out;
+  for (const KvOp* op : ops) {
+    KvOp c = *op;
+    if ((c.kind == KvOp::Kind::kPut || c.kind == KvOp::Kind::kCas) && !observed.count(c.value)) c.value = kUnobserved;
+    std::string cls;
+    if (!c.known()) {
+      cls = std::to_string(static_cast<int>(c.kind)) + "\n" + c.value + "\n" + (c.expect ? "=" + *c.expect : "absent");
+    }
+    classes->push_back(std::move(cls));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Verdict CheckKey(const std::vector<const KvOp*>& original, size_t budget, size_t* best_prefix) {
+  std::vector<std::string> classes;  // "" for operations whose outcome is known
+  const std::vector<KvOp> canonical = Canonical(original, &classes);
+  std::vector<const KvOp*> ops;
+  for (const auto& op : canonical) ops.push_back(&op);
   std::vector<Entry> entries;
   entries.reserve(ops.size() * 2);
   for (size_t i = 0; i < ops.size(); ++i) {
@@ -111,8 +143,15 @@ Verdict CheckKey(const std::vector<const KvOp*>& ops, size_t budget, size_t* bes
   State state;  // absent before the history
   Entry* entry = head.next;
   *best_prefix = 0;
+  // The classes of unknown operations already tried at this point of the search.
+  std::unordered_set<std::string> tried;
   while (head.next != nullptr) {
     if (entry->call) {
+      const std::string& cls = classes[static_cast<size_t>(entry->op)];
+      if (!cls.empty() && !tried.insert(cls).second) {
+        entry = entry->next;  // one of its kind was tried here already
+        continue;
+      }
       State next;
       if (Step(*ops[entry->op], state, &next)) {
         linearized[entry->op / 64] |= uint64_t{1} << (entry->op % 64);
@@ -123,6 +162,7 @@ Verdict CheckKey(const std::vector<const KvOp*>& ops, size_t budget, size_t* bes
           Lift(entry);
           *best_prefix = std::max(*best_prefix, stack.size());
           entry = head.next;
+          tried.clear();
           continue;
         }
         linearized[entry->op / 64] &= ~(uint64_t{1} << (entry->op % 64));
@@ -136,6 +176,12 @@ Verdict CheckKey(const std::vector<const KvOp*>& ops, size_t budget, size_t* bes
       state = std::move(s);
       linearized[e->op / 64] &= ~(uint64_t{1} << (e->op % 64));
       Unlift(e);
+      // Back at the point where `e` was chosen: what came before it, and
+      // `e` itself, were tried there.
+      tried.clear();
+      for (Entry* t = head.next; t != e->next; t = t->next) {
+        if (t->call && !classes[static_cast<size_t>(t->op)].empty()) tried.insert(classes[static_cast<size_t>(t->op)]);
+      }
       entry = e->next;
     }
   }
@@ -177,6 +223,8 @@ LinearizabilityResult CheckLinearizable(const std::vector<KvOp>& history, size_t
     if (v == Verdict::kLinearizable) continue;
     if (v == Verdict::kGaveUp) {
       r.inconclusive = true;
+      ++r.inconclusive_keys;
+      r.ops -= ops.size();
       r.key = key;
       r.explanation = "the " + std::to_string(ops.size()) + " operations on " + key + " took more than " +
                       std::to_string(state_budget) + " search states; check shorter histories (more keys, shorter runs)";

@@ -7,11 +7,24 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 
 extern char** environ;
 
 namespace etcfs::testing {
+namespace {
+
+std::mutex live_mu;
+std::set<pid_t> live;  // guarded by live_mu
+
+}  // namespace
+
+void KillAllMembers() {
+  std::lock_guard<std::mutex> lock(live_mu);
+  for (pid_t p : live) ::kill(p, SIGKILL);
+}
 
 void MemberProcess::Start() {
   if (pid_ > 0) return;
@@ -37,12 +50,18 @@ void MemberProcess::Start() {
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + spec_.etcfsd);
   paused_ = false;
+  std::lock_guard<std::mutex> lock(live_mu);
+  live.insert(pid_);
 }
 
 void MemberProcess::Kill() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
+  {
+    std::lock_guard<std::mutex> lock(live_mu);
+    live.erase(pid_);
+  }
   pid_ = -1;
   paused_ = false;
 }

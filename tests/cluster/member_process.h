@@ -22,6 +22,10 @@ struct MemberSpec {
   std::vector<std::string> launcher;  // a prefix such as nsenter --net=...; empty: run directly
 };
 
+// Kills every member process still running (the harness's signal handling:
+// they must not outlive it).
+void KillAllMembers();
+
 class MemberProcess {
  public:
   explicit MemberProcess(MemberSpec spec) : spec_(std::move(spec)) {}

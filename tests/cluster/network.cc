@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <set>
 
 namespace etcfs::testing {
 namespace {
@@ -15,7 +17,19 @@ Status Bash(const std::string& script) {
   return Status::Ok();
 }
 
+std::mutex live_mu;
+std::set<NamespaceNetwork*> live;  // guarded by live_mu
+
 }  // namespace
+
+void RemoveAllNetworks() {
+  std::set<NamespaceNetwork*> nets;
+  {
+    std::lock_guard<std::mutex> lock(live_mu);
+    nets.swap(live);
+  }
+  for (NamespaceNetwork* n : nets) delete n;
+}
 
 NamespaceNetwork::NamespaceNetwork(int members)
     : members_(members), prefix_("efh" + std::to_string(getpid())), subnet_(20 + getpid() % 200) {}
@@ -26,6 +40,10 @@ Result<std::unique_ptr<NamespaceNetwork>> NamespaceNetwork::Create(int members) 
     return Status::FailedPrecondition("network namespaces need ip (iproute2) and nft (nftables)");
   }
   std::unique_ptr<NamespaceNetwork> n(new NamespaceNetwork(members));
+  {
+    std::lock_guard<std::mutex> lock(live_mu);
+    live.insert(n.get());
+  }
   const std::string br = n->prefix_ + "-br";
   const std::string net = "10." + std::to_string(n->subnet_) + ".0.";
   std::string script = "set -e; ip netns add " + br + "; ip -n " + br + " link add br0 type bridge; ip -n " + br +
@@ -49,6 +67,10 @@ Result<std::unique_ptr<NamespaceNetwork>> NamespaceNetwork::Create(int members) 
 }
 
 NamespaceNetwork::~NamespaceNetwork() {
+  {
+    std::lock_guard<std::mutex> lock(live_mu);
+    live.erase(this);
+  }
   std::string script = "ip link del " + prefix_ + "c 2>/dev/null; ip netns del " + prefix_ + "-br 2>/dev/null;";
   for (int i = 0; i < members_; ++i) script += "ip netns del " + Namespace(i) + " 2>/dev/null;";
   (void)Bash(script + " true");

@@ -16,6 +16,9 @@
 
 namespace etcfs::testing {
 
+// Removes every network still set up (the harness's signal handling).
+void RemoveAllNetworks();
+
 class NamespaceNetwork {
  public:
   // Errors: FailedPrecondition (not root, no ip or nft), IOError.
