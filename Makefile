@@ -51,7 +51,7 @@ bench: build
 DURATION ?= 30m
 soak: build
 	$(BUILD_REL)/tests/cluster/fault_harness --etcfsd $(BUILD_REL)/server/etcfsd --duration $(DURATION) \
-	  --seconds 60 --keys 16 --network netns --report soak-report.txt
+	  --seconds 60 --keys 16 --state-budget 4000000 --network netns --report soak-report.txt
 
 run: build
 	@mkdir -p mnt

@@ -53,6 +53,7 @@ struct Options {
   int keys = 8;
   std::string report;
   std::string network = "loopback";  // or netns
+  size_t state_budget = 500'000;
 };
 
 struct Totals {
@@ -156,7 +157,7 @@ class Run {
     }
     const auto history = workload.History();
     const auto check_start = Clock::now();
-    const LinearizabilityResult lin = CheckLinearizable(history);
+    const LinearizabilityResult lin = CheckLinearizable(history, o_.state_budget);
     totals_->ops_checked += lin.ops;
     totals_->ops_unknown += workload.unknown();
     if (!lin.ok) {
@@ -355,6 +356,9 @@ int Main(int argc, char** argv) {
   app.add_option("--clients", o.clients, "Concurrent clients")->capture_default_str();
   app.add_option("--keys", o.keys, "Keys the clients share at a time (fresh ones every second)")->capture_default_str();
   app.add_option("--report", o.report, "Also write the figures to this file");
+  app.add_option("--state-budget", o.state_budget,
+                 "Search states the checker may remember per key before it calls the key unchecked")
+      ->capture_default_str();
   app.add_option("--network", o.network,
                  "loopback, or netns: members in network namespaces, with partitions and packet loss (root)")
       ->check(CLI::IsMember({"loopback", "netns"}))
