@@ -7,7 +7,7 @@ DATA_DIR ?= default.etcfs
 # Extra arguments for the benchmark binary, e.g. BENCH_ARGS=--benchmark_filter=Put
 BENCH_ARGS ?=
 
-.PHONY: all help deps build test bench soak run cluster shell install clean
+.PHONY: all help deps build test bench soak fuzz run cluster shell install clean
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
 	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd, etcfsctl bench beside etcd"
 	@echo "make soak     DURATION=30m: the fault harness (kill -9, SIGSTOP, partitions, loss, quorum loss) on 3 members, runs of 60 s, report in soak-report.txt"
+	@echo "make fuzz     FUZZ_SECONDS=60: each libFuzzer target of tests/fuzz (clang), crashers to $(BUILD_FUZZ)/crashes"
 	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379, mounted on ./mnt (Ctrl-C stops it)"
 	@echo "make cluster  start 3 members on loopback, mounted on ./mnt1 ./mnt2 ./mnt3 (Ctrl-C stops them)"
 	@echo "make shell    the store shell, for inspecting ./$(DATA_DIR)/member/store offline"
@@ -47,6 +48,16 @@ bench: build
 	bash bench/compare_inotify.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/bench/inotify_bench \
 	  $(BUILD_REL)/tests/support/free_port $(BUILD_REL)/mount-tools/mount.etcfs
 	bash bench/compare_ctl_bench.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/ctl/etcfsctl $(BUILD_REL)/tests/support/free_port
+
+BUILD_FUZZ ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = path_codec request_validation peer_message
+$(BUILD_FUZZ)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DETCFS_FUZZ=ON -DETCFS_BUILD_BENCH=OFF
+fuzz: deps $(BUILD_FUZZ)/build.ninja
+	cmake --build $(BUILD_FUZZ) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
+	scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 DURATION ?= 30m
 soak: build

@@ -297,8 +297,8 @@ void Transport::Send(std::vector<Message> msgs) {
       flush[peer->id] = peer;
     }
   }
-  for (auto& [id, peer] : flush) {
-    asio::post(io_, [this, peer] { Flush(peer); });
+  for (auto& entry : flush) {
+    asio::post(io_, [this, peer = entry.second] { Flush(peer); });
   }
   if (!unreachable.empty()) {
     asio::post(io_, [this, unreachable] {

@@ -14,6 +14,7 @@ std::optional<std::string> DecodeComponent(std::string_view name) {
   std::string out;
   out.reserve(name.size());
   for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '\0' || name[i] == '/') return std::nullopt;  // not in a file name; NUL is spelled %00
     if (name[i] != '%') {
       out.push_back(name[i]);
       continue;

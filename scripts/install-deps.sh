@@ -14,6 +14,7 @@ packages=(
   etcd-server etcd-client
   python3 inotify-tools man-db groff-base
   iproute2 nftables
+  clang libclang-rt-14-dev
 )
 
 missing=()
