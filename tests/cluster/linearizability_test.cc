@@ -9,45 +9,34 @@
 namespace etcfs::testing {
 namespace {
 
-KvOp Put(int client, int64_t call, int64_t ret, std::string value, std::string key = "k") {
+KvOp Base(KvOp::Kind kind, int client, int64_t call, int64_t ret, std::string key = "k") {
   KvOp op;
-  op.kind = KvOp::Kind::kPut;
+  op.kind = kind;
   op.client = client;
   op.key = std::move(key);
   op.call_ns = call;
   op.return_ns = ret;
+  return op;
+}
+KvOp Put(int client, int64_t call, int64_t ret, std::string value, std::string key = "k") {
+  KvOp op = Base(KvOp::Kind::kPut, client, call, ret, std::move(key));
   op.value = std::move(value);
   return op;
 }
 KvOp Get(int client, int64_t call, int64_t ret, std::optional<std::string> got, std::string key = "k") {
-  KvOp op;
-  op.kind = KvOp::Kind::kGet;
-  op.client = client;
-  op.key = std::move(key);
-  op.call_ns = call;
-  op.return_ns = ret;
+  KvOp op = Base(KvOp::Kind::kGet, client, call, ret, std::move(key));
   op.got = std::move(got);
   return op;
 }
 KvOp Cas(int client, int64_t call, int64_t ret, std::optional<std::string> expect, std::string value, bool ok) {
-  KvOp op;
-  op.kind = KvOp::Kind::kCas;
-  op.client = client;
-  op.key = "k";
-  op.call_ns = call;
-  op.return_ns = ret;
+  KvOp op = Base(KvOp::Kind::kCas, client, call, ret);
   op.expect = std::move(expect);
   op.value = std::move(value);
   op.succeeded = ok;
   return op;
 }
 KvOp Del(int client, int64_t call, int64_t ret, bool deleted) {
-  KvOp op;
-  op.kind = KvOp::Kind::kDelete;
-  op.client = client;
-  op.key = "k";
-  op.call_ns = call;
-  op.return_ns = ret;
+  KvOp op = Base(KvOp::Kind::kDelete, client, call, ret);
   op.succeeded = deleted;
   return op;
 }
