@@ -7,7 +7,7 @@ DATA_DIR ?= default.etcfs
 # Extra arguments for the benchmark binary, e.g. BENCH_ARGS=--benchmark_filter=Put
 BENCH_ARGS ?=
 
-.PHONY: all help deps build test bench soak fuzz run cluster shell install clean
+.PHONY: all help deps build test bench soak fuzz tsan run cluster shell install clean
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd, etcfsctl bench beside etcd"
 	@echo "make soak     DURATION=30m: the fault harness (kill -9, SIGSTOP, partitions, loss, quorum loss) on 3 members, runs of 60 s, report in soak-report.txt"
 	@echo "make fuzz     FUZZ_SECONDS=60: each libFuzzer target of tests/fuzz (clang), crashers to $(BUILD_FUZZ)/crashes"
+	@echo "make tsan     ThreadSanitizer build in $(BUILD_TSAN), run over the concurrency-heavy tests"
 	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379, mounted on ./mnt (Ctrl-C stops it)"
 	@echo "make cluster  start 3 members on loopback, mounted on ./mnt1 ./mnt2 ./mnt3 (Ctrl-C stops them)"
 	@echo "make shell    the store shell, for inspecting ./$(DATA_DIR)/member/store offline"
@@ -58,6 +59,18 @@ $(BUILD_FUZZ)/build.ninja:
 fuzz: deps $(BUILD_FUZZ)/build.ninja
 	cmake --build $(BUILD_FUZZ) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
 	scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The concurrency-heavy tests: the store's watch hub and compactor, the
+# transport, Raft clusters, the server's apply path (every test that starts
+# etcfsd), the filesystem's workers, invalidator and echo thread (real mounts).
+BUILD_TSAN ?= build/tsan
+TSAN_TESTS = StoreWatch|StoreCompaction|StoreCrash|Transport|RaftCluster|AppliedRequests|AutoCompaction|fs\.|ctl\.lease|cluster\.fault_profile_short|conformance\.(watch|lease)
+$(BUILD_TSAN)/build.ninja:
+	cmake -S . -B $(BUILD_TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DETCFS_TSAN=ON -DETCFS_BUILD_BENCH=OFF
+tsan: deps $(BUILD_TSAN)/build.ninja
+	cmake --build $(BUILD_TSAN)
+	cd $(BUILD_TSAN) && TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --output-on-failure --timeout 900 -j2 -R '$(TSAN_TESTS)'
 
 DURATION ?= 30m
 soak: build
