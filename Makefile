@@ -39,7 +39,7 @@ build: deps $(BUILD_REL)/build.ninja
 test: deps $(BUILD_TEST)/build.ninja
 	cmake --build $(BUILD_TEST)
 	cd $(BUILD_TEST) && ctest --output-on-failure --timeout 900 -j2
-	@cat $(BUILD_TEST)/fault-profile-*.txt
+	@cat $(BUILD_TEST)/fault-profile-*.txt 2>/dev/null || true
 
 bench: build
 	$(BUILD_REL)/bench/store_bench $(BENCH_ARGS)
