@@ -177,7 +177,8 @@ class Run {
     totals_->notes.push_back("run seed " + std::to_string(seed_) + " (" + Took(check_start) + " to check): " +
                              std::to_string(lin.ops) +
                              " operations checked on " + std::to_string(lin.keys) + " keys (" +
-                             std::to_string(workload.unknown()) + " with unknown outcome), " + why);
+                             std::to_string(workload.unknown()) + " with unknown outcome; " +
+                             std::to_string(workload.not_sent()) + " calls refused before sending left out), " + why);
     return true;
   }
 

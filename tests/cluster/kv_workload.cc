@@ -29,6 +29,13 @@ std::shared_ptr<grpc::Channel> Dial(const std::string& endpoint) {
   return grpc::CreateCustomChannel(endpoint, grpc::InsecureChannelCredentials(), args);
 }
 
+// A call that failed before it left this process (the channel had no
+// connection to try): it took no effect, and is no operation at all.
+bool NeverSent(const grpc::Status& st) {
+  return st.error_code() == grpc::StatusCode::UNAVAILABLE &&
+         st.error_message().find("failed to connect to all addresses") != std::string::npos;
+}
+
 }  // namespace
 
 KvWorkload::KvWorkload(std::vector<std::string> endpoints, WorkloadOptions options)
@@ -103,7 +110,12 @@ KvOp KvWorkload::Do(Client& c, int endpoint, KvOp op) {
     }
   }
   op.return_ns = st.ok() ? Now() : KvOp::kUnknown;
-  (st.ok() ? completed_ : unknown_)++;
+  if (!st.ok() && NeverSent(st)) {
+    op.not_sent = true;
+    ++not_sent_;
+  } else {
+    (st.ok() ? completed_ : unknown_)++;
+  }
   return op;
 }
 
@@ -127,6 +139,11 @@ void KvWorkload::Run(std::chrono::steady_clock::time_point until) {
                 : dice < 80 ? KvOp::Kind::kDelete : KvOp::Kind::kCas;
         if (op.kind == KvOp::Kind::kCas) op.expect = c->last_seen[k];
         KvOp done = Do(*c, endpoint, std::move(op));
+        if (!done.known()) {
+          // A member down answers at once: pause rather than fill the history.
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          if (done.not_sent) continue;
+        }
         if (done.known()) {
           if (done.kind == KvOp::Kind::kGet) c->last_seen[k] = done.got;
           if (done.kind == KvOp::Kind::kPut || (done.kind == KvOp::Kind::kCas && done.succeeded)) {

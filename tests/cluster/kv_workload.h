@@ -44,6 +44,7 @@ class KvWorkload {
   std::vector<KvOp> History() const;
   uint64_t completed() const { return completed_; }
   uint64_t unknown() const { return unknown_; }
+  uint64_t not_sent() const { return not_sent_; }
 
  private:
   struct Client;
@@ -57,7 +58,7 @@ class KvWorkload {
   std::atomic<int64_t> keys_used_{0};  // keys /lin/k0 .. k(keys_used_-1) were touched
   mutable std::mutex mu_;
   std::vector<KvOp> history_;  // guarded by mu_
-  std::atomic<uint64_t> completed_{0}, unknown_{0};
+  std::atomic<uint64_t> completed_{0}, unknown_{0}, not_sent_{0};
 };
 
 }  // namespace etcfs::testing

@@ -33,6 +33,7 @@ struct KvOp {
   // kCas: whether it succeeded. kDelete: whether a key was deleted.
   std::optional<std::string> got;
   bool succeeded = false;
+  bool not_sent = false;  // failed before reaching any server: not part of the history
 
   static constexpr int64_t kUnknown = INT64_MAX;
   bool known() const { return return_ns != kUnknown; }
