@@ -9,14 +9,8 @@
 set -euo pipefail
 etcfsd=$(realpath "$1")
 script=$(realpath "$2")
-work=$(mktemp -d /tmp/etcfs-cluster-conformance-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { "${FREE_PORT:?set FREE_PORT to the free_port helper (ctest does)}"; }
+source "$(dirname "$(realpath "$0")")/../support/scratch.sh"
+scratch cluster-conformance
 command -v etcd >/dev/null || { echo "etcd is not installed (make deps installs etcd-server)" >&2; exit 1; }
 
 # start_cluster KIND BINARY: three members; sets $eps to their client

@@ -9,15 +9,8 @@ etcfsd=$(realpath "$1")
 script=$(realpath "$2")
 shift 2
 flags=("$@")
-work=$(mktemp -d /tmp/etcfs-conformance-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { "${FREE_PORT:?set FREE_PORT to the free_port helper (ctest does)}"; }
+source "$(dirname "$(realpath "$0")")/../support/scratch.sh"
+scratch conformance
 wait_ready() {  # endpoint
   for _ in $(seq 1 100); do
     # A linearizable read: answered once there is a leader, and it takes no revision.

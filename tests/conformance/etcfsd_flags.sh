@@ -6,14 +6,8 @@
 #   etcfsd_flags.sh ETCFSD
 set -euo pipefail
 etcfsd=$(realpath "$1")
-work=$(mktemp -d /tmp/etcfs-flags-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { "${FREE_PORT:?set FREE_PORT to the free_port helper (ctest does)}"; }
+source "$(dirname "$(realpath "$0")")/../support/scratch.sh"
+scratch flags
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # refused WHAT EXPECTED_TEXT ARGS...: etcfsd must exit non-zero within 10 s, saying EXPECTED_TEXT.
 refused() {

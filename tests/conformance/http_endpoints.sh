@@ -6,14 +6,8 @@
 #   http_endpoints.sh ETCFSD
 set -euo pipefail
 etcfsd=$(realpath "$1")
-work=$(mktemp -d /tmp/etcfs-http-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { "${FREE_PORT:?set FREE_PORT to the free_port helper (ctest does)}"; }
+source "$(dirname "$(realpath "$0")")/../support/scratch.sh"
+scratch http
 ctl() { ETCDCTL_API=3 etcdctl --command-timeout=3s "$@"; }
 fail() { echo "FAIL: $*" >&2; tail -n 5 "$work"/*.log >&2; exit 1; }
 

@@ -6,14 +6,8 @@
 #   compare_with_etcdctl.sh ETCFSD ETCFSCTL SCRIPT
 set -euo pipefail
 etcfsd=$(realpath "$1"); etcfsctl=$(realpath "$2"); script=$(realpath "$3")
-work=$(mktemp -d /tmp/etcfs-ctl-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { "${FREE_PORT:?set FREE_PORT to the free_port helper (ctest does)}"; }
+source "$(dirname "$(realpath "$0")")/../support/scratch.sh"
+scratch ctl
 command -v etcd >/dev/null && command -v etcdctl >/dev/null ||
   { echo "etcd and etcdctl are not installed (make deps installs etcd-server, etcd-client)" >&2; exit 1; }
 
