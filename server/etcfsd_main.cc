@@ -155,6 +155,16 @@ int Main(int argc, char** argv) {
 
   // A removed member stops, as etcd's does.
   o.on_removed = [] { kill(getpid(), SIGTERM); };
+  // A disk error stopped Raft: exit 1, so that a supervisor restarts the
+  // member once the disk is fixed; it then catches up from its WAL and the
+  // leader. Acknowledged writes are on the others.
+  static std::atomic<bool> fatal{false};
+  o.on_fatal = [](const Status& s) {
+    spdlog::critical("etcfsd: stopping after a disk error: {}; free space or fix the disk, then start etcfsd again",
+                     s.ToString());
+    fatal = true;
+    kill(getpid(), SIGTERM);
+  };
   auto node = Node::Start(o);
   if (!node.ok()) return fail(node.status());
   KvService kv(node->get());
@@ -177,6 +187,11 @@ int Main(int argc, char** argv) {
   // port silently; a port in use must be an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes) + (1 << 20));
+  // The sync server runs each call on a thread of its own and, by default,
+  // ends any thread beyond two idle pollers once its call returns: under a
+  // hundred concurrent clients it created and destroyed a thread per request
+  // (a fifth of the CPU). Idle threads are kept instead.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 1024);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   for (size_t i = 0; i < ports.size(); ++i) {
     if (server == nullptr || ports[i] == 0) {
@@ -218,6 +233,16 @@ int Main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&signals, &sig);
+  if (fatal) {
+    // Nothing more can be persisted, and a clean close would make the store
+    // write again (RocksDB asserts after a failed write): detach the mount so
+    // that readers see it go rather than hang, then exit as a crash would.
+    // Every acknowledged write is in the WAL here and on a majority.
+    (*node)->SetLocalViewBarrier(nullptr);
+    mounted.reset();
+    spdlog::default_logger()->flush();
+    _exit(1);
+  }
   spdlog::info("etcfsd: received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   shutting_down = true;
   sd_notify(0, "STOPPING=1");

@@ -48,7 +48,7 @@ constexpr size_t kMaxQueuedApplyBytes = size_t{64} << 20;
 Status Node::Init() {
   const std::string member_dir = options_.data_dir + "/member";
   const std::string wal_dir = options_.wal_dir.empty() ? member_dir + "/wal" : options_.wal_dir;
-  next_id_ = std::random_device()() ^ (uint64_t{std::random_device()()} << 32);
+  while (session_ == 0) session_ = std::random_device()() ^ (uint64_t{std::random_device()()} << 32);
 
   background_ = std::make_unique<WorkerThread>("store-bg");
   store::StoreOptions so;
@@ -60,7 +60,7 @@ Status Node::Init() {
       [this](const std::vector<consensus::Entry>& entries) { ApplyEntries(entries); }, kMaxQueuedApplyBytes);
   ETCFS_RETURN_IF_ERROR(applied_requests_.Load(*store_));
   {
-    std::lock_guard<std::mutex> lock(reads_mu_);
+    std::lock_guard<std::mutex> lock(applied_mu_);
     applied_ = store_->AppliedIndex().value();
   }
 
@@ -92,9 +92,20 @@ Status Node::Init() {
   d.on_wal_sync = [this](std::chrono::duration<double> d) { metrics_.wal_fsync.Observe(d.count()); };
   d.on_peer_rtt = [this](NodeId peer, double seconds) { metrics_.ObservePeerRtt(peer.value(), seconds); };
   io_work_.emplace(io_.get_executor());
+  LinearizableReadsOptions ro;
+  ro.read_index = [this](std::string ctx) { driver_->ReadIndex(std::move(ctx)); };
+  ro.ctx_prefix = std::to_string(member_id_) + "/";
+  ro.retry = 2 * options_.heartbeat;
+  ro.round_timeout = options_.request_timeout;
+  reads_ = std::make_unique<LinearizableReads>(ro, store_->AppliedIndex().value());
   ETCFS_ASSIGN_OR_RETURN(driver_, consensus::Driver::Open(d, this, io_));
   io_thread_ = std::thread([this] { io_.run(); });
-  raft_thread_ = std::thread([this] { driver_->Run(); });
+  raft_thread_ = std::thread([this] {
+    driver_->Run();
+    Status fatal = driver_->State().fatal;
+    if (fatal.ok() && apply_failed_) fatal = apply_error_;
+    if (!fatal.ok() && options_.on_fatal) options_.on_fatal(fatal);
+  });
   publish_thread_ = std::thread([this] { PublishLoop(); });
   spdlog::info("etcfsd: member {:x} ({}) of cluster {:x} started; data in {}", member_id_,
                options_.name, cluster_id_, options_.data_dir);
@@ -213,6 +224,7 @@ Node::~Node() {
     apply_queue_.reset();  // applies what Raft handed over
     driver_->transport().Stop();
   }
+  reads_.reset();  // after the last apply, which reports to it; before the driver it asks
   io_work_.reset();
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
@@ -277,14 +289,16 @@ Result<WriteResponse> Node::Write(requestpb::Request req, const WriteControl& co
   if (req.ByteSizeLong() > options_.max_request_bytes) {
     return Status::ResourceExhausted("etcdserver: request is too large");
   }
-  req.set_id(next_id_++);
   req.set_time_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count());
+  req.set_session(session_);
   auto waiter = std::make_shared<Waiter>();
   {
     std::lock_guard<std::mutex> lock(waiters_mu_);
+    req.set_id(next_id_++);
     waiters_[req.id()] = waiter;
+    req.set_first_outstanding(waiters_.begin()->first);
   }
   const uint64_t id = req.id();
   ++metrics_.proposals_pending;
@@ -375,36 +389,10 @@ void Node::AwaitLocalViews() {
 }
 
 Status Node::WaitLinearizable(std::chrono::milliseconds timeout) {
-  std::string ctx;
-  {
-    std::lock_guard<std::mutex> lock(reads_mu_);
-    ctx = std::to_string(member_id_) + "/" + std::to_string(++read_seq_);
-  }
-  // A read index request made while there is no leader is dropped; ask
-  // again every two heartbeats until answered, so a read waiting through an
-  // election completes as soon as a leader is there.
   const auto deadline = std::chrono::steady_clock::now() + std::min(timeout, options_.request_timeout);
-  std::unique_lock<std::mutex> lock(reads_mu_);
-  bool ok = false;
-  for (;;) {
-    lock.unlock();
-    driver_->ReadIndex(ctx);
-    lock.lock();
-    const auto until = std::min(deadline, std::chrono::steady_clock::now() + 2 * options_.heartbeat);
-    ok = reads_cv_.wait_until(lock, until, [&] {
-      auto it = read_indexes_.find(ctx);
-      return it != read_indexes_.end() && applied_ >= it->second;
-    });
-    if (ok || read_indexes_.count(ctx) || std::chrono::steady_clock::now() >= deadline) break;
-  }
-  if (!ok && read_indexes_.count(ctx)) {  // answered; the store is catching up
-    ok = reads_cv_.wait_until(lock, deadline, [&] { return applied_ >= read_indexes_[ctx]; });
-  }
-  read_indexes_.erase(ctx);
-  if (!ok) {
-    return Status::Timeout(leader() == 0 ? "etcdserver: no leader" : "etcdserver: request timed out");
-  }
-  return Status::Ok();
+  Status s = reads_->Wait(deadline);
+  if (s.code() == StatusCode::kTimeout && leader() == 0) return Status::Timeout("etcdserver: no leader");
+  return s;
 }
 
 Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::Request& req) {
@@ -501,14 +489,15 @@ void Node::ApplyEntries(const std::vector<consensus::Entry>& entries) {
       spdlog::error("etcfsd: entry {} is not a request; skipping it", e.index.value());
       continue;
     }
-    if (applied_requests_.CheckAndRecord(*batch, req.time_ns(), req.id())) {
+    if (applied_requests_.CheckAndRecord(req.session(), req.id(), req.first_outstanding(), e.index.value())) {
       ++metrics_.duplicates_skipped;  // a retried request whose first copy was applied
       continue;
     }
     auto r = ApplyOne(*batch, req);
-    results.emplace_back(req.id(), std::move(r));
+    if (req.session() == session_) results.emplace_back(req.id(), std::move(r));
   }
   if (last > store_applied) {
+    applied_requests_.Flush(*batch);
     batch->SetApplied(RaftIndex(last), RaftTerm(last_term));
     const auto commit_start = std::chrono::steady_clock::now();
     Status s = batch->Commit();
@@ -516,6 +505,7 @@ void Node::ApplyEntries(const std::vector<consensus::Entry>& entries) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count());
     if (!s.ok()) {
       spdlog::critical("etcfsd: cannot apply entries to the store: {}; stopping", s.ToString());
+      apply_error_ = s;
       apply_failed_ = true;
       driver_->Stop();
       return;
@@ -542,11 +532,12 @@ void Node::ApplyEntries(const std::vector<consensus::Entry>& entries) {
     w->done = true;
     w->cv.notify_all();
   }
+  reads_->OnApplied(last);
   {
-    std::lock_guard<std::mutex> lock(reads_mu_);
+    std::lock_guard<std::mutex> lock(applied_mu_);
     applied_ = std::max(applied_, last);
   }
-  reads_cv_.notify_all();
+  applied_cv_.notify_all();
 }
 
 void Node::ApplyConfChange(store::ApplyBatch& batch, const consensus::ConfChange& cc) {
@@ -578,8 +569,8 @@ void Node::ApplyConfChange(store::ApplyBatch& batch, const consensus::ConfChange
 }
 
 Status Node::WaitApplied(const std::function<bool()>& done) {
-  std::unique_lock<std::mutex> lock(reads_mu_);
-  if (!reads_cv_.wait_for(lock, options_.request_timeout, [&] { return done(); })) {
+  std::unique_lock<std::mutex> lock(applied_mu_);
+  if (!applied_cv_.wait_for(lock, options_.request_timeout, [&] { return done(); })) {
     return Status::Timeout("etcdserver: request timed out");
   }
   return Status::Ok();
@@ -589,14 +580,14 @@ Status Node::ProposeConfChange(const consensus::ConfChange& cc) {
   auto result = std::make_shared<std::optional<Status>>();
   driver_->ProposeConfChange(cc, [this, result](const Status& s) {
     {
-      std::lock_guard<std::mutex> lock(reads_mu_);
+      std::lock_guard<std::mutex> lock(applied_mu_);
       *result = s;
     }
-    reads_cv_.notify_all();
+    applied_cv_.notify_all();
   });
   // The Raft loop takes or refuses it at once.
-  std::unique_lock<std::mutex> lock(reads_mu_);
-  if (!reads_cv_.wait_for(lock, options_.request_timeout, [&] { return result->has_value(); })) {
+  std::unique_lock<std::mutex> lock(applied_mu_);
+  if (!applied_cv_.wait_for(lock, options_.request_timeout, [&] { return result->has_value(); })) {
     return Status::Timeout("etcdserver: request timed out");
   }
   if ((*result)->code() == StatusCode::kUnavailable) return Status::Unavailable("etcdserver: no leader");
@@ -765,21 +756,16 @@ Status Node::Restore(const consensus::Snapshot& snap) {
   }
   ETCFS_RETURN_IF_ERROR(store_->InstallImage(snap.data));
   ETCFS_RETURN_IF_ERROR(applied_requests_.Load(*store_));
+  reads_->OnApplied(meta.applied_index);
   {
-    std::lock_guard<std::mutex> lock(reads_mu_);
+    std::lock_guard<std::mutex> lock(applied_mu_);
     applied_ = std::max(applied_, meta.applied_index);
   }
-  reads_cv_.notify_all();
+  applied_cv_.notify_all();
   return Status::Ok();
 }
 
-void Node::OnReadState(const consensus::ReadState& rs) {
-  {
-    std::lock_guard<std::mutex> lock(reads_mu_);
-    read_indexes_[rs.request_ctx] = rs.index.value();
-  }
-  reads_cv_.notify_all();
-}
+void Node::OnReadState(const consensus::ReadState& rs) { reads_->OnReadState(rs.request_ctx, rs.index.value()); }
 
 void Node::OnLeaderChange(NodeId leader, consensus::Term term) {
   if (leader.value() != 0 && leader.value() != leader_.load()) ++metrics_.leader_changes;

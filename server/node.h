@@ -27,6 +27,7 @@
 #include "etcfs/request.pb.h"
 #include "server/applied_requests.h"
 #include "server/apply_queue.h"
+#include "server/linearizable_reads.h"
 #include "server/membership.h"
 #include "server/metrics.h"
 #include "store/apply_batch.h"
@@ -71,6 +72,11 @@ struct NodeOptions {
   size_t max_request_bytes = 1536 * 1024;
   // How long a write waits to be applied before failing with "request timed out".
   std::chrono::milliseconds request_timeout{7000};
+  // Called once, on the Raft thread, when a disk error (a full disk, a
+  // failing device) stopped this member: it can no longer persist or apply,
+  // so etcfsd exits, as etcd does, rather than serve a replica that no
+  // longer moves. Default: none.
+  std::function<void(const Status&)> on_fatal;
   // Called (from the apply path; must not block) once this member has been
   // removed from the cluster. Default: none.
   std::function<void()> on_removed;
@@ -198,6 +204,7 @@ class Node : public consensus::StateMachine {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ApplyQueue> apply_queue_;
   std::atomic<bool> apply_failed_{false};
+  Status apply_error_;  // why the apply stopped; written before apply_failed_
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_work_;
   std::unique_ptr<consensus::Driver> driver_;
@@ -207,20 +214,22 @@ class Node : public consensus::StateMachine {
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> term_{0};
   std::atomic<uint64_t> leader_{0};
-  std::atomic<uint64_t> next_id_;
+  uint64_t session_ = 0;  // this process's proposer session (applied_requests.h)
   std::atomic<bool> removed_{false};
 
   AppliedRequests applied_requests_;  // the apply thread's
 
   std::mutex waiters_mu_;
-  std::unordered_map<uint64_t, std::shared_ptr<Waiter>> waiters_;  // guarded by waiters_mu_
+  // In flight, by request id; the first is the lowest this session awaits.
+  std::map<uint64_t, std::shared_ptr<Waiter>> waiters_;  // guarded by waiters_mu_
+  uint64_t next_id_ = 1;                                  // guarded by waiters_mu_
 
-  // Linearizable reads: read index by request context; applied index progress.
-  std::mutex reads_mu_;
-  std::condition_variable reads_cv_;
-  std::unordered_map<std::string, uint64_t> read_indexes_;  // guarded by reads_mu_
-  uint64_t applied_ = 0;                                    // guarded by reads_mu_
-  uint64_t read_seq_ = 0;                                   // guarded by reads_mu_
+  std::unique_ptr<LinearizableReads> reads_;
+
+  // Applied index progress, for membership changes waiting to be applied.
+  std::mutex applied_mu_;
+  std::condition_variable applied_cv_;
+  uint64_t applied_ = 0;  // guarded by applied_mu_
 
   std::mutex barrier_mu_;
   std::shared_ptr<const std::function<void()>> local_view_barrier_;  // guarded by barrier_mu_

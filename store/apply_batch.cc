@@ -435,6 +435,7 @@ Status ApplyBatch::Commit() {
     return s;
   }
   committed_ = true;
+  store_->committed_since_measure_ += static_cast<int64_t>(wb_.GetDataSize());
   store_->meta_ = meta_;
   store_->Publish(meta_);
   if (meta_.revision >= first_rev_) {

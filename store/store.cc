@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <chrono>
 #include <filesystem>
 
 #include <rocksdb/utilities/checkpoint.h>
@@ -198,7 +199,15 @@ int64_t Store::BackendSizeBytes() const {
 }
 
 bool Store::QuotaAvailable(int64_t cost) const {
-  return BackendSizeBytes() + cost <= options_.quota_bytes;
+  constexpr int64_t kMeasureEveryNs = 50'000'000;
+  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  int64_t at = measured_at_ns_.load(std::memory_order_relaxed);
+  // One caller at a time measures; the others use the estimate meanwhile.
+  if (now - at >= kMeasureEveryNs && measured_at_ns_.compare_exchange_strong(at, now)) {
+    committed_since_measure_.store(0);
+    measured_size_.store(BackendSizeBytes());
+  }
+  return measured_size_.load() + committed_since_measure_.load() + cost <= options_.quota_bytes;
 }
 
 Result<HashKVResult> Store::HashKV(int64_t revision) {

@@ -72,7 +72,9 @@ class Store {
   int64_t BackendSizeBytes() const;
   // Whether a write of `cost` more bytes fits under the quota. Local and
   // approximate, as in etcd: the server checks it before proposing a write
-  // and raises the NOSPACE alarm (through Raft) when it fails.
+  // and raises the NOSPACE alarm (through Raft) when it fails. Cheap enough
+  // for every request: the backend size is measured at most every 50 ms, and
+  // the bytes committed since are added to the last measure.
   bool QuotaAvailable(int64_t cost) const;
   int64_t QuotaBytes() const { return options_.quota_bytes; }
 
@@ -129,6 +131,11 @@ class Store {
   StoreMeta meta_;                          // the apply thread's copy
   std::atomic<bool> batch_open_{false};
   Status failed_;  // set by a failed commit; the apply thread only
+  // QuotaAvailable's estimate: the last measured BackendSizeBytes, when it
+  // was taken, and the bytes committed since.
+  mutable std::atomic<int64_t> measured_size_{0};
+  mutable std::atomic<int64_t> measured_at_ns_{0};
+  mutable std::atomic<int64_t> committed_since_measure_{0};
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<Compactor> compactor_;
 };
