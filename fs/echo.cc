@@ -1,6 +1,7 @@
 #include "fs/echo.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ void Echo::Changed(const std::string& path, unsigned what, const std::string& to
 }
 
 void Echo::Run() {
+  pthread_setname_np(pthread_self(), "fs-echo");
   tid_ = gettid();
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {

@@ -240,6 +240,20 @@ CallOptions Filesystem::CallFor(fuse_req_t req) const {
   return call;
 }
 
+namespace {
+
+// Whether a successful transaction made a revision of its own. One that
+// deleted nothing answers with the current revision, someone else's, whose
+// events this mount must still invalidate and echo.
+bool Wrote(const store::TxnResponse& r) {
+  for (const auto& op : r.responses) {
+    if (const auto* d = std::get_if<store::DeleteRangeResponse>(&op); d == nullptr || d->deleted > 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<store::TxnResponse> Filesystem::CommitTxn(fuse_req_t req, const store::TxnRequest& txn,
                                                  const std::vector<std::string>& keys) {
   {
@@ -255,7 +269,7 @@ Result<store::TxnResponse> Filesystem::CommitTxn(fuse_req_t req, const store::Tx
   {
     std::lock_guard<std::mutex> lock(own_mu_);
     for (const auto& k : keys) {
-      if (r.ok() && r->succeeded) own_revisions_[k].insert(r->revision);
+      if (r.ok() && r->succeeded && Wrote(*r)) own_revisions_[k].insert(r->revision);
       if (--own_keys_[k] > 0) continue;
       own_keys_.erase(k);
       std::set<int64_t> mine;

@@ -129,6 +129,13 @@ int Filesystem::Unlink(fuse_req_t req, Ino parent, const char* name) {
     txn.success.emplace_back(store::DeleteRangeRequest{KeyOf(n), "", false});
     auto r = CommitTxn(req, txn, {KeyOf(n)});
     if (!r.ok()) return ErrnoOf(r.status(), "unlink", KeyOf(n));
+    // Deleted elsewhere between the lookup and the commit: as on a local
+    // filesystem, only one of two unlinks of a file succeeds.
+    const auto* deleted = r->responses.empty() ? nullptr : std::get_if<store::DeleteRangeResponse>(&r->responses[0]);
+    if (deleted != nullptr && deleted->deleted == 0) {
+      inodes_.Detach(n.path);
+      return ENOENT;
+    }
   }
   inodes_.Detach(n.path);
   return 0;
