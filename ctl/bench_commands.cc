@@ -80,7 +80,11 @@ void AddTxnPut(CLI::App* bench, const GlobalOptions* g, std::shared_ptr<BenchFla
       etcdserverpb::TxnRequest req;
       for (int op = 0; op < f->txn_ops; ++op) {
         auto* put = req.add_success()->mutable_request_put();
-        put->set_key(f->keys.KeyOf(i, static_cast<uint64_t>(op)));
+        // Sequential: transaction i writes keys i*ops .. i*ops+ops-1, so a run
+        // of total*ops keys loads that many distinct keys.
+        const uint64_t ops = static_cast<uint64_t>(f->txn_ops);
+        put->set_key(f->keys.sequential ? f->keys.KeyOf(i * ops + static_cast<uint64_t>(op))
+                                        : f->keys.KeyOf(i, static_cast<uint64_t>(op)));
         put->set_value(value);
       }
       etcdserverpb::TxnResponse resp;

@@ -31,10 +31,13 @@ BenchReport::Summary BenchReport::Summarize(double elapsed) {
   for (double l : latencies_) squares += (l - s.average) * (l - s.average);
   s.stddev = std::sqrt(squares / n);
   // Nearest rank: the smallest latency with at least p% of requests at or below it.
-  for (double p : {10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.9}) {
+  auto percentile = [&](double p) -> Percentile {
     const size_t rank = static_cast<size_t>(std::ceil(p * n / 100.0 - 1e-9));  // 99.9% of 1000 is 999
-    s.percentiles.push_back({p, latencies_[std::max<size_t>(rank, 1) - 1]});
-  }
+    return {p, latencies_[std::max<size_t>(rank, 1) - 1]};
+  };
+  for (double p : {10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.9}) s.percentiles.push_back(percentile(p));
+  for (int p = 1; p <= 99; ++p) s.distribution.push_back(percentile(p));
+  for (double p : {99.5, 99.9, 99.95, 99.99, 100.0}) s.distribution.push_back(percentile(p));
   constexpr int kBuckets = 10;
   const double width = (s.slowest - s.fastest) / kBuckets;
   size_t at = 0;
@@ -106,6 +109,11 @@ std::string BenchReport::Json(const Summary& s, const std::string& unit) {
   for (size_t i = 0; i < s.histogram.size(); ++i) {
     out += std::string(i ? "," : "") + "{\"le_ms\":" + ms(s.histogram[i].upper_seconds) +
            ",\"count\":" + std::to_string(s.histogram[i].count) + "}";
+  }
+  out += "],\"distribution_ms\":[";
+  for (size_t i = 0; i < s.distribution.size(); ++i) {
+    out += std::string(i ? "," : "") + "[" + Format("%g", s.distribution[i].percent) + "," +
+           ms(s.distribution[i].seconds) + "]";
   }
   out += "],\"error_counts\":{";
   bool first = true;

@@ -34,6 +34,9 @@ class BenchReport {
     double fastest = 0, slowest = 0, average = 0, stddev = 0;
     double requests_per_second = 0;
     std::vector<Percentile> percentiles;  // 10, 25, 50, 75, 90, 95, 99, 99.9
+    // The latency distribution finely, for plotting its CDF: every whole
+    // percent 1..99, then 99.5, 99.9, 99.95, 99.99 and 100 (the slowest).
+    std::vector<Percentile> distribution;
     std::vector<Bucket> histogram;        // 10 equal-width buckets, fastest to slowest
     std::map<std::string, uint64_t> error_counts;
   };

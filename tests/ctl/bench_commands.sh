@@ -33,6 +33,12 @@ for eps in "$etcd_eps" "$etcfs_eps"; do
   [ "$(field "$out" 'r["requests"], r["errors"]')" = "100 0" ] || fail "bench txn-put on $eps: $out"
   after=$(x get 000000 -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])')
   [ $((after - before)) = 100 ] || fail "bench txn-put: 100 transactions took $((after - before)) revisions on $eps"
+  out=$(b txn-put --txn-ops 5 --key-size 7 --key-space-size 1000000 --total 40 --clients 4 --sequential-keys)
+  # 7-character keys: no other run here writes any, so each is this run's.
+  for k in 0000000 0000004 0000005 0000123 0000199; do
+    [ -n "$(x get "$k" --keys-only)" ] || fail "bench txn-put --sequential-keys: 40 txns of 5 did not write key $k on $eps"
+  done
+  [ -z "$(x get 0000200 --keys-only)" ] || fail "bench txn-put --sequential-keys wrote past key 0000199 on $eps"
   out=$(b watch --watchers 12 --streams 3 --put-total 50 --clients 2 --conns 3)
   [ "$(field "$out" 'r["puts"]["requests"], r["events"]["events"], r["events"]["errors"]')" = "50 600 0" ] ||
     fail "bench watch on $eps: $out"

@@ -25,6 +25,15 @@ TEST(BenchReport, PercentilesAreNearestRanks) {
   EXPECT_DOUBLE_EQ(s.percentiles[4].seconds, 0.9);    // p90
   EXPECT_DOUBLE_EQ(s.percentiles[6].seconds, 0.99);   // p99
   EXPECT_DOUBLE_EQ(s.percentiles[7].seconds, 0.999);  // p99.9
+  ASSERT_EQ(s.distribution.size(), 104u);
+  EXPECT_DOUBLE_EQ(s.distribution[0].seconds, 0.010);     // p1
+  EXPECT_DOUBLE_EQ(s.distribution[98].seconds, 0.990);    // p99
+  EXPECT_DOUBLE_EQ(s.distribution[101].percent, 99.95);
+  EXPECT_DOUBLE_EQ(s.distribution[101].seconds, 1.0);     // 999.5 rounds up to rank 1000
+  EXPECT_DOUBLE_EQ(s.distribution[103].seconds, 1.0);     // p100: the slowest
+  const std::string json = BenchReport::Json(s);
+  EXPECT_NE(json.find("\"distribution_ms\":[[1,10.000000],[2,20.000000],"), std::string::npos) << json;
+  EXPECT_NE(json.find(",[99.9,999.000000],[99.95,1000.000000],"), std::string::npos) << json;
 }
 
 TEST(BenchReport, HistogramCountsEveryRequestOnce) {
