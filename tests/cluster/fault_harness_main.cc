@@ -3,19 +3,30 @@
 // thread kills -9 and restarts members (the leader among them) and pauses
 // them with SIGSTOP/SIGCONT, then heals the cluster and checks: the history
 // is linearizable (which includes: no acknowledged write lost, as the final
-// reads through every member must see it), and every member ends at the same
-// revision with the same hash of its key-value history.
+// reads through every member must see it), every member ends at the same
+// revision with the same hash of its key-value history, and, with file
+// clients, every member's mount shows the same tree (diff -r).
 //
 //   fault_harness --etcfsd PATH [--members 3] [--runs 1] [--seconds 20] [--seed N]
 //                 [--clients 8] [--keys 8] [--duration 30m] [--network loopback|netns]
-//                 [--report FILE]
+//                 [--file-clients 0] [--full-disk] [--replace-members] [--report FILE]
 // With --network netns (root) the faults also include partitions (the leader
 // or any member cut off) and 30% packet loss between members (network.h).
+// With --file-clients N each member mounts its replica (consistency=
+// linearizable) and N of the clients get, put and delete through files.
+// With --full-disk (root) the last member's data directory is a small tmpfs
+// that the faults fill up; the member must stop with a clear error, and it
+// is restarted once space is back. With --replace-members a member is
+// killed, removed from the cluster, its data wiped, and added back as a new
+// member that catches up from the leader's snapshot (members snapshot every
+// 200 entries, keeping 50). A member that exits by itself otherwise fails
+// the run.
 // Prints its figures (runs, operations checked, faults injected, violations);
 // exits 1 on a violation, with the history of the key that has no order.
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -30,10 +41,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "tests/cluster/file_ops.h"
 #include "tests/cluster/kv_workload.h"
 #include "tests/cluster/linearizability.h"
 #include "tests/cluster/member_process.h"
 #include "tests/cluster/network.h"
+#include "tests/cluster/small_disk.h"
 #include "tests/support/free_port.h"
 
 namespace etcfs::testing {
@@ -51,6 +64,9 @@ struct Options {
   uint64_t seed = 0;
   int clients = 8;
   int keys = 8;
+  int file_clients = 0;
+  bool full_disk = false;
+  bool replace_members = false;
   std::string report;
   std::string network = "loopback";  // or netns
   size_t state_budget = 500'000;
@@ -58,7 +74,7 @@ struct Options {
 
 struct Totals {
   int runs = 0;
-  uint64_t ops_checked = 0, ops_unknown = 0;
+  uint64_t ops_checked = 0, ops_unknown = 0, file_ops = 0, trees_compared = 0;
   std::map<std::string, int> faults;
   int violations = 0;
   size_t inconclusive_keys = 0;
@@ -122,22 +138,38 @@ class Run {
       s.peer_url = urls[static_cast<size_t>(i - 1)].second;
       s.initial_cluster = cluster;
       s.extra_flags = {"--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "info"};
+      if (o.replace_members) {
+        s.extra_flags.insert(s.extra_flags.end(),
+                             {"--snapshot-count", "200", "--experimental-snapshot-catchup-entries", "50"});
+      }
+      if (o.full_disk && i == o.members && setup_error_.empty()) {
+        auto disk = SmallDisk::Create(s.data_dir, 256);  // room for 2 preallocated WAL segments and the store
+        if (!disk.ok()) setup_error_ = disk.status().message();
+        if (disk.ok()) disk_ = std::move(*disk);
+      }
+      if (o.file_clients > 0) {
+        s.mount_dir = s.data_dir + ".mnt";
+        s.extra_flags.insert(s.extra_flags.end(),
+                             {"--mount", s.mount_dir, "--mount-options", "consistency=linearizable"});
+      }
       if (net_) s.launcher = net_->Launcher(i - 1);
       members_.push_back(std::make_unique<MemberProcess>(s));
     }
   }
   ~Run() {
     members_.clear();  // killed
+    disk_.reset();     // unmounted
     if (failed_) {
       std::fprintf(stderr, "member logs kept in %s\n", dir_.c_str());
     } else {
-      std::filesystem::remove_all(dir_);
+      std::error_code ignored;  // a mount that would not detach keeps its directory
+      std::filesystem::remove_all(dir_, ignored);
     }
   }
 
   // Returns whether the run found no violation.
   bool Go() {
-    if (!setup_error_.empty()) return Fail("cannot set up the network: " + setup_error_);
+    if (!setup_error_.empty()) return Fail("cannot set up the run: " + setup_error_);
     for (auto& m : members_) m->Start();
     if (!WaitServing(Clock::now() + std::chrono::seconds(30))) return Fail("the cluster did not start");
     std::vector<std::string> endpoints;
@@ -146,12 +178,17 @@ class Run {
     wo.clients = o_.clients;
     wo.keys = o_.keys;
     wo.seed = seed_;
+    if (o_.file_clients > 0) {
+      for (auto& m : members_) wo.mounts.push_back(m->spec().mount_dir);
+      wo.file_clients = o_.file_clients;
+    }
     KvWorkload workload(endpoints, wo);
     const auto until = Clock::now() + std::chrono::seconds(o_.seconds);
     std::thread faults([&] { InjectFaults(until); });
     workload.Run(until);
     faults.join();
     Heal();
+    if (!exits_.empty()) return Fail(exits_);
     if (!workload.FinalReads(Clock::now() + std::chrono::seconds(60))) {
       return Fail("after healing, some member did not answer a linearizable read within 60 s");
     }
@@ -160,6 +197,7 @@ class Run {
     const LinearizabilityResult lin = CheckLinearizable(history, o_.state_budget);
     totals_->ops_checked += lin.ops;
     totals_->ops_unknown += workload.unknown();
+    totals_->file_ops += workload.file_ops();
     if (!lin.ok) {
       ++totals_->violations;
       return Fail("not linearizable: " + lin.explanation);
@@ -173,6 +211,14 @@ class Run {
     if (!SameHashes(&why)) {
       ++totals_->violations;
       return Fail(why);
+    }
+    if (o_.file_clients > 0) {
+      std::string differ;
+      if (!SameTrees(&differ)) {
+        ++totals_->violations;
+        return Fail(differ);
+      }
+      why += ", " + differ;
     }
     totals_->notes.push_back("run seed " + std::to_string(seed_) + " (" + Took(check_start) + " to check): " +
                              std::to_string(lin.ops) +
@@ -224,9 +270,110 @@ class Run {
     std::this_thread::sleep_for(milliseconds(lo_ms + static_cast<int>(rng_() % static_cast<uint64_t>(hi_ms - lo_ms))));
   }
 
+  // Members that ended by themselves: noted (a failure of the run), restarted.
+  void ReapExits() {
+    for (auto& m : members_) {
+      if (!m->Exited()) continue;
+      exits_ += (exits_.empty() ? "" : "; ") + m->spec().name + " exited by itself (status " +
+                std::to_string(m->exit_status()) + "), see " + m->spec().data_dir + ".log";
+      m->Start();
+    }
+  }
+
+  // The last member's disk fills up for a while. It may go on (its WAL
+  // segment is preallocated) or stop with exit status 1 and a message that
+  // says the disk is full; either way, once space is back it must catch up.
+  void FillDisk() {
+    MemberProcess& m = *members_.back();
+    disk_->Fill();
+    ++totals_->faults["full disk (tmpfs data dir) of the last member"];
+    Sleep(500, 2000);
+    disk_->Free();
+    for (int i = 0; i < 10 && !m.Exited(); ++i) std::this_thread::sleep_for(milliseconds(50));
+    if (!m.running()) {
+      std::ifstream log(m.spec().data_dir + ".log");
+      const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+      if (m.exit_status() != 1 || text.find("the disk is full") == std::string::npos) {
+        exits_ += (exits_.empty() ? "" : "; ") + m.spec().name + " stopped on a full disk with status " +
+                  std::to_string(m.exit_status()) + " and no log line saying the disk is full";
+      }
+      ++totals_->faults["member stopped on the full disk, restarted"];
+      m.Start();
+    }
+  }
+
+  std::unique_ptr<etcdserverpb::Cluster::Stub> ClusterStub(const MemberProcess& m) {
+    return etcdserverpb::Cluster::NewStub(grpc::CreateChannel(m.endpoint(), grpc::InsecureChannelCredentials()));
+  }
+
+  // Kill -9 a member, remove it from the cluster, wipe its data and add it
+  // back as a new member: it starts empty and installs the leader's snapshot.
+  void ReplaceMember() {
+    const size_t victim = rng_() % members_.size();
+    MemberProcess& m = *members_[victim];
+    auto st = Status(m.endpoint());
+    if (!st) return;  // paused or down: another time
+    const uint64_t id = st->header().member_id();
+    m.Kill();
+    auto on_others = [&](auto call) {  // true once one of the other members answered OK
+      for (const auto deadline = Clock::now() + std::chrono::seconds(10); Clock::now() < deadline;) {
+        for (auto& other : members_) {
+          if (other.get() == &m || !other->running() || other->paused()) continue;
+          grpc::ClientContext ctx;
+          ctx.set_deadline(std::chrono::system_clock::now() + milliseconds(2000));
+          if (call(*ClusterStub(*other), &ctx)) return true;
+        }
+        std::this_thread::sleep_for(milliseconds(200));
+      }
+      return false;
+    };
+    etcdserverpb::MemberRemoveRequest remove;
+    remove.set_id(id);
+    if (!on_others([&](etcdserverpb::Cluster::Stub& c, grpc::ClientContext* ctx) {
+          etcdserverpb::MemberRemoveResponse resp;
+          return c.MemberRemove(ctx, remove, &resp).ok();
+        })) {
+      m.Start();  // not removed: it comes back as it was
+      return;
+    }
+    // Emptied, not removed: the last member's data directory is a mount.
+    std::error_code ignored;
+    for (const auto& e : std::filesystem::directory_iterator(m.spec().data_dir, ignored)) {
+      std::filesystem::remove_all(e.path(), ignored);
+    }
+    etcdserverpb::MemberAddRequest add;
+    add.add_peerurls(m.spec().peer_url);
+    etcdserverpb::MemberAddResponse added;
+    if (!on_others([&](etcdserverpb::Cluster::Stub& c, grpc::ClientContext* ctx) {
+          return c.MemberAdd(ctx, add, &added).ok();
+        })) {
+      exits_ += (exits_.empty() ? "" : "; ") + ("could not add " + m.spec().name + " back within 10 s");
+      return;
+    }
+    std::string cluster;
+    for (const auto& member : added.members()) {
+      if (member.peerurls_size() == 0) continue;
+      const std::string name = member.id() == added.member().id() ? m.spec().name : member.name();
+      cluster += (cluster.empty() ? "" : ",") + name + "=" + member.peerurls(0);
+    }
+    m.JoinExisting(cluster);
+    m.Start();
+    ++totals_->faults["member removed, wiped and added back (from a snapshot)"];
+    Sleep(500, 1500);
+  }
+
   void InjectFaults(Clock::time_point until) {
     while (Clock::now() + milliseconds(1500) < until) {
       Sleep(300, 1200);
+      ReapExits();
+      if (disk_ && rng_() % 100 < 8) {
+        FillDisk();
+        continue;
+      }
+      if (o_.replace_members && rng_() % 100 < 8) {
+        ReplaceMember();
+        continue;
+      }
       const int dice = static_cast<int>(rng_() % 100);
       if (dice < 30) {
         const int m = Pick("leader");
@@ -273,10 +420,44 @@ class Run {
 
   void Heal() {
     if (net_) net_->Heal();
+    if (disk_) disk_->Free();
+    ReapExits();
     for (auto& m : members_) {
       m->Resume();
       m->Start();
     }
+  }
+
+  // Every member's mount shows the tree of the first's. A mount catches up
+  // with its member's applied changes through its watch, so allow it time.
+  bool SameTrees(std::string* why) {
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    const std::string& first = members_[0]->spec().mount_dir;
+    for (size_t i = 1; i < members_.size(); ++i) {
+      std::string diff;
+      auto differ = [&] {
+        for (const std::string& m : {first, members_[i]->spec().mount_dir}) {
+          const int root = OpenMountRoot(m);
+          if (root < 0) {
+            diff = m + " is not mounted";
+            return true;
+          }
+          ::close(root);
+        }
+        return !(diff = DiffTrees(first, members_[i]->spec().mount_dir)).empty();
+      };
+      while (differ()) {
+        if (Clock::now() > deadline) {
+          *why = "the mounts of " + members_[0]->spec().name + " and " + members_[i]->spec().name +
+                 " differ 30 s after healing: " + diff;
+          return false;
+        }
+        std::this_thread::sleep_for(milliseconds(200));
+      }
+      ++totals_->trees_compared;
+    }
+    *why = "diff -r of the " + std::to_string(members_.size()) + " mounts empty";
+    return true;
   }
 
   // Every member at the same revision and applied index, with equal hashes.
@@ -325,7 +506,9 @@ class Run {
   std::string dir_;
   bool failed_ = false;
   std::string setup_error_;
+  std::string exits_;  // members that exited by themselves, or could not rejoin
   std::unique_ptr<NamespaceNetwork> net_;  // declared before the members: they go first
+  std::unique_ptr<SmallDisk> disk_;        // likewise
   std::vector<std::unique_ptr<MemberProcess>> members_;
 };
 
@@ -334,10 +517,17 @@ std::string Summary(const Totals& t, double seconds) {
   int faults = 0;
   for (const auto& [kind, n] : t.faults) faults += n;
   out << "fault profile: " << t.runs << " runs in " << static_cast<int>(seconds) << " s, " << t.ops_checked
-      << " operations checked (" << t.ops_unknown << " with unknown outcome), " << faults
+      << " operations checked (" << t.ops_unknown << " with unknown outcome";
+  if (t.file_ops > 0) out << ", " << t.file_ops << " through files of the mounts";
+  out << "), " << faults
       << " faults injected, violations: " << t.violations;
   if (t.inconclusive_keys > 0) out << ", keys too tangled to check: " << t.inconclusive_keys;
   if (t.failures > 0) out << ", runs that could not finish: " << t.failures;
+  if (t.trees_compared > 0) out << ", mount trees compared (diff -r): " << t.trees_compared;
+  if (MemberProcess::stuck_kills() > 0) {
+    out << ", kills after which the process could not exit until its FUSE connection was aborted: "
+        << MemberProcess::stuck_kills();
+  }
   out << "\n";
   for (const auto& [kind, n] : t.faults) out << "  " << kind << ": " << n << "\n";
   for (const auto& note : t.notes) out << "  " << note << "\n";
@@ -356,6 +546,12 @@ int Main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "Seed of the first run (default: from the clock)");
   app.add_option("--clients", o.clients, "Concurrent clients")->capture_default_str();
   app.add_option("--keys", o.keys, "Keys the clients share at a time (fresh ones every second)")->capture_default_str();
+  app.add_option("--file-clients", o.file_clients,
+                 "Clients that work through files of the members' mounts (each member mounts its replica)")
+      ->capture_default_str();
+  app.add_flag("--full-disk", o.full_disk, "The last member's data directory on a small tmpfs that faults fill (root)");
+  app.add_flag("--replace-members", o.replace_members,
+               "Faults also replace a member: removed, wiped, added back, caught up from a snapshot");
   app.add_option("--report", o.report, "Also write the figures to this file");
   app.add_option("--state-budget", o.state_budget,
                  "Search states the checker may remember per key before it calls the key unchecked")
@@ -394,6 +590,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "fault_harness: signal %d: killing the members and removing the networks\n", sig);
     KillAllMembers();
     RemoveAllNetworks();
+    RemoveAllSmallDisks();
     _exit(128 + sig);
   }).detach();
   Totals totals;

@@ -1,5 +1,7 @@
 #include "tests/cluster/kv_workload.h"
 
+#include <unistd.h>
+
 #include <random>
 #include <unordered_map>
 #include <thread>
@@ -7,11 +9,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "tests/cluster/file_ops.h"
 
 namespace etcfs::testing {
 
 struct KvWorkload::Client {
   int id = 0;
+  bool files = false;  // works through the mounts
   std::vector<std::unique_ptr<etcdserverpb::KV::Stub>> kv;  // one per endpoint
   std::mt19937_64 rng;
   std::unordered_map<int64_t, std::optional<std::string>> last_seen;  // per key, for the next CAS
@@ -43,6 +47,7 @@ KvWorkload::KvWorkload(std::vector<std::string> endpoints, WorkloadOptions optio
   for (int i = 0; i < options_.clients; ++i) {
     auto c = std::make_unique<Client>();
     c->id = i;
+    c->files = !options_.mounts.empty() && i < options_.file_clients;
     for (const auto& ep : endpoints_) c->kv.push_back(etcdserverpb::KV::NewStub(Dial(ep)));
     c->rng.seed(options_.seed * 1000003 + static_cast<uint64_t>(i));
     clients_.push_back(std::move(c));
@@ -109,17 +114,48 @@ KvOp KvWorkload::Do(Client& c, int endpoint, KvOp op) {
       break;
     }
   }
-  op.return_ns = st.ok() ? Now() : KvOp::kUnknown;
-  if (!st.ok() && NeverSent(st)) {
+  return Finish(std::move(op), st.ok(), !st.ok() && NeverSent(st));
+}
+
+KvOp KvWorkload::Finish(KvOp op, bool known, bool not_sent) {
+  op.return_ns = known ? Now() : KvOp::kUnknown;
+  if (not_sent) {
     op.not_sent = true;
     ++not_sent_;
   } else {
-    (st.ok() ? completed_ : unknown_)++;
+    (known ? completed_ : unknown_)++;
   }
   return op;
 }
 
+KvOp KvWorkload::DoFile(Client& c, int endpoint, KvOp op) {
+  const std::string path = op.key.substr(1);  // the mount shows prefix "/"
+  op.client = c.id;
+  op.call_ns = Now();
+  const int root = OpenMountRoot(options_.mounts[static_cast<size_t>(endpoint)]);
+  if (root < 0) return Finish(std::move(op), false, true);  // not mounted now: nothing was tried
+  FileOutcome outcome = FileOutcome::kUnknown;
+  switch (op.kind) {
+    case KvOp::Kind::kGet: outcome = ReadKeyFile(root, path, &op.got); break;
+    case KvOp::Kind::kPut: outcome = WriteKeyFile(root, path, "lin/.tmp-c" + std::to_string(c.id), op.value); break;
+    case KvOp::Kind::kDelete: outcome = UnlinkKeyFile(root, path, &op.succeeded); break;
+    case KvOp::Kind::kCas: break;  // no file operation compares and swaps
+  }
+  ::close(root);
+  ++file_ops_;
+  return Finish(std::move(op), outcome == FileOutcome::kDone, outcome == FileOutcome::kNoEffect);
+}
+
 void KvWorkload::Run(std::chrono::steady_clock::time_point until) {
+  // The keys' directory, /lin/, as a marker key (etcfs(5)): a file can only
+  // be created in a directory that exists.
+  for (size_t m = 0; !options_.mounts.empty() && std::chrono::steady_clock::now() < until; ++m) {
+    const int root = OpenMountRoot(options_.mounts[m % options_.mounts.size()]);
+    const bool made = root >= 0 && MakeDirectory(root, "lin");
+    if (root >= 0) ::close(root);
+    if (made) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   std::vector<std::thread> threads;
   for (auto& cp : clients_) {
     Client* c = cp.get();
@@ -136,9 +172,10 @@ void KvWorkload::Run(std::chrono::steady_clock::time_point until) {
         op.value = "c" + std::to_string(c->id) + "." + std::to_string(++c->seq);
         const int dice = static_cast<int>(c->rng() % 100);
         op.kind = dice < 40 ? KvOp::Kind::kGet : dice < 70 ? KvOp::Kind::kPut
-                : dice < 80 ? KvOp::Kind::kDelete : KvOp::Kind::kCas;
+                : dice < 80 || (c->files && dice < 90) ? KvOp::Kind::kDelete
+                : c->files ? KvOp::Kind::kGet : KvOp::Kind::kCas;
         if (op.kind == KvOp::Kind::kCas) op.expect = c->last_seen[k];
-        KvOp done = Do(*c, endpoint, std::move(op));
+        KvOp done = c->files ? DoFile(*c, endpoint, std::move(op)) : Do(*c, endpoint, std::move(op));
         if (!done.known()) {
           // A member down answers at once: pause rather than fill the history.
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
