@@ -186,6 +186,14 @@ int Main(int argc, char** argv) {
   // gRPC sets SO_REUSEPORT by default, which lets a second server share a
   // port silently; a port in use must be an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // etcd's keepalive policy (--grpc-keepalive-min-time 5s, -interval 2h,
+  // -timeout 20s): clients may ping every 5 s, also without calls. gRPC's own
+  // default (5 min) sends GOAWAY too_many_pings to etcd clients that ping
+  // every 10 s, dropping their watch streams.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 2 * 3600 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes) + (1 << 20));
   // The sync server runs each call on a thread of its own and, by default,
   // ends any thread beyond two idle pollers once its call returns: under a
