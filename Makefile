@@ -7,7 +7,7 @@ DATA_DIR ?= default.etcfs
 # Extra arguments for the benchmark binary, e.g. BENCH_ARGS=--benchmark_filter=Put
 BENCH_ARGS ?=
 
-.PHONY: all help deps build test bench soak fuzz tsan run cluster shell install clean
+.PHONY: all help deps build test bench compare-etcd soak fuzz tsan run cluster shell install clean
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "make          build the release binaries in $(BUILD_REL)"
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
 	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd, etcfsctl bench beside etcd"
+	@echo "make compare-etcd  etcfs/etcd ratios (throughput, p99, restart and RSS with 1M keys) and a latency plot, in $(BUILD_REL)/compare-etcd"
 	@echo "make soak     DURATION=30m: the fault harness (kill -9, SIGSTOP, partitions, loss, quorum loss) on 3 members, runs of 60 s, report in soak-report.txt"
 	@echo "make fuzz     FUZZ_SECONDS=60: each libFuzzer target of tests/fuzz (clang), crashers to $(BUILD_FUZZ)/crashes"
 	@echo "make tsan     ThreadSanitizer build in $(BUILD_TSAN), run over the concurrency-heavy tests"
@@ -48,7 +49,14 @@ bench: build
 	  $(BUILD_REL)/mount-tools/mount.etcfs
 	bash bench/compare_inotify.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/bench/inotify_bench \
 	  $(BUILD_REL)/tests/support/free_port $(BUILD_REL)/mount-tools/mount.etcfs
-	bash bench/compare_ctl_bench.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/ctl/etcfsctl $(BUILD_REL)/tests/support/free_port
+	$(MAKE) compare-etcd
+
+# etcfs beside etcd 3.4, 3 members each: bench workloads, restart and RSS with
+# KEYS keys; the table and plot in $(COMPARE_OUT). REPEAT runs of each workload.
+COMPARE_OUT ?= $(BUILD_REL)/compare-etcd
+compare-etcd: build
+	bash bench/compare_etcd.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/ctl/etcfsctl $(BUILD_REL)/tests/support/free_port \
+	  $(COMPARE_OUT)
 
 BUILD_FUZZ ?= build/fuzz
 FUZZ_SECONDS ?= 60

@@ -13,7 +13,7 @@ packages=(
   libssl-dev libcpp-httplib-dev libsystemd-dev
   etcd-server etcd-client
   python3 inotify-tools man-db groff-base
-  iproute2 nftables
+  iproute2 nftables gnuplot-nox
   clang libclang-rt-14-dev
 )
 
