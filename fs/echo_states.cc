@@ -20,9 +20,9 @@ namespace {
 bool Below(const std::string& path, const std::string& dir) { return path.compare(0, dir.size(), dir) == 0; }
 
 // Erases `path`, and for a directory everything below it, from a set or map
-// ordered by path; `erased` (if given) hears which went.
+// ordered by path.
 template <typename Container>
-void ErasePath(Container* c, const std::string& path, std::vector<std::string>* erased = nullptr) {
+void ErasePath(Container* c, const std::string& path) {
   for (auto it = c->lower_bound(path); it != c->end();) {
     const std::string& key = [&]() -> const std::string& {
       if constexpr (std::is_same_v<Container, std::set<std::string>>) {
@@ -32,7 +32,6 @@ void ErasePath(Container* c, const std::string& path, std::vector<std::string>* 
       }
     }();
     if (key != path && !(IsDirPath(path) && Below(key, path))) break;
-    if (erased != nullptr) erased->push_back(key);
     it = c->erase(it);
   }
 }
@@ -49,14 +48,20 @@ void Filesystem::EchoChange(const store::Event& e, const Mirror::Change& c) {
       // Created and deleted before the echo got to it: nothing to show. (A
       // marker's directory may stay: dirs_removed says when it goes.)
       const bool shown = IsDirPath(path) ? echo_hidden_.count(path) == 0 : echo_hidden_.erase(path) == 0;
-      if (shown && !IsDirPath(path)) echo_ghosts_[path] = *c.previous;
+      if (shown && !IsDirPath(path)) {
+        Ghost& ghost = echo_ghosts_[path];
+        // A file that went before and kept its own number (SplitGhost) is
+        // still the one the kernel shows here; the one deleted now loses its.
+        if (ghost.ino != 0) inodes_.Detach(path);
+        ghost.kv = *c.previous;
+      }
       echo_plan_.Deleted(revision, path, *c.previous, shown);
     }
     for (const std::string& d : c.dirs_removed) {  // deepest first
       const std::string dir = d.substr(options_.prefix.size());
       const bool shown = echo_hidden_.erase(dir) == 0;
       if (shown) {
-        echo_ghosts_[dir] = dir == path ? c.previous : std::nullopt;
+        echo_ghosts_[dir] = Ghost{dir == path ? c.previous : std::nullopt};
       }
       echo_plan_.DirRemoved(revision, dir, shown);
     }
@@ -88,34 +93,53 @@ bool Filesystem::IsGhost(const std::string& path) const {
 }
 
 int Filesystem::GhostNode(const std::string& path, Node* out) {
-  std::optional<store::KeyValue> kv;
+  Ghost ghost;
   {
     std::lock_guard<std::mutex> lock(echo_mu_);
     auto it = echo_ghosts_.find(path);
     if (it == echo_ghosts_.end()) return ENOENT;
-    kv = it->second;
+    ghost = it->second;
   }
-  if (!IsDirPath(path)) return kv ? FileNode(path, out, &*kv) : ENOENT;
+  if (!IsDirPath(path)) return ghost.kv ? FileNode(path, out, &ghost) : ENOENT;
   Node n;
   n.path = path;
   n.kind = Kind::kDirectory;
-  n.kv = std::move(kv);
+  n.kv = std::move(ghost.kv);
   n.ino = inodes_.Assign(path);
   *out = std::move(n);
   return 0;
 }
 
+void Filesystem::SplitGhost(const std::string& path) {
+  if (!echo_ || IsDirPath(path)) return;
+  std::lock_guard<std::mutex> lock(echo_mu_);
+  auto it = echo_ghosts_.find(path);
+  if (it == echo_ghosts_.end() || it->second.ino != 0) return;
+  it->second.ino = inodes_.Release(path);
+}
+
+void Filesystem::EraseGhosts(const std::string& path) {
+  std::vector<std::string> detach;
+  {
+    std::lock_guard<std::mutex> lock(echo_mu_);
+    for (auto it = echo_ghosts_.lower_bound(path); it != echo_ghosts_.end();) {
+      if (it->first != path && !(IsDirPath(path) && Below(it->first, path))) break;
+      if (it->second.ino == 0) detach.push_back(it->first);
+      it = echo_ghosts_.erase(it);
+    }
+  }
+  for (const std::string& p : detach) inodes_.Detach(p);
+}
+
 void Filesystem::EchoFailed(const std::string& path) {
-  std::vector<std::string> ghosts;
   {
     std::lock_guard<std::mutex> lock(echo_mu_);
     ErasePath(&echo_hidden_, path);
-    ErasePath(&echo_ghosts_, path, &ghosts);
   }
   spdlog::debug("fs: showing {} without its inotify events (the echo could not replay it)", path);
   if (Ino ino = inodes_.Find(path)) invalidator_.Inode(ino);
   InvalidateNames(IsDirPath(path) ? path.substr(0, path.size() - 1) : path);
-  for (const std::string& p : ghosts) inodes_.Detach(p);
+  EraseGhosts(path);
 }
 
 int Filesystem::LookupFor(fuse_req_t req, Ino parent, const char* name, Node* out) {
@@ -158,13 +182,8 @@ int Filesystem::EchoRetire(Ino parent, const char* name, bool dir) {
   bool self_value = false;
   if (int err = ResolveChild(parent, name, false, &base, &self_value)) return err;
   const std::string path = dir ? base + "/" : base;
-  std::vector<std::string> retired;
-  {
-    std::lock_guard<std::mutex> lock(echo_mu_);
-    if (echo_ghosts_.count(path) == 0) return ENOENT;
-    ErasePath(&echo_ghosts_, path, &retired);
-  }
-  for (const std::string& p : retired) inodes_.Detach(p);
+  if (!IsGhost(path)) return ENOENT;
+  EraseGhosts(path);
   return 0;
 }
 
@@ -173,18 +192,26 @@ int Filesystem::EchoRename(Ino parent, const char* name, Ino new_parent, const c
   bool self_value = false;
   if (int err = ResolveChild(parent, name, false, &from, &self_value)) return err;
   if (int err = ResolveChild(new_parent, new_name, false, &to, &self_value)) return err;
+  Ino split = 0;  // the file's own number, when a new file took `from` over
   {
     std::lock_guard<std::mutex> lock(echo_mu_);
     if (echo_ghosts_.count(from + "/") > 0) {
       from += "/";
       to += "/";
-    } else if (echo_ghosts_.count(from) == 0) {
+    } else if (auto it = echo_ghosts_.find(from); it != echo_ghosts_.end()) {
+      split = it->second.ino;
+    } else {
       return ENOENT;
     }
     ErasePath(&echo_ghosts_, from);
     ErasePath(&echo_hidden_, to);
   }
-  inodes_.Rename(from, to);  // the kernel moved its inodes: so do the numbers
+  // The kernel moved its inodes: so do the numbers.
+  if (split != 0) {
+    inodes_.Bind(to, split);
+  } else {
+    inodes_.Rename(from, to);
+  }
   return 0;
 }
 

@@ -219,6 +219,7 @@ int Filesystem::CreatePending(Ino parent, const char* name, mode_t mode, uid_t u
   attr.gid = gid;
   attr.mtime_ns = WallClockNs();
   attr.kind = store::FileKind::kFile;
+  SplitGhost(path);
   const Ino ino = inodes_.Assign(path);
   {
     std::lock_guard<std::mutex> lock(buffers_mu_);

@@ -152,10 +152,11 @@ int Filesystem::NodeAt(const std::string& path, Node* out) {
   return FileNode(path, out);
 }
 
-int Filesystem::FileNode(const std::string& path, Node* out, const store::KeyValue* ghost) {
+int Filesystem::FileNode(const std::string& path, Node* out, const Ghost* ghost) {
   Node n;
   n.path = path;
-  n.ino = inodes_.Assign(path);
+  if (ghost == nullptr && echo_ && IsGhost(path) && mirror_.Get(options_.prefix + path)) SplitGhost(path);
+  n.ino = ghost != nullptr && ghost->ino != 0 ? ghost->ino : inodes_.Assign(path);
   if (auto b = FindBuffer(n.ino)) {
     std::lock_guard<std::mutex> lock(b->mu);
     if (b->dirty || b->pending_attr) n.buffered_size = b->data.size();
@@ -165,7 +166,7 @@ int Filesystem::FileNode(const std::string& path, Node* out, const store::KeyVal
   // mirror read after the buffer is at least as new as the last commit. The
   // caller's earlier read may predate it, and its smaller size would shrink
   // the kernel's (an appender would then overwrite what was just committed).
-  n.kv = ghost != nullptr ? std::optional<store::KeyValue>(*ghost) : mirror_.Get(options_.prefix + path);
+  n.kv = ghost != nullptr ? ghost->kv : mirror_.Get(options_.prefix + path);
   if (!n.kv && !n.pending_attr) return ENOENT;
   n.kind = n.kv && n.kv->attr.kind == store::FileKind::kSymlink ? Kind::kSymlink : Kind::kFile;
   *out = std::move(n);
@@ -174,6 +175,16 @@ int Filesystem::FileNode(const std::string& path, Node* out, const store::KeyVal
 
 int Filesystem::GetNode(Ino ino, Node* out) {
   auto path = inodes_.Path(ino);
+  if (!path && echo_) {  // a ghost's own number (SplitGhost)
+    std::optional<std::string> ghost_path;
+    {
+      std::lock_guard<std::mutex> lock(echo_mu_);
+      for (const auto& [p, ghost] : echo_ghosts_) {
+        if (ghost.ino == ino) ghost_path = p;
+      }
+    }
+    if (ghost_path) return GhostNode(*ghost_path, out);
+  }
   if (!path) return ESTALE;
   const int err = NodeAt(*path, out);
   if (err != ENOENT || !echo_) return err;

@@ -179,6 +179,13 @@ class Filesystem {
     // current one instead.
     bool detached = false;  // guarded by mu
   };
+  // A path deleted (or renamed away) elsewhere that the echo has yet to retire.
+  struct Ghost {
+    std::optional<store::KeyValue> kv;  // none for a directory without a marker
+    // The kernel's number of the file that went, once a new file took its
+    // path (SplitGhost); 0 while the path still carries it.
+    Ino ino = 0;
+  };
 
   void OnWatch(WatchUpdate update);
   void Resync();
@@ -193,6 +200,15 @@ class Filesystem {
   bool IsGhost(const std::string& path) const;
   // The node of `path` deleted elsewhere and not yet retired by the echo.
   int GhostNode(const std::string& path, Node* out);
+  // A file is about to appear at `path` for someone other than the echo (a
+  // create here, or the key written again elsewhere): a file ghost there
+  // keeps the old number apart, for the echo's unlink or rename, so that the
+  // new file never shares the kernel inode of the one that went (the echo's
+  // rename would carry the new file's writes to the old one's new name).
+  void SplitGhost(const std::string& path);
+  // Forgets the ghosts at and below `path`: detaches the numbers that went
+  // with them (not a split one, whose path belongs to a new file).
+  void EraseGhosts(const std::string& path);
   // A path (a directory: with what lies below) the echo could not create,
   // delete or move: shown as it is now.
   void EchoFailed(const std::string& path);
@@ -207,7 +223,7 @@ class Filesystem {
   // file created here and not yet committed exists).
   // The key is read from the mirror after the buffer; `ghost` stands in for
   // a key the mirror no longer holds (a delete the echo has yet to replay).
-  int FileNode(const std::string& path, Node* out, const store::KeyValue* ghost = nullptr);
+  int FileNode(const std::string& path, Node* out, const Ghost* ghost = nullptr);
   int ResolveChild(Ino parent, const char* name, bool for_create, std::string* path, bool* self_value);
   bool DirectoryExists(const std::string& dir_path) const;
   bool HasPendingUnder(const std::string& dir_path) const;
@@ -231,9 +247,7 @@ class Filesystem {
   // observer takes echo_mu_ under the mirror's lock).
   mutable std::mutex echo_mu_;
   std::set<std::string> echo_hidden_;  // guarded by echo_mu_
-  // Deleted paths the echo has yet to retire, with their keys (none for a
-  // directory without a marker).
-  std::map<std::string, std::optional<store::KeyValue>> echo_ghosts_;  // guarded by echo_mu_
+  std::map<std::string, Ghost> echo_ghosts_;  // by path; guarded by echo_mu_
   EchoPlan echo_plan_;     // guarded by echo_mu_
   std::mutex echo_flush_mu_;  // keeps flushes in order
   dev_t mount_dev_ = 0;         // set by Attached

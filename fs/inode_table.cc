@@ -54,12 +54,26 @@ void InodeTable::Rename(const std::string& from, const std::string& to) {
   }
 }
 
-void InodeTable::Detach(std::string_view path) {
+void InodeTable::Detach(std::string_view path) { Release(path); }
+
+Ino InodeTable::Release(std::string_view path) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_path_.find(path);
-  if (it == by_path_.end() || it->second == kRootIno) return;
-  by_ino_.erase(it->second);
+  if (it == by_path_.end() || it->second == kRootIno) return 0;
+  const Ino ino = it->second;
+  by_ino_.erase(ino);
   by_path_.erase(it);
+  return ino;
+}
+
+void InodeTable::Bind(const std::string& path, Ino ino) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = by_path_.try_emplace(path, ino);
+  if (!inserted) {
+    by_ino_.erase(it->second);
+    it->second = ino;
+  }
+  by_ino_[ino] = path;
 }
 
 std::vector<std::string> InodeTable::Paths() const {

@@ -40,6 +40,11 @@ class InodeTable {
   // Forgets `path` (a deleted file or directory): a new file there gets a
   // new number, and requests for the old one fail with ESTALE.
   void Detach(std::string_view path);
+  // Detach, answering the number `path` had (0: none), for a holder that
+  // keeps it apart from any path until it Binds it again.
+  Ino Release(std::string_view path);
+  // Gives `path` the number `ino` (from Release), dropping the one it had.
+  void Bind(const std::string& path, Ino ino);
   // Every path that has a number, for invalidating them all.
   std::vector<std::string> Paths() const;
   size_t size() const;

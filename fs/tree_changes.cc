@@ -265,6 +265,7 @@ int Filesystem::Rename(fuse_req_t req, Ino parent, const char* name, Ino new_par
     auto r = CommitTxn(req, txn, keys);
     if (!r.ok()) return ErrnoOf(r.status(), "rename", KeyOf(src));
     if (r->succeeded) {
+      SplitGhost(dst_path);
       inodes_.Rename(src.path, dst_path);
       std::lock_guard<std::mutex> lock(buffers_mu_);
       std::vector<std::pair<std::string, Ino>> moved;

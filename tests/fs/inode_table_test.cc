@@ -37,5 +37,20 @@ TEST(InodeTable, ADetachedPathGetsANewNumber) {
   EXPECT_EQ(t.Find(""), kRootIno);
 }
 
+TEST(InodeTable, AReleasedNumberBindsToAnotherPath) {
+  InodeTable t;
+  const Ino old = t.Assign("tmp");
+  EXPECT_EQ(t.Release("tmp"), old);
+  EXPECT_EQ(t.Release("tmp"), 0u);
+  const Ino fresh = t.Assign("tmp");  // a new file under the old name
+  EXPECT_NE(fresh, old);
+  const Ino dst = t.Assign("conf");
+  t.Bind("conf", old);  // the old file renamed onto conf
+  EXPECT_EQ(t.Find("conf"), old);
+  EXPECT_EQ(*t.Path(old), "conf");
+  EXPECT_FALSE(t.Path(dst).has_value());
+  EXPECT_EQ(*t.Path(fresh), "tmp");
+}
+
 }  // namespace
 }  // namespace etcfs::fs
