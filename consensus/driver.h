@@ -171,6 +171,8 @@ class Driver : public TransportHandler {
   bool HandleReady();
   // Installs a snapshot from the leader and records it. Raft loop.
   Status InstallSnapshot(const Snapshot& snap);
+  // Sends `msgs` (emptied): snapshots through SendSnapshots, the rest now.
+  void SendAll(std::vector<Message>* msgs);
   // Hands snapshot messages to the snapshot thread, which attaches the
   // state machine's image and sends them.
   void SendSnapshots(std::vector<Message>* msgs);

@@ -25,8 +25,8 @@ void Raft::AppendEntries(std::vector<Entry> entries) {
     e.index = li;
   }
   li = log_.Append(entries);
-  // The leader counts itself: its entries are persisted before any message
-  // that could let a follower's acknowledgement commit them is sent (Ready).
+  // The leader counts itself: no follower's acknowledgement of these entries
+  // is stepped before the Ready carrying them is persisted (Ready, step 2).
   if (Progress* self = tracker_.Get(id_)) self->MaybeUpdate(li);
   MaybeCommit();
 }

@@ -33,12 +33,14 @@ struct Ready {
   //    given twice after a crash; an append acknowledged before it is
   //    durable could be lost by a quorum.)
   //    One exception is allowed (Raft thesis §10.2.1): a leader may send its
-  //    appends (MsgApp) before its own entries are durable, writing its disk
-  //    in parallel with its followers — but only if it then counts itself
-  //    toward commitment once its own write is durable, never before; a
-  //    leader counting a copy it could still lose could commit an entry that
-  //    a later leader overwrites. This core counts the leader at append time,
-  //    so its drivers (Driver, SimCluster) persist first and send after.
+  //    messages before its own entries are durable, writing its disk in
+  //    parallel with its followers. This core counts the leader toward
+  //    commitment at append time, so the driver must not step any message
+  //    (a follower's acknowledgement) before this Ready is persisted: the
+  //    count then only ever includes a durable copy. Driver and SimCluster
+  //    step messages only between Readys, and do so for a node that is
+  //    leader when it takes the Ready (what else it sends, a vote or an
+  //    acknowledgement, still waits for the disk).
   std::vector<Message> messages;
 
   // 3. Then apply these, in order. They are committed: persisted on a quorum,

@@ -4,7 +4,9 @@
 // scenario tests (with the faults off) and by the randomized simulation.
 //
 // A node's MemoryStorage is its disk: a Ready's entries and HardState are
-// written there before its messages are released, as the Ready contract asks.
+// written there before its messages are released, as the Ready contract
+// asks, except a leader's, sent first as Driver sends them; `crash_unpersisted`
+// may crash a leader right then, its messages out and its entries not written.
 #pragma once
 
 #include <algorithm>
@@ -207,6 +209,9 @@ class SimCluster {
   std::function<bool(const Message&)> filter;
   // Called for each committed entry a node applies.
   std::function<void(SimNode&, const Entry&)> on_apply;
+  // Asked after a leader sent a Ready's messages and before it writes that
+  // Ready's entries; true crashes it there.
+  std::function<bool(SimNode&)> crash_unpersisted;
 
   const Options& options() const { return opts_; }
   std::mt19937_64& rng() { return rng_; }
@@ -235,6 +240,15 @@ class SimCluster {
   void Process(SimNode& n) {
     while (n.up() && n.node->HasReady()) {
       Ready rd = n.node->GetReady();
+      // 0. a leader sends first (Ready, step 2)
+      if (n.raft().state() == StateType::kLeader) {
+        for (auto& m : rd.messages) Enqueue(std::move(m));
+        rd.messages.clear();
+        if (!rd.entries.empty() && crash_unpersisted && crash_unpersisted(n)) {
+          n.node.reset();  // what it sent stays in flight
+          return;
+        }
+      }
       // 1. persist
       if (rd.snapshot) {
         n.storage->ApplySnapshot(*rd.snapshot).IgnoreError();
