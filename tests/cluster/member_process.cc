@@ -95,7 +95,7 @@ void MemberProcess::Kill() {
   // replay, an invalidation stuck behind it), the process cannot finish
   // exiting: /dev/fuse stays open until every thread is gone, and the kernel
   // answers that wait only when it closes. An operator aborts the connection
-  // (etcfsd(8), EXIT STATUS); so does the harness, after 2 s.
+  // (etcfsd(8), SIGNALS); so does the harness, after 2 s.
   bool reaped = false;
   for (int i = 0; i < 200 && !(reaped = ::waitpid(pid_, nullptr, WNOHANG) == pid_); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
