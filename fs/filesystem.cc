@@ -155,7 +155,6 @@ int Filesystem::NodeAt(const std::string& path, Node* out) {
 int Filesystem::FileNode(const std::string& path, Node* out, const Ghost* ghost) {
   Node n;
   n.path = path;
-  if (ghost == nullptr && echo_ && IsGhost(path) && mirror_.Get(options_.prefix + path)) SplitGhost(path);
   n.ino = ghost != nullptr && ghost->ino != 0 ? ghost->ino : inodes_.Assign(path);
   if (auto b = FindBuffer(n.ino)) {
     std::lock_guard<std::mutex> lock(b->mu);
@@ -211,11 +210,18 @@ int Filesystem::LookupChild(Ino parent, const char* name, Node* out) {
   bool self_value = false;
   if (int err = ResolveChild(parent, name, false, &base, &self_value)) return err;
   const bool dir = DirectoryExists(base + "/");
+  // A file written here again elsewhere while the echo still holds the one
+  // that went: the name now leads to a new file (SplitGhost). Not on GetNode:
+  // a descriptor the kernel opened before keeps the number it had.
+  auto file = [&](const std::string& path) {
+    if (echo_ && IsGhost(path) && mirror_.Get(options_.prefix + path)) SplitGhost(path);
+    return NodeAt(path, out);
+  };
   // "a%" is the value of key "a" only while "a" is also a directory; "a" is
   // the directory when there is one, the file otherwise.
-  if (self_value) return dir ? NodeAt(base, out) : ENOENT;
+  if (self_value) return dir ? file(base) : ENOENT;
   if (dir) return NodeAt(base + "/", out);
-  return IsDirPath(base) ? ENOENT : NodeAt(base, out);
+  return IsDirPath(base) ? ENOENT : file(base);
 }
 
 store::FileAttr Filesystem::AttributesOf(const Node& n) const {
