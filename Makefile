@@ -17,7 +17,7 @@ help:
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
 	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd, etcfsctl bench beside etcd"
 	@echo "make compare-etcd  etcfs/etcd ratios (throughput, p99, restart and RSS with 1M keys) and a latency plot, in $(BUILD_REL)/compare-etcd"
-	@echo "make soak     DURATION=30m: the fault harness (kill -9, SIGSTOP, partitions, loss, quorum loss) on 3 members, runs of 60 s, report in soak-report.txt"
+	@echo "make soak     DURATION=30m FILE_CLIENTS=2: the fault harness (kill -9, SIGSTOP, partitions, loss, quorum loss) on 3 members, API and mount clients, runs of 60 s, report in soak-report.txt"
 	@echo "make fuzz     FUZZ_SECONDS=60: each libFuzzer target of tests/fuzz (clang), crashers to $(BUILD_FUZZ)/crashes"
 	@echo "make tsan     ThreadSanitizer build in $(BUILD_TSAN), run over the concurrency-heavy tests"
 	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379, mounted on ./mnt (Ctrl-C stops it)"
@@ -81,9 +81,10 @@ tsan: deps $(BUILD_TSAN)/build.ninja
 	  ctest --output-on-failure --timeout 900 -j2 -R '$(TSAN_TESTS)'
 
 DURATION ?= 30m
+FILE_CLIENTS ?= 2
 soak: build
 	$(BUILD_REL)/tests/cluster/fault_harness --etcfsd $(BUILD_REL)/server/etcfsd --duration $(DURATION) \
-	  --seconds 60 --keys 16 --state-budget 4000000 --network netns --report soak-report.txt
+	  --seconds 60 --keys 16 --state-budget 4000000 --network netns --file-clients $(FILE_CLIENTS) --report soak-report.txt
 
 run: build
 	@mkdir -p mnt
