@@ -51,9 +51,14 @@ void Filesystem::EchoChange(const store::Event& e, const Mirror::Change& c) {
       if (shown && !IsDirPath(path)) {
         Ghost& ghost = echo_ghosts_[path];
         // A file that went before and kept its own number (SplitGhost) is
-        // still the one the kernel shows here; the one deleted now loses its.
-        if (ghost.ino != 0) inodes_.Detach(path);
-        ghost.kv = *c.previous;
+        // still the one the echo will unlink here, with its own value (an
+        // open descriptor of it reads that); the one deleted now loses its
+        // number.
+        if (ghost.ino != 0) {
+          inodes_.Detach(path);
+        } else {
+          ghost.kv = *c.previous;
+        }
       }
       echo_plan_.Deleted(revision, path, *c.previous, shown);
     }
@@ -206,12 +211,16 @@ int Filesystem::EchoRename(Ino parent, const char* name, Ino new_parent, const c
     ErasePath(&echo_ghosts_, from);
     ErasePath(&echo_hidden_, to);
   }
-  // The kernel moved its inodes: so do the numbers.
+  // The kernel moved its inodes: so do the numbers. A file `to` showed
+  // keeps standing for it: someone may have opened it after the key took
+  // the renamed value, before this echo (InodeTable::Alias).
+  const Ino displaced = IsDirPath(to) ? 0 : inodes_.Find(to);
   if (split != 0) {
     inodes_.Bind(to, split);
   } else {
     inodes_.Rename(from, to);
   }
+  if (displaced != 0) inodes_.Alias(displaced, to);
   return 0;
 }
 

@@ -190,6 +190,13 @@ int Filesystem::GetNode(Ino ino, Node* out) {
   return GhostNode(*path, out);
 }
 
+int Filesystem::NodeToOpen(Ino ino, Node* out) {
+  auto path = inodes_.Path(ino);
+  if (!path) return ESTALE;
+  const int err = NodeAt(*path, out);
+  return err == ENOENT ? ESTALE : err;
+}
+
 int Filesystem::ResolveChild(Ino parent, const char* name, bool for_create, std::string* path,
                              bool* self_value) {
   auto parent_path = inodes_.Path(parent);

@@ -116,6 +116,12 @@ class Filesystem {
 
   // --- lookups (each returns 0 or an errno) ---
   int GetNode(Ino ino, Node* out);
+  // The node a new open of `ino` opens. A number that no longer carries its
+  // name (the key deleted or replaced elsewhere, the number kept for open
+  // descriptors or the echo) is ESTALE: the kernel then looks the name up
+  // again (LOOKUP_REVAL), so that a name it still caches never opens what
+  // another member deleted.
+  int NodeToOpen(Ino ino, Node* out);
   int LookupChild(Ino parent, const char* name, Node* out);
   // The key of a node: a file's key, a directory's marker key.
   std::string KeyOf(const Node& n) const { return options_.prefix + n.path; }

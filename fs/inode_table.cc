@@ -1,5 +1,7 @@
 #include "fs/inode_table.h"
 
+#include <iterator>
+
 namespace etcfs::fs {
 
 InodeTable::InodeTable() {
@@ -25,9 +27,9 @@ Ino InodeTable::Find(std::string_view path) const {
 
 std::optional<std::string> InodeTable::Path(Ino ino) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = by_ino_.find(ino);
-  if (it == by_ino_.end()) return std::nullopt;
-  return it->second;
+  if (auto it = by_ino_.find(ino); it != by_ino_.end()) return it->second;
+  if (auto it = aliases_.find(ino); it != aliases_.end()) return it->second;
+  return std::nullopt;
 }
 
 void InodeTable::Rename(const std::string& from, const std::string& to) {
@@ -35,6 +37,7 @@ void InodeTable::Rename(const std::string& from, const std::string& to) {
   // Collect first: the target range may overlap nothing, but moving entries
   // while iterating one map is not allowed.
   std::vector<std::pair<std::string, Ino>> moved;
+  DropAliasesLocked(from);
   const bool dir = !from.empty() && from.back() == '/';
   for (auto it = by_path_.lower_bound(from); it != by_path_.end();) {
     const bool match = dir ? it->first.compare(0, from.size(), from) == 0 : it->first == from;
@@ -58,6 +61,7 @@ void InodeTable::Detach(std::string_view path) { Release(path); }
 
 Ino InodeTable::Release(std::string_view path) {
   std::lock_guard<std::mutex> lock(mu_);
+  DropAliasesLocked(path);
   auto it = by_path_.find(path);
   if (it == by_path_.end() || it->second == kRootIno) return 0;
   const Ino ino = it->second;
@@ -74,6 +78,19 @@ void InodeTable::Bind(const std::string& path, Ino ino) {
     it->second = ino;
   }
   by_ino_[ino] = path;
+}
+
+void InodeTable::Alias(Ino ino, const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (by_ino_.count(ino) == 0) aliases_[ino] = path;
+}
+
+void InodeTable::DropAliasesLocked(std::string_view path) {
+  const bool dir = !path.empty() && path.back() == '/';
+  for (auto it = aliases_.begin(); it != aliases_.end();) {
+    const bool below = dir ? it->second.compare(0, path.size(), path) == 0 : it->second == path;
+    it = below ? aliases_.erase(it) : std::next(it);
+  }
 }
 
 std::vector<std::string> InodeTable::Paths() const {

@@ -45,14 +45,24 @@ class InodeTable {
   Ino Release(std::string_view path);
   // Gives `path` the number `ino` (from Release), dropping the one it had.
   void Bind(const std::string& path, Ino ino);
+  // Keeps `ino`, which `path` carried until another number was brought onto
+  // it (the echo replaying a rename made elsewhere), standing for `path`:
+  // the kernel opened it when the key already held the renamed value, and
+  // reads through it go on. Forgotten when `path` goes (Detach, Release, a
+  // Rename away from it).
+  void Alias(Ino ino, const std::string& path);
   // Every path that has a number, for invalidating them all.
   std::vector<std::string> Paths() const;
   size_t size() const;
 
  private:
+  // Forgets the aliases of `path` (and, for a directory, of those below).
+  void DropAliasesLocked(std::string_view path);
+
   mutable std::mutex mu_;
   std::map<std::string, Ino, std::less<>> by_path_;   // guarded by mu_
   std::unordered_map<Ino, std::string> by_ino_;       // guarded by mu_
+  std::unordered_map<Ino, std::string> aliases_;      // guarded by mu_; few, short-lived
   Ino next_ = kRootIno + 1;                           // guarded by mu_
 };
 

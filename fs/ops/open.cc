@@ -23,7 +23,7 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     return;
   }
   Filesystem::Node n;
-  if (int err = fs.GetNode(ino, &n)) {
+  if (int err = fs.NodeToOpen(ino, &n)) {
     fuse_reply_err(req, err);
     return;
   }

@@ -52,5 +52,27 @@ TEST(InodeTable, AReleasedNumberBindsToAnotherPath) {
   EXPECT_EQ(*t.Path(fresh), "tmp");
 }
 
+TEST(InodeTable, AnAliasStandsForItsPathUntilThePathGoes) {
+  InodeTable t;
+  const Ino conf = t.Assign("conf");
+  t.Assign("tmp");
+  const Ino moved = t.Release("tmp");  // the echo's ghost of tmp (SplitGhost)
+  t.Bind("conf", moved);  // the echo's rename of tmp onto conf
+  EXPECT_FALSE(t.Path(conf).has_value());
+  t.Alias(conf, "conf");  // a reader opened conf before that rename
+  EXPECT_EQ(*t.Path(conf), "conf");
+  EXPECT_EQ(t.Find("conf"), moved);  // new lookups find the renamed file
+  t.Alias(moved, "elsewhere");       // a number a path carries is no alias
+  EXPECT_EQ(*t.Path(moved), "conf");
+  t.Detach("conf");  // the key deleted: the old descriptor is stale again
+  EXPECT_FALSE(t.Path(conf).has_value());
+
+  const Ino b = t.Assign("d/b");
+  t.Detach("d/b");
+  t.Alias(b, "d/b");
+  t.Rename("d/", "e/");  // its directory renamed away
+  EXPECT_FALSE(t.Path(b).has_value());
+}
+
 }  // namespace
 }  // namespace etcfs::fs
