@@ -41,6 +41,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "tests/cluster/command_runner.h"
 #include "tests/cluster/file_ops.h"
 #include "tests/cluster/kv_workload.h"
 #include "tests/cluster/linearizability.h"
@@ -621,4 +622,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace etcfs::testing
 
-int main(int argc, char** argv) { return etcfs::testing::Main(argc, argv); }
+int main(int argc, char** argv) {
+  etcfs::testing::StartCommandRunner();  // before any thread or mount descriptor
+  return etcfs::testing::Main(argc, argv);
+}

@@ -6,7 +6,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include "tests/cluster/command_runner.h"
 
 namespace etcfs::testing {
 
@@ -73,14 +73,8 @@ FileOutcome UnlinkKeyFile(int root, const std::string& path, bool* deleted) {
 }
 
 std::string DiffTrees(const std::string& a, const std::string& b) {
-  const std::string cmd = "diff -r -q '" + a + "' '" + b + "' 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return "cannot run diff";
   std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
+  const int rc = RunCommand("diff -r -q '" + a + "' '" + b + "'", &out);
   if (rc != 0 && out.empty()) out = "diff -r exited with status " + std::to_string(rc);
   return out;
 }

@@ -2,18 +2,17 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <mutex>
 #include <set>
+
+#include "tests/cluster/command_runner.h"
 
 namespace etcfs::testing {
 namespace {
 
 // Runs a bash script; its failure is the harness's setup failing.
 Status Bash(const std::string& script) {
-  std::string quoted;
-  for (char c : script) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  if (std::system(("bash -c '" + quoted + "'").c_str()) != 0) return Status::IOError("'" + script + "' failed");
+  if (RunCommand(script) != 0) return Status::IOError("'" + script + "' failed");
   return Status::Ok();
 }
 
@@ -36,7 +35,7 @@ NamespaceNetwork::NamespaceNetwork(int members)
 
 Result<std::unique_ptr<NamespaceNetwork>> NamespaceNetwork::Create(int members) {
   if (geteuid() != 0) return Status::FailedPrecondition("network namespaces need root");
-  if (std::system("command -v ip >/dev/null && command -v nft >/dev/null") != 0) {
+  if (RunCommand("command -v ip >/dev/null && command -v nft >/dev/null") != 0) {
     return Status::FailedPrecondition("network namespaces need ip (iproute2) and nft (nftables)");
   }
   std::unique_ptr<NamespaceNetwork> n(new NamespaceNetwork(members));
