@@ -197,6 +197,17 @@ int Filesystem::NodeToOpen(Ino ino, Node* out) {
   return err == ENOENT ? ESTALE : err;
 }
 
+int Filesystem::GetOpenedNode(Ino ino, int64_t create_revision, Node* out) {
+  if (int err = GetNode(ino, out)) return err;
+  if (create_revision == 0 || !out->kv || out->kv->create_revision == create_revision) return 0;
+  if (inodes_.Path(ino)) return 0;  // the name's own file, written again since: what it holds now
+  // A ghost's number: the descriptor opened the file that took the name.
+  Node live;
+  if (NodeAt(out->path, &live) != 0 || !live.kv || live.kv->create_revision != create_revision) return ESTALE;
+  *out = std::move(live);
+  return 0;
+}
+
 int Filesystem::ResolveChild(Ino parent, const char* name, bool for_create, std::string* path,
                              bool* self_value) {
   auto parent_path = inodes_.Path(parent);

@@ -122,6 +122,12 @@ class Filesystem {
   // again (LOOKUP_REVAL), so that a name it still caches never opens what
   // another member deleted.
   int NodeToOpen(Ino ino, Node* out);
+  // The node a descriptor of `ino` reads, opened on the key's incarnation
+  // `create_revision` (0: unknown). The echo may take a number over for the
+  // file deleted elsewhere (SplitGhost) after a descriptor was opened on it
+  // for the newer file then at the name: that descriptor goes on reading
+  // the newer file, never the deleted one.
+  int GetOpenedNode(Ino ino, int64_t create_revision, Node* out);
   int LookupChild(Ino parent, const char* name, Node* out);
   // The key of a node: a file's key, a directory's marker key.
   std::string KeyOf(const Node& n) const { return options_.prefix + n.path; }

@@ -28,6 +28,7 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     return;
   }
   fi->keep_cache = 0;
+  fi->fh = OpenedHandle(n);
   fuse_reply_open(req, fi);
 }
 

@@ -18,6 +18,17 @@ inline Filesystem& Fs(fuse_req_t req) { return *static_cast<Filesystem*>(fuse_re
 // The file handle of the echo's opens (RELEASE carries no thread id).
 inline constexpr uint64_t kEchoHandle = 0xEC40;
 
+// The file handle of other opens: the create revision of the key the open
+// found (which file of that name it opened), tagged apart from kEchoHandle;
+// 0 for a file not yet committed (or a handle made elsewhere).
+inline constexpr uint64_t kOpenedTag = uint64_t{1} << 63;
+inline uint64_t OpenedHandle(const Filesystem::Node& n) {
+  return n.kv && n.kv->create_revision > 0 ? kOpenedTag | static_cast<uint64_t>(n.kv->create_revision) : 0;
+}
+inline int64_t OpenedCreateRevision(const fuse_file_info* fi) {
+  return fi != nullptr && (fi->fh & kOpenedTag) ? static_cast<int64_t>(fi->fh & ~kOpenedTag) : 0;
+}
+
 // Replies shared by several operations (reply.cc).
 void ReplyEntry(fuse_req_t req, const Filesystem::Node& n);
 void ReplyNegativeEntry(fuse_req_t req);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A mount (consistency=linearizable, echo on) whose echo lags behind deletes
 # made through the API: a new open of the deleted file's inode never reads
-# the deleted value (deleted_elsewhere.py).
+# the deleted value, and a descriptor of the newer file never starts reading
+# the deleted one (deleted_elsewhere.py).
 #   deleted_elsewhere.sh ETCFSD
 etcfsd=$(realpath "$1")
 here=$(dirname "$(realpath "$0")")
