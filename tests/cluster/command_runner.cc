@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -10,6 +11,8 @@
 
 #include <cstdio>
 #include <mutex>
+
+extern char** environ;
 
 namespace etcfs::testing {
 namespace {
@@ -88,6 +91,60 @@ int RunHere(const std::string& script, bool capture, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// Forks a child that forks the program and exits at once: the program is
+// reparented to the harness, the subreaper.
+pid_t SpawnHere(const std::vector<std::string>& argv, const std::string& log) {
+  std::vector<std::string> copy = argv;
+  std::vector<char*> args;
+  for (auto& a : copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  int report[2];
+  if (args.size() < 2 || ::pipe2(report, O_CLOEXEC) != 0) return -1;
+  const pid_t middle = ::fork();
+  if (middle == 0) {
+    const pid_t program = ::fork();
+    if (program == 0) {
+      for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
+      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (out >= 0) {
+        ::dup2(out, 1);
+        ::dup2(out, 2);
+      }
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    (void)!::write(report[1], &program, sizeof program);
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  pid_t program = -1;
+  if (middle < 0 || !ReadAll(report[0], &program, sizeof program)) program = -1;
+  ::close(report[0]);
+  if (middle > 0) {
+    while (::waitpid(middle, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  return program;
+}
+
+// A spawn request's text: the log, then the arguments, each ending in NUL.
+std::string EncodeSpawn(const std::vector<std::string>& argv, const std::string& log) {
+  std::string s = log + '\0';
+  for (const auto& a : argv) s += a + '\0';
+  return s;
+}
+
+void DecodeSpawn(const std::string& s, std::vector<std::string>* argv, std::string* log) {
+  size_t start = 0;
+  for (size_t end; (end = s.find('\0', start)) != std::string::npos; start = end + 1) {
+    if (start == 0) {
+      *log = s.substr(0, end);
+    } else {
+      argv->push_back(s.substr(start, end - start));
+    }
+  }
+}
+
 [[noreturn]] void Serve(int fd) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlives the harness
   // A Ctrl-C reaches the whole process group: the helper stays for the
@@ -96,7 +153,15 @@ int RunHere(const std::string& script, bool capture, std::string* output) {
   for (;;) {
     std::string script, flag, output;
     if (!ReceiveString(fd, &flag) || !ReceiveString(fd, &script)) ::_exit(0);
-    const int32_t status = RunHere(script, flag == "capture", &output);
+    int32_t status;
+    if (flag == "spawn") {
+      std::vector<std::string> argv;
+      std::string log;
+      DecodeSpawn(script, &argv, &log);
+      status = SpawnHere(argv, log);
+    } else {
+      status = RunHere(script, flag == "capture", &output);
+    }
     if (!WriteAll(fd, &status, sizeof status) || !SendString(fd, output)) ::_exit(0);
   }
 }
@@ -104,6 +169,10 @@ int RunHere(const std::string& script, bool capture, std::string* output) {
 }  // namespace
 
 void StartCommandRunner() {
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+    std::perror("fault_harness: PR_SET_CHILD_SUBREAPER (members start from the harness itself)");
+    return;
+  }
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
     std::perror("fault_harness: socketpair for the command runner");
@@ -123,6 +192,35 @@ void StartCommandRunner() {
   ::close(fds[1]);
   std::lock_guard<std::mutex> lock(runner_mu);
   runner_fd = fds[0];
+}
+
+pid_t SpawnProgram(const std::vector<std::string>& argv, const std::string& log) {
+  {
+    std::lock_guard<std::mutex> lock(runner_mu);
+    if (runner_fd >= 0) {
+      int32_t pid = -1;
+      std::string ignored;
+      if (SendString(runner_fd, "spawn") && SendString(runner_fd, EncodeSpawn(argv, log)) &&
+          ReadAll(runner_fd, &pid, sizeof pid) && ReceiveString(runner_fd, &ignored)) {
+        return pid;
+      }
+      std::fprintf(stderr, "fault_harness: the command runner is gone; starting members from the harness\n");
+      ::close(runner_fd);
+      runner_fd = -1;
+    }
+  }
+  std::vector<std::string> copy = argv;
+  std::vector<char*> args;
+  for (auto& a : copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
 }
 
 int RunCommand(const std::string& script, std::string* output) {

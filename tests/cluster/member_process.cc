@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,7 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
-extern char** environ;
+#include "tests/cluster/command_runner.h"
 
 namespace etcfs::testing {
 namespace {
@@ -56,17 +55,11 @@ void MemberProcess::Start() {
                                    "--initial-cluster", spec_.initial_cluster};
   argv.insert(argv.end(), spec_.extra_flags.begin(), spec_.extra_flags.end());
   argv.insert(argv.begin(), spec_.launcher.begin(), spec_.launcher.end());  // nsenter execs: the pid stays etcfsd's
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  const std::string log = spec_.data_dir + ".log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + spec_.etcfsd);
+  // From the command runner: a child spawned here would copy the mount
+  // clients' open descriptors, and closing them at exec waits on their
+  // mounts, forever for one whose member is paused or stuck.
+  pid_ = SpawnProgram(argv, spec_.data_dir + ".log");
+  if (pid_ <= 0) throw std::runtime_error("cannot start " + spec_.etcfsd);
   paused_ = false;
   std::lock_guard<std::mutex> lock(live_mu);
   live.insert(pid_);
