@@ -1,9 +1,7 @@
 #include "fs/echo.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,9 +16,10 @@ Echo::Echo(std::function<void()> before_replay,
 
 Echo::~Echo() { Stop(); }
 
-void Echo::Start(std::string mount_dir) {
-  mount_dir_ = std::move(mount_dir);
-  thread_ = std::thread([this] { Run(); });
+void Echo::Start(EchoTarget* target, bool own_thread) {
+  target_ = target;
+  own_thread_ = own_thread;
+  if (own_thread_) thread_ = std::thread([this] { Run(); });
 }
 
 void Echo::Stop() {
@@ -29,12 +28,14 @@ void Echo::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
+  drained_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 bool Echo::Drain(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t target = queued_total_;
+  if (!own_thread_) return done_total_ >= target;
   return drained_cv_.wait_for(lock, timeout, [&] { return done_total_ >= target || stop_ || tid_ < 0; });
 }
 
@@ -51,6 +52,28 @@ void Echo::Changed(const std::string& path, unsigned what, const std::string& to
   }
 }
 
+std::pair<std::string, Echo::Pending> Echo::Next() {
+  std::string path = std::move(order_.front());
+  order_.pop_front();
+  auto it = what_.find(path);
+  Pending p = std::move(it->second);
+  what_.erase(it);
+  return {std::move(path), std::move(p)};
+}
+
+size_t Echo::ReplayQueued() {
+  size_t n = 0;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_ && !order_.empty()) {
+    auto [path, p] = Next();
+    lock.unlock();
+    ReplayOne(path, p);
+    ++n;
+    lock.lock();
+  }
+  return n;
+}
+
 void Echo::Run() {
   pthread_setname_np(pthread_self(), "fs-echo");
   tid_ = gettid();
@@ -58,89 +81,66 @@ void Echo::Run() {
   for (;;) {
     cv_.wait(lock, [&] { return stop_ || !order_.empty(); });
     if (stop_) break;
-    std::string path = std::move(order_.front());
-    order_.pop_front();
-    const Pending p = std::move(what_[path]);
-    what_.erase(path);
+    auto [path, p] = Next();
     lock.unlock();
-    before_replay_();
-    if (Replay(path, p)) {
-      ++replayed_;
-    } else {
-      ++failures_;
-      if (p.what & ~(kContent | kAttributes)) {
-        failed_(path);
-        if (p.what & kMove) failed_(p.to);
-      }
-    }
+    ReplayOne(path, p);
     lock.lock();
-    ++done_total_;
-    drained_cv_.notify_all();
   }
   tid_ = -1;
+  drained_cv_.notify_all();
+}
+
+void Echo::ReplayOne(const std::string& path, const Pending& p) {
+  before_replay_();
+  if (Replay(path, p)) {
+    ++replayed_;
+  } else {
+    ++failures_;
+    if (p.what & ~(kContent | kAttributes)) {
+      failed_(path);
+      if (p.what & kMove) failed_(p.to);
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++done_total_;
   drained_cv_.notify_all();
 }
 
 // The operations are the cheapest that raise the events of the change: an
 // unlink IN_DELETE; rmdir IN_DELETE_SELF and IN_DELETE|IN_ISDIR; rename
 // IN_MOVED_FROM and IN_MOVED_TO with one cookie; mkdir IN_CREATE|IN_ISDIR;
-// symlink and an exclusive create IN_CREATE; a truncate to the new size (no
-// data crosses; the handler answers with the committed value) IN_MODIFY,
-// closing the writable descriptor IN_CLOSE_WRITE; a chmod to the current mode
-// IN_ATTRIB. The handlers ignore the modes and the target given here: they
-// answer with the committed state.
+// symlink and an exclusive create IN_CREATE; a truncate to the file's own
+// size (no data crosses; the handler answers with the committed value)
+// IN_MODIFY, closing the writable descriptor IN_CLOSE_WRITE; a chmod to the
+// current mode IN_ATTRIB. The handlers ignore the modes and the target
+// given: they answer with the committed state.
 bool Echo::Replay(const std::string& path, const Pending& p) {
   unsigned what = p.what;
-  auto kernel_name = [&](const std::string& at) -> std::optional<std::string> {
-    auto v = visible_(at);
-    if (!v) return std::nullopt;
-    return mount_dir_ + "/" + *v;
-  };
-  const auto visible = kernel_name(path);
-  if (!visible) return false;
-  const std::string& full = *visible;
-  auto fail = [&](const char* op) {
+  const auto name = visible_(path);
+  if (!name) return false;
+  auto done = [&](int err, const char* op) {
     // ENOENT: changed again since (deleted or renamed); its own echo follows.
-    if (errno != ENOENT) spdlog::debug("fs: echo of {}: {} failed: {}", path, op, std::strerror(errno));
-    return false;
+    if (err != 0 && err != ENOENT) spdlog::debug("fs: echo of {}: {} failed: {}", path, op, std::strerror(err));
+    return err == 0;
   };
-  if ((what & kDelete) && ::unlink(full.c_str()) != 0) return fail("unlink");
-  if ((what & kRmdir) && ::rmdir(full.c_str()) != 0) return fail("rmdir");
+  if ((what & kDelete) && !done(target_->Unlink(*name), "unlink")) return false;
+  if ((what & kRmdir) && !done(target_->Rmdir(*name), "rmdir")) return false;
   if (what & kMove) {
-    const auto to = kernel_name(p.to);
+    const auto to = visible_(p.to);
     if (!to) return false;
-    if (::rename(full.c_str(), to->c_str()) != 0) return fail("rename");
+    if (!done(target_->Rename(*name, *to), "rename")) return false;
   }
-  if ((what & kMkdir) && ::mkdir(full.c_str(), 0700) != 0) return fail("mkdir");
-  if ((what & kSymlink) && ::symlink("-", full.c_str()) != 0) return fail("symlink");
+  if ((what & kMkdir) && !done(target_->Mkdir(*name), "mkdir")) return false;
+  if ((what & kSymlink) && !done(target_->Symlink(*name), "symlink")) return false;
   if (what & (kMkdir | kSymlink)) what &= ~kAttributes;  // they came with it
   if (what & (kCreate | kContent)) {
     // Created with its value, as `echo x > new` does: CREATE, MODIFY (none
     // for an empty file), CLOSE_WRITE; its attributes came with it.
     const bool create = what & kCreate;
-    int fd = create ? ::open(full.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600)
-                    : ::open(full.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0 && create && errno == EEXIST) {
-      // Shown already (looked up before its echo): its value's events only.
-      fd = ::open(full.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    }
-    if (fd < 0) return fail(create ? "create" : "open");
+    if (!done(target_->Rewrite(*name, create), create ? "create" : "rewrite")) return false;
     if (create) what &= ~kAttributes;
-    struct stat st;
-    const bool ok = ::fstat(fd, &st) == 0 && (create && st.st_size == 0 ? true : ::ftruncate(fd, st.st_size) == 0);
-    if (!ok) {
-      const int err = errno;
-      ::close(fd);
-      errno = err;
-      return fail("truncate");
-    }
-    if (::close(fd) != 0) return fail("close");
   }
-  if (what & kAttributes) {
-    struct stat st;
-    if (::lstat(full.c_str(), &st) != 0) return fail("stat");
-    if (!S_ISLNK(st.st_mode) && ::chmod(full.c_str(), st.st_mode & 07777) != 0) return fail("chmod");
-  }
+  if ((what & kAttributes) && !done(target_->Touch(*name), "chmod")) return false;
   return true;
 }
 

@@ -1,16 +1,18 @@
 // Echo: replays changes made elsewhere (another node's mount, the etcd API,
 // a lease expiring) as real operations on this node's own mount, so that the
 // kernel raises the inotify events a local change would: it raises none for
-// cache invalidations (../shared/notes/fuse-on-this-kernel.md). The handlers
-// recognise the echo's requests by its thread id (IsEcho) and answer them
-// from the committed state, proposing nothing.
+// cache invalidations. The operations go through an EchoTarget
+// (fs/kernel_links.h): the mount directory for a real mount. The handlers
+// recognise the echo's requests (Caller::echo, from its thread id) and
+// answer them from the committed state, proposing nothing.
 //
 // Per path, changes coalesce while queued (the last state is what is
-// replayed); paths are replayed in the order they first changed. The watch
-// only queues: nothing here stalls the apply path or the FUSE workers.
+// replayed); paths are replayed in the order they first changed. Queuing
+// never blocks: nothing here stalls the apply path or the FUSE workers.
 //
 // Threads: one thread of its own, never a FUSE worker (an operation on the
-// mount from a handler would wait for itself).
+// mount from a handler would wait for itself); or, for tests, none: the
+// test replays what is queued when it chooses (ReplayQueued).
 #pragma once
 
 #include <sys/types.h>
@@ -26,6 +28,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+
+#include "fs/kernel_links.h"
 
 namespace etcfs::fs {
 
@@ -55,18 +59,24 @@ class Echo {
        std::function<void(const std::string&)> failed);
   ~Echo();
 
-  // Replays on `mount_dir` from now on, until Stop.
-  void Start(std::string mount_dir);
+  // Replays through `target` from now on, on a thread of its own (or, with
+  // `own_thread` false, whenever ReplayQueued is called), until Stop.
+  void Start(EchoTarget* target, bool own_thread = true);
   void Stop();
 
   // `path`: the key's path below the mount prefix; `to`: where kMove took
   // it. Never blocks.
   void Changed(const std::string& path, unsigned what, const std::string& to = "");
 
+  // Whether `tid` is the echo's thread.
   bool IsEcho(pid_t tid) const { return tid == tid_.load(std::memory_order_relaxed); }
   // Waits until every change queued before the call was replayed, or
-  // `timeout` passes; false on timeout. Not from a FUSE handler.
+  // `timeout` passes; false on timeout. Not from a FUSE handler. Without a
+  // thread of its own: whether nothing is queued.
   bool Drain(std::chrono::milliseconds timeout);
+  // Without a thread of its own: replays everything queued, on the caller's
+  // thread; returns how many paths were replayed or given up.
+  size_t ReplayQueued();
   uint64_t replayed() const { return replayed_.load(); }
   uint64_t failed() const { return failures_.load(); }
 
@@ -76,12 +86,17 @@ class Echo {
     std::string to;  // kMove's destination
   };
   void Run();
+  // Takes the next queued path (REQUIRES: mu_ held, the queue not empty).
+  std::pair<std::string, Pending> Next();
+  // Replays one path and counts it done.
+  void ReplayOne(const std::string& path, const Pending& p);
   bool Replay(const std::string& path, const Pending& p);
 
   const std::function<void()> before_replay_;
   const std::function<std::optional<std::string>(const std::string&)> visible_;
   const std::function<void(const std::string&)> failed_;
-  std::string mount_dir_;
+  EchoTarget* target_ = nullptr;
+  bool own_thread_ = true;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -1,7 +1,4 @@
-#define FUSE_USE_VERSION 314
 #include "fs/invalidator.h"
-
-#include <fuse_lowlevel.h>
 
 #include <cstdlib>
 
@@ -27,14 +24,16 @@ Invalidator::~Invalidator() {
   thread_.join();
 }
 
-void Invalidator::SetSession(fuse_session* session) {
-  std::lock_guard<std::mutex> lock(mu_);
-  session_ = session;
+void Invalidator::SetNotifier(CacheNotifier* notifier) {
+  std::unique_lock<std::mutex> lock(mu_);
+  // The one being replaced may be destroyed once this returns.
+  drained_cv_.wait(lock, [&] { return !sending_; });
+  notifier_ = notifier;
 }
 
 void Invalidator::Entry(uint64_t parent, std::string name) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (session_ == nullptr || name.empty()) return;
+  if (notifier_ == nullptr || name.empty()) return;
   if (!queued_.emplace(parent, name).second) return;
   queue_.emplace_back(parent, std::move(name));
   ++queued_total_;
@@ -43,7 +42,7 @@ void Invalidator::Entry(uint64_t parent, std::string name) {
 
 void Invalidator::Inode(uint64_t ino) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (session_ == nullptr) return;
+  if (notifier_ == nullptr) return;
   if (!queued_.emplace(ino, std::string()).second) return;
   queue_.emplace_back(ino, std::string());
   ++queued_total_;
@@ -69,19 +68,19 @@ void Invalidator::Run() {
     auto item = std::move(queue_.front());
     queue_.pop_front();
     queued_.erase(item);
-    fuse_session* se = session_;
+    CacheNotifier* notifier = notifier_;
+    sending_ = true;
     lock.unlock();
-    // ENOENT (the kernel has no such inode or entry cached) is the common,
-    // harmless answer; nothing else is worth a log line per change.
-    if (se != nullptr) {
+    if (notifier != nullptr) {
       if (test_delay_.count() > 0) std::this_thread::sleep_for(test_delay_);
       if (item.second.empty()) {
-        fuse_lowlevel_notify_inval_inode(se, item.first, 0, 0);
+        notifier->InvalidateInode(item.first);
       } else {
-        fuse_lowlevel_notify_inval_entry(se, item.first, item.second.data(), item.second.size());
+        notifier->InvalidateEntry(item.first, item.second);
       }
     }
     lock.lock();
+    sending_ = false;
     ++sent_;
     ++done_total_;
     drained_cv_.notify_all();

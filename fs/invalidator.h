@@ -1,6 +1,6 @@
 // Invalidator: tells the kernel which cached entries and inodes a change made
-// stale (fuse_lowlevel_notify_inval_entry / _inval_inode), from a thread of
-// its own. A notification waits for the kernel's locks on that inode, which a
+// stale (through a CacheNotifier: fs/kernel_links.h), from a thread of its
+// own. A notification waits for the kernel's locks on that inode, which a
 // FUSE request in flight may hold while it waits for a commit to apply, so
 // it is never sent from a handler or from the apply path.
 //
@@ -18,7 +18,7 @@
 #include <thread>
 #include <utility>
 
-struct fuse_session;
+#include "fs/kernel_links.h"
 
 namespace etcfs::fs {
 
@@ -27,7 +27,8 @@ class Invalidator {
   Invalidator();
   ~Invalidator();  // drops what is queued
 
-  void SetSession(fuse_session* session);
+  // Where invalidations go; nullptr (the default) drops them.
+  void SetNotifier(CacheNotifier* notifier);
   // The name `name` in directory `parent` may now mean something else.
   void Entry(uint64_t parent, std::string name);
   // The inode's attributes and content (for a directory: its listing) changed.
@@ -44,13 +45,14 @@ class Invalidator {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable drained_cv_;
-  fuse_session* session_ = nullptr;                     // guarded by mu_
+  CacheNotifier* notifier_ = nullptr;                   // guarded by mu_
   std::deque<std::pair<uint64_t, std::string>> queue_;  // guarded by mu_; name empty: inode
   std::set<std::pair<uint64_t, std::string>> queued_;   // guarded by mu_ (dedupes)
   uint64_t queued_total_ = 0;                           // guarded by mu_
   uint64_t done_total_ = 0;                             // guarded by mu_
   uint64_t sent_ = 0;                                   // guarded by mu_
   bool stop_ = false;                                   // guarded by mu_
+  bool sending_ = false;  // a notification in flight, outside mu_; guarded by mu_
   // Tests only (ETCFS_TEST_INVALIDATION_DELAY_MS): a kernel slow to take
   // invalidations, to show that nothing answers before they are sent.
   const std::chrono::milliseconds test_delay_;

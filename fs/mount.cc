@@ -5,23 +5,27 @@
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
-#include "fs/ops/ops.h"
 
 namespace etcfs::fs {
 
 namespace {
 
-// Whether `dir` is a mount point in /proc/self/mountinfo (field 5), and its type.
-bool IsMountPoint(const std::string& dir, std::string* fstype) {
+// Whether `dir` is a mount point in /proc/self/mountinfo (field 5), its
+// type and its device (field 3, major:minor). Read without asking the
+// filesystem: stat() of a FUSE mount waits for its daemon.
+bool IsMountPoint(const std::string& dir, std::string* fstype, dev_t* dev = nullptr) {
   std::ifstream in("/proc/self/mountinfo");
   std::string line;
+  bool found = false;
   while (std::getline(in, line)) {
     std::istringstream fields(line);
     std::string id, parent, devno, root, mount_point;
@@ -31,9 +35,11 @@ bool IsMountPoint(const std::string& dir, std::string* fstype) {
     while (fields >> f && f != "-") {
     }
     fields >> *fstype;
-    return true;
+    unsigned major = 0, minor = 0;
+    if (dev != nullptr && std::sscanf(devno.c_str(), "%u:%u", &major, &minor) == 2) *dev = makedev(major, minor);
+    found = true;  // the last one listed is on top
   }
-  return false;
+  return found;
 }
 
 }  // namespace
@@ -72,7 +78,7 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, st
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   fuse_args fargs = FUSE_ARGS_INIT(static_cast<int>(args.size()), args.data());
-  m->session_ = fuse_session_new(&fargs, &ops::Table(), sizeof(fuse_lowlevel_ops), fs);
+  m->session_ = fuse_session_new(&fargs, &FuseOps(), sizeof(fuse_lowlevel_ops), fs);
   fuse_opt_free_args(&fargs);
   if (m->session_ == nullptr) return Status::Internal("fuse_session_new failed (see the log above)");
   if (fuse_session_mount(m->session_, dir.c_str()) != 0) {
@@ -80,7 +86,19 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, st
     m->session_ = nullptr;
     return Status::IOError("mounting " + dir + " failed: is /dev/fuse there and are we root?");
   }
-  fs->SetSession(m->session_);
+  // Everything the filesystem reaches of the kernel is there before the
+  // first request.
+  std::string fstype;
+  dev_t dev = 0;
+  IsMountPoint(dir, &fstype, &dev);
+  m->notifier_ = std::make_unique<FuseNotifier>(m->session_);
+  m->processes_ = std::make_unique<ProcProbe>(dev);
+  m->echo_target_ = std::make_unique<MountDirEchoTarget>(dir);
+  KernelLinks links;
+  links.notifier = m->notifier_.get();
+  links.echo = fs->options().notify ? m->echo_target_.get() : nullptr;
+  links.processes = m->processes_.get();
+  fs->Attach(links);
   m->loop_ = std::thread([mount = m.get(), on_unmounted = std::move(on_unmounted)] {
     fuse_loop_config* cfg = fuse_loop_cfg_create();
     fuse_loop_cfg_set_clone_fd(cfg, 0);
@@ -93,7 +111,6 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, st
       if (on_unmounted) on_unmounted();
     }
   });
-  fs->Attached(dir);
   spdlog::info("fs: mounted {} on {} ({} consistency)", fs->options().prefix, dir,
                fs->options().consistency == Consistency::kLinearizable ? "linearizable" : "serializable");
   return m;
@@ -102,8 +119,7 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, st
 Mount::~Mount() {
   if (session_ == nullptr) return;
   destroying_ = true;
-  fs_->StopEcho();  // its operations in flight need the workers
-  fs_->SetSession(nullptr);
+  fs_->Detach();  // the echo's operations in flight need the workers
   fuse_session_exit(session_);
   // Unmounting ends the workers' reads of /dev/fuse; libfuse detaches lazily
   // when files are still open.
@@ -112,7 +128,7 @@ Mount::~Mount() {
   fuse_session_destroy(session_);
   const FsStats& s = fs_->stats();
   spdlog::info("fs: unmounted {} ({} commits, {} failed, {} names too long to show)", dir_, s.commits.load(),
-               s.commit_failures.load(), s.names_too_long.load());
+               s.commit_failures.load(), fs_->tree().names_too_long());
 }
 
 }  // namespace etcfs::fs

@@ -15,6 +15,8 @@
 #include "base/result.h"
 #include "base/status.h"
 #include "fs/filesystem.h"
+#include "fs/fuse_bridge.h"
+#include "fs/mount_links.h"
 
 struct fuse_session;
 
@@ -38,6 +40,10 @@ class Mount {
   Filesystem* fs_;
   std::string dir_;
   fuse_session* session_ = nullptr;
+  // What the filesystem reaches of the kernel (KernelLinks), once mounted.
+  std::unique_ptr<FuseNotifier> notifier_;
+  std::unique_ptr<MountDirEchoTarget> echo_target_;
+  std::unique_ptr<ProcProbe> processes_;
   std::atomic<bool> destroying_{false};
   std::thread loop_;
 };

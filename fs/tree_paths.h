@@ -9,6 +9,11 @@ namespace etcfs::fs {
 
 inline bool IsDirPath(std::string_view path) { return path.empty() || path.back() == '/'; }
 
+// `path` is `at`, or lies below the directory `at`.
+inline bool AtOrBelow(std::string_view path, std::string_view at) {
+  return IsDirPath(at) ? path.substr(0, at.size()) == at : path == at;
+}
+
 // "a/b" -> "a/", "a/b/" -> "a/", "a" -> "".
 inline std::string ParentPath(std::string_view p) {
   if (!p.empty() && p.back() == '/') p.remove_suffix(1);

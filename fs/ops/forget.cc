@@ -2,9 +2,8 @@
 
 namespace etcfs::fs::ops {
 
-// Inode numbers live as long as the mount (fs/inode_table.h): nothing to free.
-void Forget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
-
-void ForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
+// The kernel dropped `nlookup` references to `ino`: at none, the number is
+// forgotten and the path gets a new one when next resolved.
+void Forget(Filesystem& fs, Ino ino, uint64_t nlookup) { fs.inodes().Forget(ino, nlookup); }
 
 }  // namespace etcfs::fs::ops

@@ -2,6 +2,6 @@
 
 namespace etcfs::fs::ops {
 
-void Fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) { fuse_reply_err(req, Fs(req).Commit(req, ino)); }
+int Fsync(Filesystem& fs, const Caller& c, Ino ino) { return fs.Commit(c, ino); }
 
 }  // namespace etcfs::fs::ops

@@ -2,30 +2,25 @@
 
 namespace etcfs::fs::ops {
 
-void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  Filesystem& fs = Fs(req);
-  if (int err = fs.ConfirmRead(req)) {
-    fuse_reply_err(req, err);
-    return;
+void Reference(Filesystem& fs, Node* n) {
+  // A ghost that keeps its own number apart (EchoState::Split) is counted as it is.
+  const bool held_apart = n->ghost && fs.inodes().Find(n->path) != n->ino;
+  n->ino = fs.inodes().Ref(n->ino, n->path, held_apart);
+}
+
+// ENOENT is answered as a negative entry, which the kernel caches too (a
+// change that creates the name invalidates it: Filesystem::InvalidateNames),
+// unless the echo has yet to retire a ghost of that name: the kernel would
+// answer the echo's unlink or rename from that cache.
+int Lookup(Filesystem& fs, const Caller& c, Ino parent, const char* name, Entry* out) {
+  if (int err = fs.ConfirmRead(c)) return err;
+  if (int err = fs.tree().Lookup(c, parent, name, &out->node)) {
+    if (err == ENOENT) out->cacheable = !fs.tree().AwaitsEcho(parent, name);
+    return err;
   }
-  Filesystem::Node n;
-  int err = fs.LookupFor(req, parent, name, &n);
-  if (err == ENOENT) {
-    ReplyNegativeEntry(req);
-  } else if (err != 0) {
-    fuse_reply_err(req, err);
-  } else if (fs.IsEcho(req)) {
-    // What the echo finds may be a ghost (deleted elsewhere, kept for its
-    // unlink or rename): the kernel must not hand that name to anyone else
-    // from its cache, so the entry is not cached at all.
-    fuse_entry_param e;
-    FillEntry(fs, n, &e);
-    e.entry_timeout = 0;
-    e.attr_timeout = 0;
-    fuse_reply_entry(req, &e);
-  } else {
-    ReplyEntry(req, n);
-  }
+  out->cacheable = !c.echo;
+  Reference(fs, &out->node);
+  return 0;
 }
 
 }  // namespace etcfs::fs::ops

@@ -1,16 +1,42 @@
+#include "fs/errno_of.h"
+#include "fs/ops/changes.h"
 #include "fs/ops/ops.h"
 
 namespace etcfs::fs::ops {
 
-void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  Filesystem& fs = Fs(req);
-  Filesystem::Node n;
-  // The echo's mkdir shows a directory made elsewhere (IN_CREATE|IN_ISDIR).
-  if (int err = fs.IsEcho(req) ? fs.EchoReveal(parent, name, true, &n) : fs.MakeDirectory(req, parent, name, mode, &n)) {
-    fuse_reply_err(req, err);
-    return;
+// A marker key holds the new directory (etcfs(5)). The echo's mkdir shows a
+// directory made elsewhere (IN_CREATE|IN_ISDIR).
+int Mkdir(Filesystem& fs, const Caller& c, Ino parent, const char* name, mode_t mode, Entry* out) {
+  TreeView& tree = fs.tree();
+  std::string path;
+  bool self_value = false;
+  if (c.echo) {
+    if (int err = tree.Resolve(parent, name, false, &path, &self_value)) return err;
+    if (int err = fs.echo_state()->Reveal(path + "/")) return err;
+  } else {
+    if (int err = tree.Resolve(parent, name, true, &path, &self_value)) return err;
+    if (self_value) return EINVAL;  // "a%" is a file name (the value of a)
+    Node existing;
+    if (tree.Child(parent, name, &existing) == 0) return EEXIST;
+    Node p;
+    if (int err = tree.Get(parent, &p)) return err;
+    store::FileAttr attr = NewAttr(c, mode, store::FileKind::kDirectory);
+    const store::FileAttr parent_attr = tree.AttributesOf(p);
+    if (parent_attr.mode & S_ISGID) {  // as on a local filesystem: the group and the bit carry down
+      attr.gid = parent_attr.gid;
+      attr.mode |= S_ISGID;
+    }
+    const std::string marker = fs.options().prefix + path + "/";
+    store::TxnRequest txn;
+    txn.compare.push_back(Absent(marker));
+    txn.success.emplace_back(PutOf(marker, "", attr));
+    auto r = fs.CommitTxn(c, txn, {marker});
+    if (!r.ok()) return ErrnoOf(r.status(), "mkdir", marker);
+    if (!r->succeeded) return EEXIST;
   }
-  ReplyEntry(req, n);
+  if (int err = tree.At(path + "/", &out->node)) return err;
+  Reference(fs, &out->node);
+  return 0;
 }
 
 }  // namespace etcfs::fs::ops

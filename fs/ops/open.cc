@@ -7,29 +7,18 @@ namespace etcfs::fs::ops {
 // never leaves the kernel. Writes still reach the buffer, and close still
 // sends FLUSH, which commits. Linearizable mounts confirm with the leader on
 // every open and let the kernel keep nothing.
-void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  Filesystem& fs = Fs(req);
-  if (fs.options().consistency == Consistency::kSerializable) {
-    fuse_reply_err(req, ENOSYS);
-    return;
+int Open(Filesystem& fs, const Caller& c, Ino ino, Opened* out) {
+  if (fs.options().consistency == Consistency::kSerializable) return ENOSYS;
+  if (c.echo) {  // replaying committed state: nothing to confirm
+    out->fh = file_handle::kEcho;
+    return 0;
   }
-  if (fs.IsEcho(req)) {  // replaying committed state: nothing to confirm
-    fi->fh = kEchoHandle;
-    fuse_reply_open(req, fi);
-    return;
-  }
-  if (int err = fs.ConfirmRead(req)) {
-    fuse_reply_err(req, err);
-    return;
-  }
-  Filesystem::Node n;
-  if (int err = fs.NodeToOpen(ino, &n)) {
-    fuse_reply_err(req, err);
-    return;
-  }
-  fi->keep_cache = 0;
-  fi->fh = OpenedHandle(n);
-  fuse_reply_open(req, fi);
+  if (int err = fs.ConfirmRead(c)) return err;
+  Node n;
+  if (int err = fs.tree().ToOpen(ino, &n)) return err;
+  out->keep_cache = false;
+  out->fh = file_handle::Opened(n);
+  return 0;
 }
 
 }  // namespace etcfs::fs::ops

@@ -7,27 +7,15 @@ namespace etcfs::fs::ops {
 // it by index, so offsets stay valid however the directory changes
 // meanwhile. The kernel keeps it (cache_readdir) until a change to the
 // directory invalidates it.
-void Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  Filesystem& fs = Fs(req);
-  if (int err = fs.ConfirmRead(req)) {
-    fuse_reply_err(req, err);
-    return;
-  }
-  Filesystem::Node n;
-  if (int err = fs.GetNode(ino, &n)) {
-    fuse_reply_err(req, err);
-    return;
-  }
-  if (n.kind != Filesystem::Kind::kDirectory) {
-    fuse_reply_err(req, ENOTDIR);
-    return;
-  }
-  auto snapshot = std::make_unique<Filesystem::DirSnapshot>();
-  fi->fh = reinterpret_cast<uint64_t>(snapshot.get());
+int Opendir(Filesystem& fs, const Caller& c, Ino ino, Opened* out) {
+  if (int err = fs.ConfirmRead(c)) return err;
+  Node n;
+  if (int err = fs.tree().Get(ino, &n)) return err;
+  if (n.kind != Kind::kDirectory) return ENOTDIR;
   const bool cache = fs.options().consistency == Consistency::kSerializable;
-  fi->cache_readdir = cache;
-  fi->keep_cache = cache;
-  if (fuse_reply_open(req, fi) == 0) snapshot.release();  // released by Releasedir
+  out->cache_readdir = cache;
+  out->keep_cache = cache;
+  return 0;
 }
 
 }  // namespace etcfs::fs::ops

@@ -1,73 +1,94 @@
-// The FUSE low-level operations, one per file in this directory, and the
-// table that wires them (table.cc). Each is a thin translation between the
-// kernel's request and Filesystem (fs/filesystem.h), which holds the rules.
+// The filesystem's operations, one per file in this directory. Each computes
+// the answer to one kernel request from a Caller and plain values, and
+// returns 0 or the errno to answer; the FUSE bridge (fs/fuse_bridge.cc)
+// builds the Caller and replies exactly once. Nothing here includes libfuse,
+// so tests drive every rule without a kernel (tests/fs/kernel_sim.h).
 #pragma once
 
-#define FUSE_USE_VERSION 314
-#include <fuse_lowlevel.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "fs/caller.h"
 #include "fs/filesystem.h"
+#include "fs/node.h"
 
 namespace etcfs::fs::ops {
 
-// The operations table of a mount; userdata is the Filesystem.
-const fuse_lowlevel_ops& Table();
+// An entry answer (lookup, create, mkdir, mknod, symlink). The node's number
+// carries one kernel reference, taken by the operation (InodeTable::Ref);
+// the bridge gives it back if the reply cannot be sent.
+struct Entry {
+  Node node;
+  // Whether the kernel may cache the name (for ENOENT: its absence). The
+  // echo's lookups are not cached: what it finds may be a ghost, which no
+  // one else may reach; nor is the absence of a ghost's name.
+  bool cacheable = true;
+};
 
-inline Filesystem& Fs(fuse_req_t req) { return *static_cast<Filesystem*>(fuse_req_userdata(req)); }
+// An open's answer.
+struct Opened {
+  uint64_t fh = 0;
+  bool keep_cache = false;     // the kernel keeps the file's cached pages
+  bool cache_readdir = false;  // the kernel keeps the directory's listing
+};
 
-// The file handle of the echo's opens (RELEASE carries no thread id).
-inline constexpr uint64_t kEchoHandle = 0xEC40;
+// What a setattr asks to change.
+struct AttrChange {
+  std::optional<mode_t> mode;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  std::optional<off_t> size;
+  enum class Mtime { kKeep, kNow, kSet };
+  Mtime mtime = Mtime::kKeep;
+  int64_t mtime_ns = 0;  // with kSet
+  // The kernel sent time bits (mtime or ctime): it does for ftruncate,
+  // open(O_TRUNC) and utimensat, not for truncate(2) on a path.
+  bool times_sent = false;
+  // It came through a descriptor (ftruncate).
+  bool descriptor = false;
+};
 
-// The file handle of other opens: the create revision of the key the open
-// found (which file of that name it opened), tagged apart from kEchoHandle;
-// 0 for a file not yet committed (or a handle made elsewhere).
-inline constexpr uint64_t kOpenedTag = uint64_t{1} << 63;
-inline uint64_t OpenedHandle(const Filesystem::Node& n) {
-  return n.kv && n.kv->create_revision > 0 ? kOpenedTag | static_cast<uint64_t>(n.kv->create_revision) : 0;
-}
-inline int64_t OpenedCreateRevision(const fuse_file_info* fi) {
-  return fi != nullptr && (fi->fh & kOpenedTag) ? static_cast<int64_t>(fi->fh & ~kOpenedTag) : 0;
-}
+int Lookup(Filesystem& fs, const Caller& c, Ino parent, const char* name, Entry* out);
+void Forget(Filesystem& fs, Ino ino, uint64_t nlookup);
+// `fh`: the descriptor's handle, 0 for a path.
+int Getattr(Filesystem& fs, const Caller& c, Ino ino, uint64_t fh, Node* out);
+int Setattr(Filesystem& fs, const Caller& c, Ino ino, const AttrChange& change, Node* out);
+int Readlink(Filesystem& fs, const Caller& c, Ino ino, std::string* target);
+int Mknod(Filesystem& fs, const Caller& c, Ino parent, const char* name, mode_t mode, dev_t rdev, Entry* out);
+int Mkdir(Filesystem& fs, const Caller& c, Ino parent, const char* name, mode_t mode, Entry* out);
+int Unlink(Filesystem& fs, const Caller& c, Ino parent, const char* name);
+int Rmdir(Filesystem& fs, const Caller& c, Ino parent, const char* name);
+int Symlink(Filesystem& fs, const Caller& c, const char* target, Ino parent, const char* name, Entry* out);
+// `flags`: RENAME_NOREPLACE honoured, RENAME_EXCHANGE and others EINVAL.
+int Rename(Filesystem& fs, const Caller& c, Ino parent, const char* name, Ino new_parent, const char* new_name,
+           unsigned int flags);
+// ENOSYS on a serializable mount: the kernel then opens files without asking.
+int Open(Filesystem& fs, const Caller& c, Ino ino, Opened* out);
+int Create(Filesystem& fs, const Caller& c, Ino parent, const char* name, mode_t mode, Entry* entry, Opened* out);
+int Read(Filesystem& fs, const Caller& c, Ino ino, uint64_t fh, off_t offset, size_t size, std::string* out);
+int Write(Filesystem& fs, const Caller& c, Ino ino, uint64_t fh, const char* data, size_t size, off_t offset);
+int Flush(Filesystem& fs, const Caller& c, Ino ino);
+int Release(Filesystem& fs, const Caller& c, Ino ino, uint64_t fh);
+int Fsync(Filesystem& fs, const Caller& c, Ino ino);
+int Opendir(Filesystem& fs, const Caller& c, Ino ino, Opened* out);
+// Takes the listing at the first call on an open directory.
+int Readdir(Filesystem& fs, const Caller& c, Ino ino, DirSnapshot* listing);
+void Statfs(Filesystem& fs, struct statvfs* out);
+// ENOSYS with -o xattr=off (the kernel stops asking, ACLs included).
+int Getxattr(Filesystem& fs, const Caller& c, Ino ino, const char* name, std::string* value);
+int Listxattr(Filesystem& fs, const Caller& c, Ino ino, std::string* names);
+int Access(Filesystem& fs, const Caller& c, Ino ino);
 
-// Replies shared by several operations (reply.cc).
-void ReplyEntry(fuse_req_t req, const Filesystem::Node& n);
-void ReplyNegativeEntry(fuse_req_t req);
-void ReplyAttr(fuse_req_t req, const Filesystem::Node& n);
-void FillEntry(const Filesystem& fs, const Filesystem::Node& n, fuse_entry_param* e);
-
-void Init(void* userdata, fuse_conn_info* conn);
-void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
-void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
-void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets);
-void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
-void Readlink(fuse_req_t req, fuse_ino_t ino);
-void Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
-void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
-void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
-void Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
-void Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
-void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
-            unsigned int flags);
-void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname);
-void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
-void Write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off, fuse_file_info* fi);
-void Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void Fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
-void Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void Readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
-void Readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
-void Releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void Fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
-void Statfs(fuse_req_t req, fuse_ino_t ino);
-void Setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size, int flags);
-void Getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
-void Listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
-void Removexattr(fuse_req_t req, fuse_ino_t ino, const char* name);
-void Access(fuse_req_t req, fuse_ino_t ino, int mask);
-void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
-void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length, fuse_file_info* fi);
+// --- shared by the operations above ---
+// The kernel holds `n` once the entry is answered: takes its reference.
+void Reference(Filesystem& fs, Node* n);
+// A file that exists only in this mount until its first commit.
+int CreatePending(Filesystem& fs, const Caller& c, Ino parent, const char* name, mode_t mode, Node* out);
+// Sets the buffered size of file `n` (committed by the close that follows).
+int Truncate(Filesystem& fs, const Node& n, off_t size);
 
 }  // namespace etcfs::fs::ops

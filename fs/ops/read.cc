@@ -1,20 +1,26 @@
-#include <string>
-
 #include "fs/ops/ops.h"
 
 namespace etcfs::fs::ops {
 
-void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
-  Filesystem& fs = Fs(req);
-  Filesystem::Node n;
-  std::string data;
-  int err = fs.GetOpenedNode(ino, OpenedCreateRevision(fi), &n);
-  if (err == 0) err = fs.Read(n, off, size, &data);
-  if (err != 0) {
-    fuse_reply_err(req, err);
-    return;
+// From the file's buffer while it is written here, else its committed value.
+int Read(Filesystem& fs, const Caller&, Ino ino, uint64_t fh, off_t offset, size_t size, std::string* out) {
+  Node n;
+  if (int err = fs.tree().Opened(ino, file_handle::CreateRevision(fh), &n)) return err;
+  if (n.kind == Kind::kDirectory) return EISDIR;
+  auto read = [&](const std::string& data) {
+    if (offset >= static_cast<off_t>(data.size())) {
+      out->clear();
+    } else {
+      out->assign(data, static_cast<size_t>(offset), size);
+    }
+  };
+  if (auto b = fs.buffers().Find(n.ino)) {
+    std::lock_guard<std::mutex> lock(b->mu);
+    read(b->data);
+    return 0;
   }
-  fuse_reply_buf(req, data.data(), data.size());
+  read(n.kv ? n.kv->value : std::string());
+  return 0;
 }
 
 }  // namespace etcfs::fs::ops

@@ -2,17 +2,12 @@
 
 namespace etcfs::fs::ops {
 
-void Readlink(fuse_req_t req, fuse_ino_t ino) {
-  Filesystem::Node n;
-  if (int err = Fs(req).GetNode(ino, &n)) {
-    fuse_reply_err(req, err);
-    return;
-  }
-  if (n.kind != Filesystem::Kind::kSymlink) {
-    fuse_reply_err(req, EINVAL);
-    return;
-  }
-  fuse_reply_readlink(req, n.kv->value.c_str());
+int Readlink(Filesystem& fs, const Caller&, Ino ino, std::string* target) {
+  Node n;
+  if (int err = fs.tree().Get(ino, &n)) return err;
+  if (n.kind != Kind::kSymlink) return EINVAL;
+  *target = n.kv->value;
+  return 0;
 }
 
 }  // namespace etcfs::fs::ops

@@ -1,10 +1,39 @@
+#include "base/key_range.h"
+#include "fs/errno_of.h"
 #include "fs/ops/ops.h"
 
 namespace etcfs::fs::ops {
 
-void Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  Filesystem& fs = Fs(req);
-  fuse_reply_err(req, fs.IsEcho(req) ? fs.EchoRetire(parent, name, true) : fs.RemoveDirectory(req, parent, name));
+// Deletes the directory's marker, if nothing else lies under it when the
+// delete applies. The echo's rmdir retires a directory removed elsewhere.
+int Rmdir(Filesystem& fs, const Caller& c, Ino parent, const char* name) {
+  TreeView& tree = fs.tree();
+  if (c.echo) {
+    std::string path;
+    bool self_value = false;
+    if (int err = tree.Resolve(parent, name, false, &path, &self_value)) return err;
+    return fs.echo_state()->Retire(path + "/");
+  }
+  Node n;
+  if (int err = tree.Child(parent, name, &n)) return err;
+  if (n.kind != Kind::kDirectory) return ENOTDIR;
+  const std::string marker = tree.KeyOf(n);
+  if (fs.buffers().HasPendingUnder(n.path) || fs.mirror().CountKeysUnder(marker, 2) > (n.kv ? 1u : 0u)) {
+    return ENOTEMPTY;
+  }
+  store::Compare empty;
+  empty.key = marker + std::string(1, '\0');
+  empty.range_end = PrefixEnd(marker);
+  empty.target = store::Compare::Target::kVersion;
+  empty.number = 0;
+  store::TxnRequest txn;
+  txn.compare.push_back(empty);
+  txn.success.emplace_back(store::DeleteRangeRequest{marker, "", false});
+  auto r = fs.CommitTxn(c, txn, {marker});
+  if (!r.ok()) return ErrnoOf(r.status(), "rmdir", marker);
+  if (!r->succeeded) return ENOTEMPTY;
+  fs.inodes().Detach(n.path);
+  return 0;
 }
 
 }  // namespace etcfs::fs::ops

@@ -1,40 +1,32 @@
-#include <fcntl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdlib>
-#include <string>
-
+#include "fs/errno_of.h"
 #include "fs/ops/ops.h"
 
 namespace etcfs::fs::ops {
 
 namespace {
 
-constexpr int kAttrBits = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
-constexpr int kTimeBits = FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW;
-
-int64_t ToNs(const timespec& t) { return int64_t{t.tv_sec} * 1000000000 + t.tv_nsec; }
-
-// Whether the caller is inside open(): the kernel sends open(O_TRUNC)'s
-// truncate exactly as truncate(2)'s (size only, no descriptor), but the
-// first is followed by writes and a close, the second by nothing. The
-// calling thread is blocked in its system call, which /proc names.
-bool CallerIsOpening(fuse_req_t req) {
-  const std::string file = "/proc/" + std::to_string(fuse_req_ctx(req)->pid) + "/syscall";
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buf[32] = {};
-  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
-  if (n <= 0) return false;
-  const long nr = std::strtol(buf, nullptr, 10);
-  return nr == SYS_openat || nr == SYS_open || nr == SYS_creat
-#ifdef SYS_openat2
-         || nr == SYS_openat2
-#endif
-      ;
+// chmod, chown, utimens: the key keeps its value and lease; a directory
+// without a marker gets one. A file not yet committed keeps them in its buffer.
+int SetAttributes(Filesystem& fs, const Caller& c, const Node& n, const store::FileAttr& attr) {
+  if (n.pending_attr) {
+    if (auto b = fs.buffers().Find(n.ino)) {
+      std::lock_guard<std::mutex> lock(b->mu);
+      if (b->pending_attr) {
+        b->pending_attr = attr;
+        return 0;
+      }
+    }
+  }
+  const std::string key = fs.tree().KeyOf(n);
+  store::PutRequest put;
+  put.key = key;
+  put.attr = attr;
+  put.ignore_value = n.kv.has_value();
+  put.ignore_lease = n.kv.has_value();
+  store::TxnRequest txn;
+  txn.success.emplace_back(std::move(put));
+  auto r = fs.CommitTxn(c, txn, {key});
+  return r.ok() ? 0 : ErrnoOf(r.status(), "setattr", key);
 }
 
 }  // namespace
@@ -43,64 +35,43 @@ bool CallerIsOpening(fuse_req_t req) {
 // a write: ftruncate() and open(O_TRUNC) are committed by the close that
 // follows (the kernel sends their time bits with the size); truncate(2) on a
 // path has no descriptor to close, so it is committed at once.
-void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
-  Filesystem& fs = Fs(req);
-  Filesystem::Node n;
-  if (int err = fs.GetNode(ino, &n)) {
-    fuse_reply_err(req, err);
-    return;
+int Setattr(Filesystem& fs, const Caller& c, Ino ino, const AttrChange& change, Node* out) {
+  Node n;
+  if (int err = fs.tree().Get(ino, &n)) return err;
+  // The echo's truncate or chmod replays a committed change: the answer is
+  // the committed state, whatever it asked.
+  if (c.echo) {
+    *out = std::move(n);
+    return 0;
   }
-  if (fs.IsEcho(req)) {
-    // The echo's truncate or chmod replays a committed change: the answer is
-    // the committed state, whatever it asked.
-    ReplyAttr(req, n);
-    return;
-  }
-  if (to_set & FUSE_SET_ATTR_SIZE) {
-    const bool opening = fi == nullptr && !(to_set & (kTimeBits | FUSE_SET_ATTR_CTIME)) && CallerIsOpening(req);
+  AttrChange::Mtime mtime = change.mtime;
+  if (change.size) {
+    const bool opening = !change.descriptor && !change.times_sent && fs.processes() != nullptr &&
+                         fs.processes()->InOpen(c.tid);
     if (opening && !n.buffered_size) {  // open(O_TRUNC) starts a write session
-      if (int err = fs.ConfirmWritable(req)) {
-        fuse_reply_err(req, err);
-        return;
-      }
+      if (int err = fs.ConfirmWritable(c)) return err;
     }
-    if (int err = fs.Truncate(n, attr->st_size)) {
-      fuse_reply_err(req, err);
-      return;
+    if (int err = Truncate(fs, n, *change.size)) return err;
+    if (!change.descriptor && !change.times_sent && !opening) {
+      if (int err = fs.Commit(c, ino)) return err;
     }
-    const bool has_descriptor = fi != nullptr || (to_set & (kTimeBits | FUSE_SET_ATTR_CTIME)) || opening;
-    if (!has_descriptor) {
-      if (int err = fs.Commit(req, ino)) {
-        fuse_reply_err(req, err);
-        return;
-      }
-    }
-    // The times that came with the size are the truncate's own: the commit stamps them.
-    to_set &= ~(kTimeBits | FUSE_SET_ATTR_CTIME);
+    mtime = AttrChange::Mtime::kKeep;  // the truncate's own times: the commit stamps them
   }
-  if (to_set & (kAttrBits | kTimeBits)) {
-    store::FileAttr a = fs.AttributesOf(n);
+  if (change.mode || change.uid || change.gid || mtime != AttrChange::Mtime::kKeep) {
+    store::FileAttr a = fs.tree().AttributesOf(n);
     a.explicit_attrs = true;
-    if (to_set & FUSE_SET_ATTR_MODE) a.mode = attr->st_mode & 07777;
-    if (to_set & FUSE_SET_ATTR_UID) a.uid = attr->st_uid;
-    if (to_set & FUSE_SET_ATTR_GID) a.gid = attr->st_gid;
-    if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
+    if (change.mode) a.mode = *change.mode & 07777;
+    if (change.uid) a.uid = *change.uid;
+    if (change.gid) a.gid = *change.gid;
+    if (mtime == AttrChange::Mtime::kNow) {
       a.mtime_ns = 0;  // stamped by the entry, the same on every node
-    } else if (to_set & FUSE_SET_ATTR_MTIME) {
-      a.mtime_ns = ToNs(attr->st_mtim);
-      if (a.mtime_ns == 0) a.mtime_ns = 1;  // 0 would mean "now"
+    } else if (mtime == AttrChange::Mtime::kSet) {
+      a.mtime_ns = change.mtime_ns == 0 ? 1 : change.mtime_ns;  // 0 would mean "now"
     }
-    if (int err = fs.SetAttributes(req, n, a)) {
-      fuse_reply_err(req, err);
-      return;
-    }
+    if (int err = SetAttributes(fs, c, n, a)) return err;
   }
   // Access time alone is not kept (the mount is noatime in effect): accepted.
-  if (int err = fs.GetNode(ino, &n)) {
-    fuse_reply_err(req, err);
-    return;
-  }
-  ReplyAttr(req, n);
+  return fs.tree().Get(ino, out);
 }
 
 }  // namespace etcfs::fs::ops

@@ -1,10 +1,38 @@
+#include "fs/errno_of.h"
 #include "fs/ops/ops.h"
 
 namespace etcfs::fs::ops {
 
-void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  Filesystem& fs = Fs(req);
-  fuse_reply_err(req, fs.IsEcho(req) ? fs.EchoRetire(parent, name, false) : fs.Unlink(req, parent, name));
+// Deletes the file's key; a descriptor still open on it writes nowhere from
+// now on. The echo's unlink retires a file deleted elsewhere (IN_DELETE).
+int Unlink(Filesystem& fs, const Caller& c, Ino parent, const char* name) {
+  TreeView& tree = fs.tree();
+  if (c.echo) {
+    std::string path;
+    bool self_value = false;
+    if (int err = tree.Resolve(parent, name, false, &path, &self_value)) return err;
+    return fs.echo_state()->Retire(path);
+  }
+  Node n;
+  if (int err = tree.Child(parent, name, &n)) return err;
+  if (n.kind == Kind::kDirectory) return EISDIR;
+  fs.buffers().Discard(n.ino, n.path);
+  if (n.kv) {
+    const std::string key = tree.KeyOf(n);
+    store::TxnRequest txn;
+    txn.success.emplace_back(store::DeleteRangeRequest{key, "", false});
+    auto r = fs.CommitTxn(c, txn, {key});
+    if (!r.ok()) return ErrnoOf(r.status(), "unlink", key);
+    // Deleted elsewhere between the lookup and the commit: as on a local
+    // filesystem, only one of two unlinks of a file succeeds.
+    const auto* deleted = r->responses.empty() ? nullptr : std::get_if<store::DeleteRangeResponse>(&r->responses[0]);
+    if (deleted != nullptr && deleted->deleted == 0) {
+      fs.inodes().Detach(n.path);
+      return ENOENT;
+    }
+  }
+  fs.inodes().Detach(n.path);
+  return 0;
 }
 
 }  // namespace etcfs::fs::ops

@@ -27,58 +27,26 @@ bool ValueOf(const store::KeyValue& kv, std::string_view name, std::string* out)
   return true;
 }
 
-void ReplySized(fuse_req_t req, const std::string& value, size_t size) {
-  if (size == 0) {
-    fuse_reply_xattr(req, value.size());
-  } else if (size < value.size()) {
-    fuse_reply_err(req, ERANGE);
-  } else {
-    fuse_reply_buf(req, value.data(), value.size());
-  }
-}
-
 }  // namespace
 
-void Getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
-  if (!Fs(req).options().xattrs) {
-    fuse_reply_err(req, ENOSYS);  // the kernel stops asking (ACLs included)
-    return;
-  }
-  Filesystem::Node n;
-  if (int err = Fs(req).GetNode(ino, &n)) {
-    fuse_reply_err(req, err);
-    return;
-  }
-  std::string value;
+int Getxattr(Filesystem& fs, const Caller&, Ino ino, const char* name, std::string* value) {
+  if (!fs.options().xattrs) return ENOSYS;
+  Node n;
+  if (int err = fs.tree().Get(ino, &n)) return err;
   // A file not yet committed, or a directory without a marker, has no key.
-  if (!n.kv || !ValueOf(*n.kv, name, &value)) {
-    fuse_reply_err(req, ENODATA);
-    return;
-  }
-  ReplySized(req, value, size);
+  if (!n.kv || !ValueOf(*n.kv, name, value)) return ENODATA;
+  return 0;
 }
 
-void Listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
-  if (!Fs(req).options().xattrs) {
-    fuse_reply_err(req, ENOSYS);
-    return;
-  }
-  Filesystem::Node n;
-  if (int err = Fs(req).GetNode(ino, &n)) {
-    fuse_reply_err(req, err);
-    return;
-  }
-  std::string list;
+int Listxattr(Filesystem& fs, const Caller&, Ino ino, std::string* names) {
+  if (!fs.options().xattrs) return ENOSYS;
+  Node n;
+  if (int err = fs.tree().Get(ino, &n)) return err;
+  names->clear();
   if (n.kv) {
-    for (const char* name : kNames) list.append(name, std::strlen(name) + 1);
+    for (const char* name : kNames) names->append(name, std::strlen(name) + 1);
   }
-  ReplySized(req, list, size);
+  return 0;
 }
-
-void Setxattr(fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, int) {
-  fuse_reply_err(req, ENOTSUP);  // the user.etcfs.* names are the key's own metadata
-}
-
-void Removexattr(fuse_req_t req, fuse_ino_t, const char*) { fuse_reply_err(req, ENOTSUP); }
 
 }  // namespace etcfs::fs::ops

@@ -1,0 +1,42 @@
+// Pieces of the transactions that change the tree (mkdir, symlink, unlink,
+// rmdir, rename, mknod), shared by their operations.
+#pragma once
+
+#include <string>
+
+#include "fs/caller.h"
+#include "fs/filesystem.h"
+#include "store/types.h"
+
+namespace etcfs::fs::ops {
+
+inline store::PutRequest PutOf(std::string key, std::string value, std::optional<store::FileAttr> attr) {
+  store::PutRequest p;
+  p.key = std::move(key);
+  p.value = std::move(value);
+  p.attr = std::move(attr);
+  return p;
+}
+
+// A compare that holds while `key` does not exist.
+inline store::Compare Absent(const std::string& key) {
+  store::Compare c;
+  c.result = store::Compare::Result::kEqual;
+  c.target = store::Compare::Target::kVersion;
+  c.key = key;
+  c.number = 0;
+  return c;
+}
+
+// The attributes of something `c` creates: its owner, and `mode`'s permission bits.
+inline store::FileAttr NewAttr(const Caller& c, mode_t mode, store::FileKind kind) {
+  store::FileAttr attr;
+  attr.explicit_attrs = true;
+  attr.mode = mode & 07777;
+  attr.uid = c.uid;
+  attr.gid = c.gid;
+  attr.kind = kind;
+  return attr;
+}
+
+}  // namespace etcfs::fs::ops

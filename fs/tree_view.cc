@@ -1,0 +1,293 @@
+#include "fs/tree_view.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "fs/path_codec.h"
+#include "fs/tree_paths.h"
+
+namespace etcfs::fs {
+
+TreeView::TreeView(const MountOptions& options, const Mirror* mirror, InodeTable* inodes,
+                   const WriteBuffers* buffers, EchoState* echo, int64_t mount_time_ns)
+    : options_(options), mirror_(mirror), inodes_(inodes), buffers_(buffers), echo_(echo),
+      mount_time_ns_(mount_time_ns) {}
+
+bool TreeView::DirectoryExists(const std::string& dir_path) const {
+  if (dir_path.empty()) return true;
+  return mirror_->HasKeysUnder(options_.prefix + dir_path) || buffers_->HasPendingUnder(dir_path);
+}
+
+int TreeView::At(const std::string& path, Node* out) {
+  if (!IsDirPath(path)) return FileAt(path, out);
+  if (!DirectoryExists(path)) return ENOENT;
+  Node n;
+  n.path = path;
+  n.kind = Kind::kDirectory;
+  n.kv = mirror_->Get(options_.prefix + path);
+  n.ino = path.empty() ? kRootIno : inodes_->Assign(path);
+  *out = std::move(n);
+  return 0;
+}
+
+int TreeView::FileAt(const std::string& path, Node* out, const EchoState::Ghost* ghost) {
+  Node n;
+  n.path = path;
+  n.ghost = ghost != nullptr && ghost->ino != 0;
+  n.ino = n.ghost ? ghost->ino : inodes_->Assign(path);
+  const WriteBuffers::Shown shown = buffers_->ShownOf(n.ino);
+  n.buffered_size = shown.size;
+  n.pending_attr = shown.pending_attr;
+  // A commit updates the mirror before it leaves the buffer clean, so the
+  // mirror read after the buffer is at least as new as the last commit. The
+  // caller's earlier read may predate it, and its smaller size would shrink
+  // the kernel's (an appender would then overwrite what was just committed).
+  n.kv = ghost != nullptr ? ghost->kv : mirror_->Get(options_.prefix + path);
+  if (!n.kv && !n.pending_attr) return ENOENT;
+  n.kind = n.kv && n.kv->attr.kind == store::FileKind::kSymlink ? Kind::kSymlink : Kind::kFile;
+  *out = std::move(n);
+  return 0;
+}
+
+int TreeView::GhostAt(const std::string& path, Node* out) {
+  if (echo_ == nullptr) return ENOENT;
+  std::optional<EchoState::Ghost> ghost = echo_->GhostAt(path);
+  if (!ghost) return ENOENT;
+  if (!IsDirPath(path)) {
+    if (!ghost->kv) return ENOENT;
+    if (int err = FileAt(path, out, &*ghost)) return err;
+    out->ghost = true;
+    return 0;
+  }
+  Node n;
+  n.path = path;
+  n.kind = Kind::kDirectory;
+  n.kv = std::move(ghost->kv);
+  n.ino = inodes_->Assign(path);
+  n.ghost = true;
+  *out = std::move(n);
+  return 0;
+}
+
+int TreeView::Get(Ino ino, Node* out) {
+  auto path = inodes_->Path(ino);
+  if (!path && echo_ != nullptr) {  // a ghost's own number (EchoState::Split)
+    if (auto ghost_path = echo_->GhostPathOf(ino)) return GhostAt(*ghost_path, out);
+  }
+  if (!path) return ESTALE;
+  const int err = At(*path, out);
+  if (err != ENOENT || echo_ == nullptr) return err;
+  return GhostAt(*path, out);
+}
+
+int TreeView::ToOpen(Ino ino, Node* out) {
+  auto path = inodes_->Path(ino);
+  if (!path) return ESTALE;
+  const int err = At(*path, out);
+  return err == ENOENT ? ESTALE : err;
+}
+
+int TreeView::Opened(Ino ino, int64_t create_revision, Node* out) {
+  if (int err = Get(ino, out)) return err;
+  if (create_revision == 0 || !out->kv || out->kv->create_revision == create_revision) return 0;
+  if (inodes_->Path(ino)) return 0;  // the name's own file, written again since: what it holds now
+  // A ghost's number: the descriptor opened the file that took the name.
+  Node live;
+  if (At(out->path, &live) != 0 || !live.kv || live.kv->create_revision != create_revision) return ESTALE;
+  *out = std::move(live);
+  return 0;
+}
+
+int TreeView::Resolve(Ino parent, const char* name, bool for_create, std::string* path, bool* self_value) {
+  auto parent_path = inodes_->Path(parent);
+  if (!parent_path) return ESTALE;
+  if (!IsDirPath(*parent_path)) return ENOTDIR;
+  if (std::strlen(name) > kMaxNameBytes) return ENAMETOOLONG;
+  auto decoded = DecodeName(name);
+  // An empty component ("%") names a directory only: as a file, its key
+  // would end in '/', a directory marker.
+  if (!decoded || (decoded->component.empty() && decoded->self_value)) return for_create ? EINVAL : ENOENT;
+  *path = *parent_path + decoded->component;
+  *self_value = decoded->self_value;
+  return 0;
+}
+
+int TreeView::Child(Ino parent, const char* name, Node* out) {
+  std::string base;
+  bool self_value = false;
+  if (int err = Resolve(parent, name, false, &base, &self_value)) return err;
+  const bool dir = DirectoryExists(base + "/");
+  auto file = [&](const std::string& path) {
+    if (echo_ != nullptr && echo_->IsGhost(path) && mirror_->Get(options_.prefix + path)) echo_->Split(path);
+    return At(path, out);
+  };
+  if (self_value) return dir ? file(base) : ENOENT;
+  if (dir) return At(base + "/", out);
+  return IsDirPath(base) ? ENOENT : file(base);
+}
+
+int TreeView::Lookup(const Caller& c, Ino parent, const char* name, Node* out) {
+  if (echo_ == nullptr) return Child(parent, name, out);
+  if (c.echo) {
+    // What the echo is about to unlink, remove or rename away comes first.
+    std::string base;
+    bool self_value = false;
+    if (Resolve(parent, name, false, &base, &self_value) == 0) {
+      if (!self_value && GhostAt(base + "/", out) == 0) return 0;
+      if (GhostAt(base, out) == 0) return 0;
+    }
+  }
+  if (int err = Child(parent, name, out)) return err;
+  if (!echo_->IsHidden(out->path)) return 0;
+  if (c.echo) return ENOENT;  // the echo must create it, for IN_CREATE
+  // Someone looks for it before its echo: reads come first. Shown now; the
+  // echo then finds it there (a file's value still raises IN_MODIFY and
+  // IN_CLOSE_WRITE).
+  echo_->Unhide(out->path);
+  return 0;
+}
+
+bool TreeView::AwaitsEcho(Ino parent, const char* name) {
+  if (echo_ == nullptr) return false;
+  std::string base;
+  bool self_value = false;
+  if (Resolve(parent, name, false, &base, &self_value) != 0) return false;
+  return echo_->IsGhost(base) || (!self_value && echo_->IsGhost(base + "/"));
+}
+
+int TreeView::List(Ino ino, DirSnapshot* out) {
+  Node self;
+  if (int err = Get(ino, &self)) return err;
+  if (self.kind != Kind::kDirectory) return ENOTDIR;
+  out->entries.push_back({".", self});
+  Node parent = self;
+  if (!self.path.empty()) At(ParentPath(self.path), &parent);
+  out->entries.push_back({"..", parent});
+
+  // Files created here and not yet committed are listed too (once).
+  const std::vector<std::string> pending = buffers_->PendingIn(self.path);
+  std::set<std::string> listed;  // only needed to skip pending files already listed
+  std::vector<Mirror::Child> children = mirror_->List(options_.prefix + self.path);
+  out->entries.reserve(children.size() + pending.size() + 2);
+  for (Mirror::Child& c : children) {
+    if (c.directory) {
+      auto name = EncodeName(c.component);
+      if (!name) {
+        NoteNameTooLong(options_.prefix + self.path + c.component + "/");
+        continue;
+      }
+      Node d;
+      d.path = self.path + c.component + "/";
+      d.kind = Kind::kDirectory;
+      d.kv = mirror_->Get(options_.prefix + d.path);
+      d.ino = inodes_->Assign(d.path);
+      out->entries.push_back({std::move(*name), std::move(d)});
+    }
+    if (c.file) {
+      auto name = c.directory ? SelfValueName(c.component) : EncodeName(c.component);
+      if (!name) {
+        NoteNameTooLong(c.file->key);
+        continue;
+      }
+      Node f;
+      if (FileAt(self.path + c.component, &f) != 0) continue;
+      if (!pending.empty()) listed.insert(f.path);
+      out->entries.push_back({std::move(*name), std::move(f)});
+    }
+  }
+  for (const std::string& path : pending) {
+    if (listed.count(path)) continue;
+    Node f;
+    if (At(path, &f) != 0) continue;
+    const std::string component = LastComponent(path);
+    auto name = DirectoryExists(path + "/") ? SelfValueName(component) : EncodeName(component);
+    if (name) out->entries.push_back({std::move(*name), std::move(f)});
+  }
+  // What was created elsewhere appears with its echo (IN_CREATE), not before.
+  if (echo_ != nullptr) echo_->DropHidden(&out->entries);
+  return 0;
+}
+
+void TreeView::NoteNameTooLong(const std::string& key) {
+  std::lock_guard<std::mutex> lock(long_names_mu_);
+  ++names_too_long_;
+  // One line per key, not one per listing.
+  if (long_names_logged_.size() < 1000 && long_names_logged_.insert(key).second) {
+    spdlog::warn("fs: key {} is not shown: a path component is longer than {} bytes; it stays "
+                 "reachable through the etcd API", key, kMaxNameBytes);
+  }
+}
+
+uint64_t TreeView::names_too_long() const {
+  std::lock_guard<std::mutex> lock(long_names_mu_);
+  return names_too_long_;
+}
+
+store::FileAttr TreeView::AttributesOf(const Node& n) const {
+  if (n.pending_attr) return *n.pending_attr;
+  if (n.kv && n.kv->attr.explicit_attrs) return n.kv->attr;
+  store::FileAttr a;
+  a.mode = n.kind == Kind::kDirectory ? options_.DirMode() : options_.mode;
+  if (n.kind == Kind::kSymlink) a.mode = 0777;
+  a.uid = options_.uid;
+  a.gid = options_.gid;
+  a.mtime_ns = n.kv ? n.kv->attr.mtime_ns : mount_time_ns_;
+  a.kind = n.kv ? n.kv->attr.kind : store::FileKind::kDirectory;
+  return a;
+}
+
+void TreeView::FillStat(const Node& n, struct stat* st) const {
+  std::memset(st, 0, sizeof(*st));
+  const store::FileAttr a = AttributesOf(n);
+  st->st_ino = n.ino;
+  st->st_uid = a.uid;
+  st->st_gid = a.gid;
+  st->st_blksize = 4096;
+  switch (n.kind) {
+    case Kind::kDirectory:
+      st->st_mode = S_IFDIR | (a.mode & 07777);
+      st->st_nlink = 1;  // "unknown", as btrfs and most FUSE filesystems say
+      st->st_size = 4096;
+      break;
+    case Kind::kSymlink:
+      st->st_mode = S_IFLNK | 0777;
+      st->st_nlink = 1;
+      st->st_size = static_cast<off_t>(n.kv->value.size());
+      break;
+    case Kind::kFile:
+      st->st_mode = S_IFREG | (a.mode & 07777);
+      st->st_nlink = 1;
+      st->st_size = static_cast<off_t>(n.buffered_size ? *n.buffered_size : (n.kv ? n.kv->value.size() : 0));
+      break;
+  }
+  st->st_blocks = (st->st_size + 511) / 512;
+  st->st_mtim.tv_sec = a.mtime_ns / 1000000000;
+  st->st_mtim.tv_nsec = a.mtime_ns % 1000000000;
+  st->st_atim = st->st_mtim;
+  st->st_ctim = st->st_mtim;
+}
+
+std::optional<std::string> TreeView::VisiblePath(const std::string& path) const {
+  std::string out;
+  size_t start = 0;
+  for (;;) {
+    const size_t slash = path.find('/', start);
+    const std::string_view component = std::string_view(path).substr(start, slash - start);
+    std::optional<std::string> name;
+    if (slash == std::string::npos) {
+      // The value of a key that is also a directory is the file "name%".
+      name = DirectoryExists(path + "/") ? SelfValueName(component) : EncodeName(component);
+    } else {
+      name = EncodeName(component);
+    }
+    if (!name) return std::nullopt;
+    out += *name;
+    if (slash == std::string::npos || slash + 1 == path.size()) return out;  // a directory's ends in '/'
+    out += '/';
+    start = slash + 1;
+  }
+}
+
+}  // namespace etcfs::fs
