@@ -11,6 +11,15 @@ void PutFixed64BE(std::string* dst, uint64_t v) {
   dst->append(buf, 8);
 }
 
+void PutFixed32BE(std::string* dst, uint32_t v) {
+  char buf[4];
+  for (int i = 3; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  dst->append(buf, 4);
+}
+
 void PutFixed32LE(std::string* dst, uint32_t v) {
   char buf[4];
   for (int i = 0; i < 4; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
@@ -20,6 +29,12 @@ void PutFixed32LE(std::string* dst, uint32_t v) {
 uint64_t DecodeFixed64BE(const char* p) {
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+uint32_t DecodeFixed32BE(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
   return v;
 }
 

@@ -10,8 +10,10 @@
 namespace etcfs {
 
 void PutFixed64BE(std::string* dst, uint64_t v);
+void PutFixed32BE(std::string* dst, uint32_t v);
 void PutFixed32LE(std::string* dst, uint32_t v);
 uint64_t DecodeFixed64BE(const char* p);
+uint32_t DecodeFixed32BE(const char* p);
 uint32_t DecodeFixed32LE(const char* p);
 
 void PutVarint64(std::string* dst, uint64_t v);

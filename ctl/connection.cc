@@ -7,29 +7,6 @@
 
 namespace etcfs::ctl {
 
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& s) {
-  size_t used = 0;
-  double n = 0;
-  try {
-    n = std::stod(s, &used);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  const std::string unit = s.substr(used);
-  double ms;
-  if (unit == "ms") {
-    ms = n;
-  } else if (unit == "s") {
-    ms = n * 1000;
-  } else if (unit == "m") {
-    ms = n * 60000;
-  } else {
-    return std::nullopt;
-  }
-  if (ms < 0) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<int64_t>(ms));
-}
-
 std::string HexId(uint64_t id, int width) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%0*llx", width, static_cast<unsigned long long>(id));

@@ -45,9 +45,6 @@ enum ExitCode {
   kExitBadArgs = 128,
 };
 
-// "5s", "500ms", "2m" (etcdctl's durations); nullopt for anything else.
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& s);
-
 // Prints "Error: MESSAGE" on stderr and exits with `code`.
 [[noreturn]] void Fail(int code, const std::string& message);
 // Fails with what a failed call says (etcd's messages are kept as they are).

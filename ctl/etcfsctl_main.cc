@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/duration.h"
 #include "ctl/bench_commands.h"
 #include "ctl/connection.h"
 #include "ctl/cluster_commands.h"
@@ -26,7 +27,10 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   std::string dial_timeout = "2s", command_timeout = "5s";
   auto duration = CLI::Validator(
-      [](std::string& s) { return ParseDuration(s) ? std::string() : "'" + s + "' is not a duration like 5s or 500ms"; },
+      [](std::string& s) {
+        auto d = ParseDuration(s);
+        return d.ok() ? std::string() : d.status().message();
+      },
       "DURATION");
   app.add_option("--dial-timeout", dial_timeout, "How long to wait for an endpoint to answer")
       ->check(duration)->capture_default_str();

@@ -2,7 +2,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <string>
+
+#include "base/duration.h"
 
 namespace etcfs::fs {
 
@@ -15,24 +18,20 @@ bool ParseNumber(std::string_view s, T* out, int base = 10) {
   return ec == std::errc() && end == s.data() + s.size();
 }
 
-// "5", "5s", "1.5s" or "500ms".
-bool ParseDuration(std::string_view s, std::chrono::milliseconds* out) {
-  double scale = 1000;
-  if (s.size() > 2 && s.substr(s.size() - 2) == "ms") {
-    scale = 1;
-    s.remove_suffix(2);
-  } else if (!s.empty() && s.back() == 's') {
-    s.remove_suffix(1);
-  }
-  try {
-    size_t used = 0;
-    const double v = std::stod(std::string(s), &used);
-    if (used != s.size() || !(v > 0) || !std::isfinite(v)) return false;
-    *out = std::chrono::milliseconds(static_cast<int64_t>(std::ceil(v * scale)));
+// A duration ("5s", "500ms", "1m30s"), or a bare number of seconds ("5").
+bool ParseTimeout(std::string_view s, std::chrono::milliseconds* out) {
+  const std::string text(s);
+  char* end = nullptr;
+  const double seconds = std::strtod(text.c_str(), &end);
+  if (!text.empty() && end == text.c_str() + text.size()) {
+    if (!(seconds > 0) || !std::isfinite(seconds)) return false;
+    *out = std::chrono::milliseconds(static_cast<int64_t>(std::ceil(seconds * 1000)));
     return true;
-  } catch (...) {
-    return false;
   }
+  auto d = ParseDuration(s);
+  if (!d.ok() || d->count() <= 0) return false;
+  *out = *d;
+  return true;
 }
 
 }  // namespace
@@ -69,7 +68,7 @@ Status MountOptions::Parse(std::string_view list) {
       if (!ParseNumber(value, &m, 8) || m > 07777) return bad("expected octal permission bits, such as 0644");
       mode = m;
     } else if (name == "commit_timeout") {
-      if (!ParseDuration(value, &commit_timeout)) return bad("expected a duration such as 5s or 500ms");
+      if (!ParseTimeout(value, &commit_timeout)) return bad("expected a duration such as 5s or 500ms");
     } else if (name == "ro" && value.empty()) {
       read_only = true;
     } else if (name == "rw" && value.empty()) {

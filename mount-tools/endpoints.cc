@@ -1,5 +1,7 @@
 #include "mount-tools/endpoints.h"
 
+#include "base/host_port.h"
+
 #include <thread>
 
 #include <netdb.h>
@@ -25,13 +27,10 @@ std::vector<std::string> SplitCommas(std::string_view s) {
 
 // Resolves "host:port" to literal addresses ("1.2.3.4:2379", "[::1]:2379").
 Status Resolve(const std::string& endpoint, std::vector<std::string>* v4, std::vector<std::string>* v6) {
-  const size_t colon = endpoint.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == endpoint.size()) {
-    return Status::InvalidArgument("endpoint '" + endpoint + "' is not HOST:PORT");
-  }
-  std::string host = endpoint.substr(0, colon);
-  const std::string port = endpoint.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto hp = ParseHostPort(endpoint);
+  if (!hp.ok()) return Status::InvalidArgument("endpoint '" + endpoint + "' is not HOST:PORT");
+  const std::string& host = hp->host;
+  const std::string port = std::to_string(hp->port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

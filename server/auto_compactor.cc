@@ -1,5 +1,7 @@
 #include "server/auto_compactor.h"
 
+#include "base/duration.h"
+
 #include <regex>
 
 #include <spdlog/spdlog.h>
@@ -37,20 +39,9 @@ Result<AutoCompactionOptions> ParseAutoCompaction(const std::string& mode, const
     return Status::InvalidArgument("--auto-compaction-retention for revision mode is a number of revisions, not '" +
                                    retention + "'");
   }
-  static const std::regex part("([0-9]+)(ms|h|m|s)");
-  std::chrono::milliseconds total{0};
-  size_t consumed = 0;
-  for (auto it = std::sregex_iterator(retention.begin(), retention.end(), part); it != std::sregex_iterator(); ++it) {
-    if (static_cast<size_t>(it->position()) != consumed) return Status::InvalidArgument(bad);
-    consumed += it->length();
-    const int64_t n = std::stoll((*it)[1]);
-    const std::string unit = (*it)[2];
-    if (unit == "h") total += std::chrono::hours(n);
-    if (unit == "m") total += std::chrono::minutes(n);
-    if (unit == "s") total += std::chrono::seconds(n);
-    if (unit == "ms") total += std::chrono::milliseconds(n);
-  }
-  if (consumed != retention.size() || retention.empty()) return Status::InvalidArgument(bad);
+  auto period = ParseDuration(retention);
+  if (!period.ok()) return Status::InvalidArgument(bad);
+  const std::chrono::milliseconds total = *period;
   o.period = total;
   return o;
 }

@@ -1,5 +1,7 @@
 #include "server/http_endpoint.h"
 
+#include "base/host_port.h"
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
@@ -40,10 +42,8 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(Node* node, const std:
                           "\"}",
                       "application/json");
     });
-    const auto colon = address.rfind(':');
-    const std::string host = address.substr(0, colon);
-    const int port = std::stoi(address.substr(colon + 1));
-    if (!server->bind_to_port(host == "localhost" ? "127.0.0.1" : host, port)) {
+    ETCFS_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(address));
+    if (!server->bind_to_port(hp.host == "localhost" ? "127.0.0.1" : hp.host, hp.port)) {
       return Status::Unavailable("cannot listen for metrics on " + address +
                                  " (is another process using it? stop it or pick another --listen-metrics-urls)");
     }

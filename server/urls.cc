@@ -2,28 +2,17 @@
 
 #include <sstream>
 
+#include "base/host_port.h"
+
 namespace etcfs::server {
 
 Result<std::string> HostPort(const std::string& url) {
-  std::string rest = url;
-  for (const char* scheme : {"http://", "https://", "unix://"}) {
-    if (rest.rfind(scheme, 0) == 0) {
-      if (std::string(scheme) != "http://") {
-        return Status::InvalidArgument("URL '" + url + "': only http:// is supported for now");
-      }
-      rest = rest.substr(std::string(scheme).size());
-      break;
-    }
+  std::string scheme;
+  ETCFS_ASSIGN_OR_RETURN(etcfs::HostPort hp, ParseUrlAddress(url, &scheme));
+  if (!scheme.empty() && scheme != "http") {
+    return Status::InvalidArgument("URL '" + url + "': only http:// is supported for now");
   }
-  if (auto slash = rest.find('/'); slash != std::string::npos) rest = rest.substr(0, slash);
-  const auto colon = rest.rfind(':');
-  if (rest.empty() || colon == std::string::npos || colon + 1 == rest.size()) {
-    return Status::InvalidArgument("URL '" + url + "' needs a host and a port, like http://127.0.0.1:2379");
-  }
-  for (char c : rest.substr(colon + 1)) {
-    if (c < '0' || c > '9') return Status::InvalidArgument("URL '" + url + "' has a bad port");
-  }
-  return rest;
+  return hp.ToString();
 }
 
 Result<std::vector<std::string>> HostPorts(const std::string& urls) {
