@@ -116,15 +116,12 @@ int Main(int argc, char** argv) {
   o.initial_members = {NodeId(1), NodeId(2), NodeId(3)};
   o.tick = std::chrono::milliseconds(100);
   o.snapshot_count = 1000000;
-  asio::io_context io;
-  auto work = asio::make_work_guard(io);
-  auto driver = Driver::Open(o, &sm, io);
+  auto driver = Driver::Open(o, &sm);
   if (!driver.ok()) {
     std::fprintf(stderr, "raft_bench: %s\n", driver.status().ToString().c_str());
     return 1;
   }
-  std::thread io_thread([&] { io.run(); });
-  std::thread raft_thread([&] { (*driver)->Run(); });
+  (*driver)->Start();
   for (int i = 0; i < 100 && (*driver)->State().state != StateType::kLeader; ++i) {
     if (i % 20 == 0) (*driver)->Campaign();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -182,11 +179,6 @@ int Main(int argc, char** argv) {
     std::fflush(stdout);
   }
   (*driver)->Stop();
-  raft_thread.join();
-  (*driver)->transport().Stop();
-  work.reset();
-  io.stop();
-  io_thread.join();
   return 0;
 }
 

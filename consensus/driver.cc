@@ -8,16 +8,15 @@
 
 
 namespace etcfs::consensus {
-Result<std::unique_ptr<Driver>> Driver::Open(DriverOptions options, StateMachine* sm,
-                                             asio::io_context& io) {
+Result<std::unique_ptr<Driver>> Driver::Open(DriverOptions options, StateMachine* sm) {
   if (options.id == kNoNode) return Status::InvalidArgument("driver: a member id is required");
   if (options.data_dir.empty()) return Status::InvalidArgument("driver: a data directory is required");
   std::unique_ptr<Driver> d(new Driver(std::move(options), sm));
-  ETCFS_RETURN_IF_ERROR(d->Init(io));
+  ETCFS_RETURN_IF_ERROR(d->Init());
   return d;
 }
 
-Status Driver::Init(asio::io_context& io) {
+Status Driver::Init() {
   WalOptions wal_options;
   wal_options.dir = options_.wal_dir.empty() ? options_.data_dir + "/wal" : options_.wal_dir;
   wal_options.on_sync = options_.on_wal_sync;
@@ -95,7 +94,7 @@ Status Driver::Init(asio::io_context& io) {
   t.peers = options_.peers;
   t.describe_cluster = options_.describe_cluster;
   t.on_rtt = options_.on_peer_rtt;
-  transport_ = std::make_unique<Transport>(io, t, this);
+  transport_ = std::make_unique<Transport>(io_, t, this);
   snapshot_thread_ = std::make_unique<WorkerThread>("raft-snapshots");
   ETCFS_RETURN_IF_ERROR(transport_->Start());
   status_.id = options_.id;
@@ -103,10 +102,36 @@ Status Driver::Init(asio::io_context& io) {
   return Status::Ok();
 }
 
-Driver::~Driver() {
-  Stop();
+Driver::~Driver() { Stop(); }
+
+void Driver::Start() {
+  io_work_.emplace(io_.get_executor());
+  io_thread_ = std::thread([this] { io_.run(); });
+  raft_thread_ = std::thread([this] {
+    Run();
+    if (options_.on_loop_end) options_.on_loop_end(State().fatal);
+  });
+}
+
+void Driver::Stop() {
+  if (stopped_.exchange(true)) return;
+  RequestStop();
+  if (raft_thread_.joinable()) raft_thread_.join();
   snapshot_thread_.reset();  // finishes an image being sent
+  // The transport closes its connections on the io thread: one runs for
+  // that even if the driver never started.
+  if (!io_thread_.joinable()) io_thread_ = std::thread([this] { io_.run(); });
   if (transport_) transport_->Stop();
+  io_work_.reset();
+  io_.stop();
+  io_thread_.join();
+}
+
+void Driver::UpdatePeer(NodeId id, std::string address) {
+  asio::post(io_, [this, id, address = std::move(address)] {
+    transport_->RemovePeer(id);
+    transport_->AddPeer(id, address);
+  });
 }
 
 void Driver::Post(Work w) {
@@ -134,7 +159,7 @@ void Driver::OnSnapshotSent(NodeId peer, bool ok) {
   Post(Control{Control::Kind::kSnapshotStatus, "", peer, ok});
 }
 
-void Driver::Stop() {
+void Driver::RequestStop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;

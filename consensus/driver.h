@@ -18,19 +18,23 @@
 // WAL, it loads the newest snapshot, restores the state machine from it when
 // the state machine is behind it, and replays the WAL after it.
 //
-// Threads: Run() is the Raft loop, on a thread the caller owns; the transport
-// runs on the io_context the caller runs. Propose, ProposeConfChange,
-// ReadIndex, TransferLeader, Stop and Status are thread-safe. StateMachine
-// callbacks run on the Raft loop.
+// Threads: the driver owns two: the Raft loop, and the io thread on which the
+// transport runs; Start starts them and Stop ends them, in that order of
+// shutdown: the loop, then the connections, then the io thread. Propose,
+// ProposeConfChange, ReadIndex, TransferLeader, UpdatePeer, RequestStop and
+// State are thread-safe. StateMachine callbacks run on the Raft loop.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -105,19 +109,27 @@ struct DriverOptions {
   std::function<void(std::chrono::duration<double>)> on_wal_sync;
   // Reported for etcd_network_peer_round_trip_time_seconds. Default: none.
   std::function<void(NodeId, double)> on_peer_rtt;
+  // Called on the Raft loop's thread as the loop ends, with the reason it
+  // stopped on its own (a disk error), or OK after a stop was asked for.
+  // Default: none.
+  std::function<void(const Status& fatal)> on_loop_end;
 };
 
 class Driver : public TransportHandler {
  public:
   // Opens or creates the node's state on disk and binds its peer listener.
   // Errors: IOError, Corruption (a damaged WAL), Unavailable (address in use).
-  static Result<std::unique_ptr<Driver>> Open(DriverOptions options, StateMachine* sm,
-                                              asio::io_context& io);
-  ~Driver() override;
+  static Result<std::unique_ptr<Driver>> Open(DriverOptions options, StateMachine* sm);
+  ~Driver() override;  // Stop()
 
-  // The Raft loop; returns after Stop(). A fatal disk error also ends it.
-  void Run();
+  // Starts the io thread and the Raft loop.
+  void Start();
+  // Ends the Raft loop and waits for it, then closes every peer connection
+  // and ends the io thread. No callback runs after it returns. Idempotent;
+  // not from a StateMachine callback (RequestStop is).
   void Stop();
+  // Asks the Raft loop to end, without waiting.
+  void RequestStop();
 
   // Called on the Raft loop if the proposal is dropped (no leader, ...).
   using DropCallback = std::function<void(const Status&)>;
@@ -127,6 +139,9 @@ class Driver : public TransportHandler {
   void ProposeConfChange(ConfChange cc, DropCallback on_result = nullptr);
   void ReadIndex(std::string ctx);
   void TransferLeader(NodeId target);
+  // A member's peer address changed (etcd's member update): the transport
+  // reconnects there, on the io thread.
+  void UpdatePeer(NodeId id, std::string address);
   // Starts an election now (tests and tools).
   void Campaign();
 
@@ -164,7 +179,9 @@ class Driver : public TransportHandler {
   using Work = std::variant<Message, Proposal, Control>;
 
   Driver(DriverOptions options, StateMachine* sm) : options_(std::move(options)), sm_(sm) {}
-  Status Init(asio::io_context& io);
+  Status Init();
+  // The Raft loop; returns once asked to stop, or on a fatal disk error.
+  void Run();
   void Post(Work w);
   void Handle(Work& w);
   // Returns false on a fatal error (the node stops).
@@ -182,6 +199,11 @@ class Driver : public TransportHandler {
 
   DriverOptions options_;
   StateMachine* sm_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_work_;
+  std::thread io_thread_;
+  std::thread raft_thread_;
+  std::atomic<bool> stopped_{false};
   MemoryStorage storage_;
   std::unique_ptr<Wal> wal_;
   std::unique_ptr<Snapshotter> snapshotter_;

@@ -5,51 +5,14 @@
 #include <spdlog/spdlog.h>
 
 #include "consensus/message_codec.h"
+#include "consensus/peer_address.h"
 #include "raft.pb.h"
 
 namespace etcfs::consensus {
 
-struct HelloInfo {
-  uint64_t cluster_id;
-  NodeId from;
-  NodeId to;
-  raftpb::Hello::Stream stream;
-};
-
 namespace {
 
 using asio::ip::tcp;
-
-Result<tcp::endpoint> ParseAddress(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    return Status::InvalidArgument("address '" + address + "' has no port; expected host:port");
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host == "localhost" || host.empty()) host = "127.0.0.1";
-  asio::error_code ec;
-  auto ip = asio::ip::make_address(host, ec);
-  if (ec) return Status::InvalidArgument("address '" + address + "': '" + host + "' is not an IP address");
-  char* end = nullptr;
-  const long port = std::strtol(address.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || port < 0 || port > 65535) {
-    return Status::InvalidArgument("address '" + address + "' has a bad port");
-  }
-  return tcp::endpoint(ip, static_cast<uint16_t>(port));
-}
-
-std::string EncodeFrame(const raftpb::Frame& frame) {
-  std::string body;
-  frame.SerializeToString(&body);
-  std::string out(4, '\0');
-  const uint32_t n = static_cast<uint32_t>(body.size());
-  out[0] = static_cast<char>(n >> 24);
-  out[1] = static_cast<char>(n >> 16);
-  out[2] = static_cast<char>(n >> 8);
-  out[3] = static_cast<char>(n);
-  return out + body;
-}
 
 uint64_t NowNs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -59,118 +22,17 @@ uint64_t NowNs() {
 
 }  // namespace
 
-// One TCP connection, on the io thread only.
-class Transport::Connection : public std::enable_shared_from_this<Connection> {
- public:
-  Connection(tcp::socket socket, size_t limit) : socket(std::move(socket)), limit(limit) {}
-
-  // Reads frames until an error; calls `on_frame` with each body.
-  void ReadLoop(std::function<void(const std::string&)> on_frame,
-                std::function<void(const std::string&)> on_error) {
-    auto self = shared_from_this();
-    asio::async_read(socket, asio::buffer(header, 4), [self, on_frame, on_error](asio::error_code ec, size_t) {
-      if (ec) return on_error(ec.message());
-      const uint32_t n = (uint32_t(uint8_t(self->header[0])) << 24) | (uint32_t(uint8_t(self->header[1])) << 16) |
-                         (uint32_t(uint8_t(self->header[2])) << 8) | uint32_t(uint8_t(self->header[3]));
-      if (n > self->limit) {
-        return on_error("a frame of " + std::to_string(n) + " bytes, over the limit of " +
-                        std::to_string(self->limit));
-      }
-      self->body.resize(n);
-      asio::async_read(self->socket, asio::buffer(self->body), [self, on_frame, on_error](asio::error_code ec, size_t) {
-        if (ec) return on_error(ec.message());
-        self->last_heard = std::chrono::steady_clock::now();
-        on_frame(self->body);
-        if (!self->closed) self->ReadLoop(on_frame, on_error);
-      });
-    });
-  }
-
-  void Write(std::string frame, std::function<void()> on_done = nullptr) {
-    out.emplace_back(std::move(frame), std::move(on_done));
-    if (!writing) DoWrite();
-  }
-
-  void Close() {
-    if (closed) return;
-    closed = true;
-    asio::error_code ec;
-    socket.shutdown(tcp::socket::shutdown_both, ec);
-    socket.close(ec);
-  }
-
-  bool idle() const { return !writing && out.empty(); }
-
-  tcp::socket socket;
-  size_t limit;
-  std::weak_ptr<Peer> peer;
-  bool snapshot_stream = false;  // accepted for one snapshot, then closed
-  bool closed = false;
-  std::chrono::steady_clock::time_point last_heard = std::chrono::steady_clock::now();
-  // Called when the write queue drains, to fetch more (the peer's batch).
-  std::function<void()> on_drained;
-
- private:
-  void DoWrite() {
-    if (out.empty() || closed) {
-      writing = false;
-      if (on_drained && !closed) on_drained();
-      return;
-    }
-    writing = true;
-    auto self = shared_from_this();
-    asio::async_write(socket, asio::buffer(out.front().first), [self](asio::error_code ec, size_t) {
-      auto done = std::move(self->out.front().second);
-      self->out.pop_front();
-      if (ec) {
-        self->writing = false;
-        self->Close();
-        return;
-      }
-      if (done) done();
-      self->DoWrite();
-    });
-  }
-
-  char header[4];
-  std::string body;
-  std::deque<std::pair<std::string, std::function<void()>>> out;
-  bool writing = false;
-};
-
-struct Transport::Peer {
-  Peer(asio::io_context& io, NodeId id, std::string address)
-      : id(id), address(std::move(address)), redial(io) {}
-  NodeId id;
-  std::string address;
-  std::mutex mu;
-  std::deque<Message> queue;  // guarded by mu
-  bool flush_posted = false;  // guarded by mu
-  // io thread only:
-  std::shared_ptr<Connection> conn;
-  bool dialing = false;
-  bool removed = false;
-  std::chrono::milliseconds backoff{0};
-  asio::steady_timer redial;
-  std::chrono::steady_clock::time_point last_unreachable_report;
-  // any thread:
-  std::atomic<uint64_t> sent{0}, received{0}, dropped{0};
-  std::atomic<double> rtt{0};
-  std::atomic<bool> connected{false};
-  std::atomic<int64_t> connected_since_ns{0};  // steady clock; valid while connected
-};
-
 Transport::Transport(asio::io_context& io, TransportOptions options, TransportHandler* handler)
     : io_(io), options_(std::move(options)), handler_(handler), acceptor_(io), probe_timer_(io) {
   for (const auto& [id, addr] : options_.peers) {
-    if (id != options_.self) peers_[id] = std::make_shared<Peer>(io_, id, addr);
+    if (id != options_.self) peers_.Add(std::make_shared<Peer>(io_, id, addr));
   }
 }
 
 Transport::~Transport() = default;
 
 Status Transport::Start() {
-  ETCFS_ASSIGN_OR_RETURN(tcp::endpoint ep, ParseAddress(options_.listen_address));
+  ETCFS_ASSIGN_OR_RETURN(tcp::endpoint ep, PeerEndpoint(options_.listen_address));
   asio::error_code ec;
   acceptor_.open(ep.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -186,12 +48,7 @@ Status Transport::Start() {
   port_ = acceptor_.local_endpoint().port();
   asio::post(io_, [this] {
     Accept();
-    std::vector<std::shared_ptr<Peer>> peers;
-    {
-      std::lock_guard<std::mutex> lock(peers_mu_);
-      for (auto& [id, peer] : peers_) peers.push_back(peer);
-    }
-    for (auto& peer : peers) {
+    for (auto& peer : peers_.All()) {
       if (options_.self < peer->id) Dial(peer);
     }
     Probe();
@@ -209,8 +66,7 @@ void Transport::Stop() {
     probe_timer_.cancel();
     for (auto& c : pending_) c->Close();
     pending_.clear();
-    std::lock_guard<std::mutex> lock(peers_mu_);
-    for (auto& [id, peer] : peers_) {
+    for (auto& peer : peers_.All()) {
       peer->redial.cancel();
       if (peer->conn) peer->conn->Close();
       peer->conn.reset();
@@ -222,34 +78,18 @@ void Transport::Stop() {
   }
 }
 
-std::shared_ptr<Transport::Peer> Transport::FindPeer(NodeId id) const {
-  std::lock_guard<std::mutex> lock(peers_mu_);
-  auto it = peers_.find(id);
-  return it == peers_.end() ? nullptr : it->second;
-}
-
 void Transport::AddPeer(NodeId id, const std::string& address) {
   if (id == options_.self) return;
   auto peer = std::make_shared<Peer>(io_, id, address);
-  {
-    std::lock_guard<std::mutex> lock(peers_mu_);
-    if (peers_.count(id)) return;
-    peers_[id] = peer;
-  }
+  if (!peers_.Add(peer)) return;
   asio::post(io_, [this, peer] {
     if (options_.self < peer->id) Dial(peer);
   });
 }
 
 void Transport::RemovePeer(NodeId id) {
-  std::shared_ptr<Peer> peer;
-  {
-    std::lock_guard<std::mutex> lock(peers_mu_);
-    auto it = peers_.find(id);
-    if (it == peers_.end()) return;
-    peer = it->second;
-    peers_.erase(it);
-  }
+  std::shared_ptr<Peer> peer = peers_.Remove(id);
+  if (!peer) return;
   asio::post(io_, [peer] {
     peer->removed = true;
     peer->redial.cancel();
@@ -260,7 +100,7 @@ void Transport::RemovePeer(NodeId id) {
 }
 
 Transport::PeerStats Transport::Stats(NodeId id) const {
-  auto peer = FindPeer(id);
+  auto peer = peers_.Find(id);
   if (!peer) return {};
   PeerStats stats{peer->sent.load(), peer->received.load(), peer->dropped.load(), peer->rtt.load(),
                   peer->connected.load()};
@@ -279,7 +119,7 @@ void Transport::Send(std::vector<Message> msgs) {
       asio::post(io_, [this, m = std::move(m)]() mutable { SendSnapshot(std::move(m)); });
       continue;
     }
-    auto peer = FindPeer(m.to);
+    auto peer = peers_.Find(m.to);
     if (!peer) continue;  // not (or no longer) a peer
     std::lock_guard<std::mutex> lock(peer->mu);
     if (!peer->connected) {
@@ -305,7 +145,7 @@ void Transport::Send(std::vector<Message> msgs) {
       if (stopped_) return;
       const auto now = std::chrono::steady_clock::now();
       for (NodeId id : unreachable) {
-        auto peer = FindPeer(id);
+        auto peer = peers_.Find(id);
         // One report per peer per 100 ms is plenty for Raft's probing.
         if (!peer || now - peer->last_unreachable_report < std::chrono::milliseconds(100)) continue;
         peer->last_unreachable_report = now;
@@ -366,7 +206,7 @@ void Transport::Accept() {
           if (!c) return;
           std::erase(pending_, c);
           if (auto peer = c->peer.lock(); peer && !c->snapshot_stream) {
-            if (!c->closed && !stopped_) {
+            if (!c->closed() && !stopped_) {
               spdlog::info("transport: connection from peer {:x} ended: {}", peer->id.value(), why);
             }
             Detach(peer.get(), c.get());
@@ -375,6 +215,13 @@ void Transport::Accept() {
         });
     Accept();
   });
+}
+
+std::shared_ptr<Transport::Connection> Transport::Pending(Connection* conn) const {
+  for (const auto& p : pending_) {
+    if (p.get() == conn) return p;
+  }
+  return nullptr;
 }
 
 void Transport::Deliver(const std::string& body, Connection* conn) {
@@ -394,51 +241,16 @@ void Transport::Deliver(const std::string& body, Connection* conn) {
       conn->Close();
       return;
     }
-    const auto& h = frame.hello();
-    HelloInfo hello{h.cluster_id(), NodeId(h.from()), NodeId(h.to()), h.stream()};
-    for (auto& p : pending_) {
-      if (p.get() == conn) {
-        OnHello(p, hello);
-        break;
-      }
-    }
+    if (auto p = Pending(conn)) OnHello(p, HelloOf(frame.hello()));
     return;
   }
   if (conn->snapshot_stream) {
-    Message m;
-    const bool ok = frame.has_batch() && frame.batch().messages_size() == 1 &&
-                    FromProto(frame.batch().messages(0), &m).ok() && m.type == MessageType::kSnap &&
-                    m.to == options_.self && m.from == peer->id;
-    if (ok) {
-      ++peer->received;
-      handler_->OnMessage(std::move(m));
-    }
-    raftpb::Frame ack;
-    ack.mutable_snapshot_ack()->set_ok(ok);
-    for (auto& p : pending_) {
-      if (p.get() != conn) continue;
-      auto keep = p;
-      conn->Write(EncodeFrame(ack), [this, keep] {
-        keep->Close();
-        std::erase(pending_, keep);
-      });
-      break;
-    }
+    ReceiveSnapshot(frame, conn, peer.get());
     return;
   }
   switch (frame.body_case()) {
     case raftpb::Frame::kBatch:
-      for (const auto& pm : frame.batch().messages()) {
-        Message m;
-        Status s = FromProto(pm, &m);
-        if (!s.ok() || m.to != options_.self || m.from != peer->id) {
-          spdlog::warn("transport: dropping a bad message from peer {:x}: {}", peer->id.value(),
-                       s.ok() ? "wrong sender or recipient" : s.message());
-          continue;
-        }
-        ++peer->received;
-        handler_->OnMessage(std::move(m));
-      }
+      DeliverMessages(frame, peer.get());
       break;
     case raftpb::Frame::kPing: {
       raftpb::Frame pong;
@@ -455,7 +267,21 @@ void Transport::Deliver(const std::string& body, Connection* conn) {
   }
 }
 
-void Transport::OnHello(std::shared_ptr<Connection> conn, const HelloInfo& hello) {
+void Transport::DeliverMessages(const raftpb::Frame& frame, Peer* peer) {
+  for (const auto& pm : frame.batch().messages()) {
+    Message m;
+    Status s = FromProto(pm, &m);
+    if (!s.ok() || m.to != options_.self || m.from != peer->id) {
+      spdlog::warn("transport: dropping a bad message from peer {:x}: {}", peer->id.value(),
+                   s.ok() ? "wrong sender or recipient" : s.message());
+      continue;
+    }
+    ++peer->received;
+    handler_->OnMessage(std::move(m));
+  }
+}
+
+void Transport::OnHello(std::shared_ptr<Connection> conn, const Hello& hello) {
   std::erase(pending_, conn);
   if (hello.stream == raftpb::Hello::CLUSTER) {
     // A joining member: it cannot name itself or the cluster yet.
@@ -469,7 +295,7 @@ void Transport::OnHello(std::shared_ptr<Connection> conn, const HelloInfo& hello
     conn->Write(EncodeFrame(info), [conn] { conn->Close(); });
     return;
   }
-  auto peer = FindPeer(hello.from);
+  auto peer = peers_.Find(hello.from);
   std::string refuse;
   if (hello.cluster_id != options_.cluster_id) {
     refuse = "it belongs to cluster " + std::to_string(hello.cluster_id);
@@ -487,7 +313,7 @@ void Transport::OnHello(std::shared_ptr<Connection> conn, const HelloInfo& hello
   if (hello.stream == raftpb::Hello::SNAPSHOT) {
     // One frame with the snapshot, then an acknowledgement (see Deliver).
     conn->snapshot_stream = true;
-    conn->limit = options_.max_snapshot_bytes;
+    conn->set_limit(options_.max_snapshot_bytes);
     conn->peer = peer;
     pending_.push_back(conn);
     return;
@@ -529,7 +355,7 @@ void Transport::Detach(Peer* peer, Connection* conn) {
   if (stopped_ || peer->removed) return;
   spdlog::info("transport: lost the connection to peer {:x}", peer->id.value());
   if (options_.self < peer->id) {
-    auto p = FindPeer(peer->id);
+    auto p = peers_.Find(peer->id);
     if (p) ScheduleRedial(p);
   }
 }
@@ -544,7 +370,7 @@ void Transport::ScheduleRedial(std::shared_ptr<Peer> peer) {
 
 void Transport::Dial(std::shared_ptr<Peer> peer) {
   if (peer->conn || peer->dialing || peer->removed || stopped_) return;
-  auto ep = ParseAddress(peer->address);
+  auto ep = PeerEndpoint(peer->address);
   if (!ep.ok()) {
     spdlog::error("transport: cannot dial peer {:x}: {}", peer->id.value(), ep.status().message());
     return;
@@ -561,12 +387,7 @@ void Transport::Dial(std::shared_ptr<Peer> peer) {
     asio::error_code ignored;
     socket->set_option(tcp::no_delay(true), ignored);
     auto conn = std::make_shared<Connection>(std::move(*socket), options_.max_frame_bytes);
-    raftpb::Frame hello;
-    hello.mutable_hello()->set_cluster_id(options_.cluster_id);
-    hello.mutable_hello()->set_from(options_.self.value());
-    hello.mutable_hello()->set_to(peer->id.value());
-    hello.mutable_hello()->set_stream(raftpb::Hello::MESSAGES);
-    conn->Write(EncodeFrame(hello));
+    conn->Write(EncodeHello(Hello{options_.cluster_id, options_.self, peer->id, raftpb::Hello::MESSAGES}));
     Attach(peer, conn);
     std::weak_ptr<Connection> weak = conn;
     conn->ReadLoop(
@@ -576,7 +397,7 @@ void Transport::Dial(std::shared_ptr<Peer> peer) {
         [this, weak, peer](const std::string& why) {
           auto c = weak.lock();
           if (!c) return;
-          if (!c->closed && !stopped_) {
+          if (!c->closed() && !stopped_) {
             spdlog::info("transport: connection to peer {:x} ended: {}", peer->id.value(), why);
           }
           c->Close();
@@ -585,111 +406,12 @@ void Transport::Dial(std::shared_ptr<Peer> peer) {
   });
 }
 
-void Transport::SendSnapshot(Message m) {
-  const NodeId to = m.to;
-  auto peer = FindPeer(to);
-  auto fail = [this, to](const std::string& why) {
-    if (stopped_) return;
-    spdlog::warn("transport: sending a snapshot to peer {:x} failed: {}", to.value(), why);
-    handler_->OnSnapshotSent(to, false);
-  };
-  if (!peer) return fail("not a peer");
-  auto ep = ParseAddress(peer->address);
-  if (!ep.ok()) return fail(ep.status().message());
-  auto socket = std::make_shared<tcp::socket>(io_);
-  socket->async_connect(*ep, [this, m = std::move(m), socket, fail, to](asio::error_code ec) mutable {
-    if (stopped_) return;
-    if (ec) return fail(ec.message());
-    auto conn = std::make_shared<Connection>(std::move(*socket), 1 << 10);
-    raftpb::Frame hello;
-    hello.mutable_hello()->set_cluster_id(options_.cluster_id);
-    hello.mutable_hello()->set_from(options_.self.value());
-    hello.mutable_hello()->set_to(to.value());
-    hello.mutable_hello()->set_stream(raftpb::Hello::SNAPSHOT);
-    conn->Write(EncodeFrame(hello));
-    raftpb::Frame body;
-    ToProto(m, body.mutable_batch()->add_messages());
-    conn->Write(EncodeFrame(body));
-    auto answered = std::make_shared<bool>(false);
-    conn->ReadLoop(
-        [this, conn, to, answered, fail](const std::string& frame_bytes) {
-          raftpb::Frame ack;
-          *answered = true;
-          const bool ok = ack.ParseFromString(frame_bytes) && ack.has_snapshot_ack() && ack.snapshot_ack().ok();
-          conn->Close();
-          if (stopped_) return;
-          if (!ok) return fail("the peer refused it");
-          handler_->OnSnapshotSent(to, true);
-        },
-        [conn, answered, fail](const std::string& why) {
-          conn->Close();
-          if (!*answered) fail(why);
-        });
-  });
-}
-
-Result<std::string> Transport::QueryCluster(const std::string& address, std::chrono::milliseconds timeout) {
-  ETCFS_ASSIGN_OR_RETURN(tcp::endpoint ep, ParseAddress(address));
-  asio::io_context io;
-  tcp::socket socket(io);
-  std::string error = "no answer within " + std::to_string(timeout.count()) + " ms";
-  std::string answer;
-  bool answered = false;
-  char header[4];
-  std::string body;
-  raftpb::Frame hello;
-  hello.mutable_hello()->set_stream(raftpb::Hello::CLUSTER);
-  const std::string hello_bytes = EncodeFrame(hello);
-  socket.async_connect(ep, [&](asio::error_code ec) {
-    if (ec) {
-      error = ec.message();
-      return;
-    }
-    asio::async_write(socket, asio::buffer(hello_bytes), [&](asio::error_code ec, size_t) {
-      if (ec) {
-        error = ec.message();
-        return;
-      }
-      asio::async_read(socket, asio::buffer(header, 4), [&](asio::error_code ec, size_t) {
-        if (ec) {
-          error = ec == asio::error::eof ? "the member refused the query" : ec.message();
-          return;
-        }
-        const uint32_t n = (uint32_t(uint8_t(header[0])) << 24) | (uint32_t(uint8_t(header[1])) << 16) |
-                           (uint32_t(uint8_t(header[2])) << 8) | uint32_t(uint8_t(header[3]));
-        if (n > (64u << 20)) {
-          error = "an oversized answer";
-          return;
-        }
-        body.resize(n);
-        asio::async_read(socket, asio::buffer(body), [&](asio::error_code ec, size_t) {
-          raftpb::Frame frame;
-          if (ec || !frame.ParseFromString(body) || !frame.has_cluster_info()) {
-            error = ec ? ec.message() : "a malformed answer";
-            return;
-          }
-          answer = frame.cluster_info();
-          answered = true;
-        });
-      });
-    });
-  });
-  io.run_for(timeout);
-  if (!answered) return Status::Unavailable("asking the member at " + address + " about its cluster: " + error);
-  return answer;
-}
-
 void Transport::Probe() {
   if (stopped_) return;
   const auto now = std::chrono::steady_clock::now();
-  std::vector<std::shared_ptr<Peer>> peers;
-  {
-    std::lock_guard<std::mutex> lock(peers_mu_);
-    for (auto& [id, p] : peers_) peers.push_back(p);
-  }
-  for (auto& peer : peers) {
+  for (auto& peer : peers_.All()) {
     if (!peer->conn) continue;
-    if (now - peer->conn->last_heard > 5 * options_.probe_interval) {
+    if (now - peer->conn->last_heard() > 5 * options_.probe_interval) {
       spdlog::warn("transport: no word from peer {:x} for {} ms; reconnecting", peer->id.value(),
                    (5 * options_.probe_interval).count());
       auto conn = peer->conn;

@@ -5,17 +5,16 @@
 //   the member with the lower id dials it, and redials with exponential
 //   backoff when it breaks. Every connection opens with a Hello naming the
 //   cluster, the caller and the callee; anything else is refused.
-// - Frames are a 4-byte big-endian length then a raftpb::Frame; a frame over
-//   the limit closes the connection with a log line.
+// - Frames (frame_codec.h) travel on PeerConnections; a frame over the limit
+//   closes the connection with a log line.
 // - Send() never blocks the Raft loop: each peer has a bounded queue; when it
 //   is full, or the peer is not connected, messages are dropped and counted
 //   (Raft retransmits), and the handler hears that the peer is unreachable.
 //   Everything queued when the socket becomes writable goes in one frame.
 // - A snapshot travels on a connection of its own, so it never stalls
 //   heartbeats; the handler hears whether it arrived.
-// - A member about to join an existing cluster knows neither its own id nor
-//   the cluster's; QueryCluster asks a member's peer port, and that member
-//   answers with what describe_cluster returns, then closes.
+// - A member about to join an existing cluster asks a member's peer port
+//   about the cluster (cluster_query.h); the answer is describe_cluster's.
 // - Pings measure the round-trip time to each peer, and a connection that
 //   has been silent for several probe intervals is closed and redialed.
 //
@@ -37,6 +36,8 @@
 #include <asio.hpp>
 
 #include "base/result.h"
+#include "consensus/frame_codec.h"
+#include "consensus/peer_registry.h"
 #include "consensus/types.h"
 
 namespace etcfs::consensus {
@@ -88,12 +89,6 @@ class Transport {
   // Closes every connection; no callback follows its return.
   void Stop();
 
-  // Asks the member listening at `address` (host:port) to describe the
-  // cluster (TransportOptions::describe_cluster). Blocking; for a member
-  // joining a cluster before it starts. Errors: Unavailable (unreachable,
-  // refused, or no answer within `timeout`).
-  static Result<std::string> QueryCluster(const std::string& address, std::chrono::milliseconds timeout);
-
   void Send(std::vector<Message> msgs);
   void AddPeer(NodeId id, const std::string& address);
   void RemovePeer(NodeId id);
@@ -112,20 +107,24 @@ class Transport {
   uint16_t port() const { return port_; }
 
  private:
-  class Connection;
-  struct Peer;
+  using Connection = PeerConnection;
 
   void Accept();
-  void OnHello(std::shared_ptr<Connection> conn, const struct HelloInfo& hello);
+  void OnHello(std::shared_ptr<Connection> conn, const Hello& hello);
   void Dial(std::shared_ptr<Peer> peer);
   void ScheduleRedial(std::shared_ptr<Peer> peer);
   void Attach(std::shared_ptr<Peer> peer, std::shared_ptr<Connection> conn);
   void Detach(Peer* peer, Connection* conn);
   void Flush(std::shared_ptr<Peer> peer);
-  void SendSnapshot(Message m);
   void Probe();
-  std::shared_ptr<Peer> FindPeer(NodeId id) const;
   void Deliver(const std::string& frame_bytes, Connection* conn);
+  void DeliverMessages(const raftpb::Frame& frame, Peer* peer);
+  // The snapshot stream (transport_snapshots.cc): a connection of its own
+  // per snapshot, one frame and an acknowledgement.
+  void SendSnapshot(Message m);
+  void ReceiveSnapshot(const raftpb::Frame& frame, Connection* conn, Peer* peer);
+  // `conn` if it is among the accepted connections awaiting their Hello.
+  std::shared_ptr<Connection> Pending(Connection* conn) const;
 
   asio::io_context& io_;
   TransportOptions options_;
@@ -135,8 +134,7 @@ class Transport {
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
   std::atomic<uint64_t> refused_{0};
-  mutable std::mutex peers_mu_;
-  std::map<NodeId, std::shared_ptr<Peer>> peers_;  // guarded by peers_mu_
+  PeerRegistry peers_;
   std::vector<std::shared_ptr<Connection>> pending_;  // accepted, before Hello; io thread
 };
 

@@ -89,15 +89,12 @@ int Main(int argc, char** argv) {
   if (argc > 5) o.snapshot_count = std::stoull(argv[5]);
   if (argc > 6) o.catch_up_entries = std::stoull(argv[6]);
   ListStateMachine sm;
-  asio::io_context io;
-  auto work = asio::make_work_guard(io);
-  auto driver = Driver::Open(o, &sm, io);
+  auto driver = Driver::Open(o, &sm);
   if (!driver.ok()) {
     std::fprintf(stderr, "raft_node: %s\n", driver.status().ToString().c_str());
     return 1;
   }
-  std::thread io_thread([&] { io.run(); });
-  std::thread raft_thread([&] { (*driver)->Run(); });
+  (*driver)->Start();
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.rfind("propose ", 0) == 0) {
@@ -112,11 +109,6 @@ int Main(int argc, char** argv) {
     }
   }
   (*driver)->Stop();
-  raft_thread.join();
-  (*driver)->transport().Stop();
-  work.reset();
-  io.stop();
-  io_thread.join();
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include "consensus/cluster_query.h"
 #include "consensus/transport.h"
 
 namespace etcfs::consensus {
@@ -216,18 +217,18 @@ TEST(Transport, AJoiningMemberLearnsAboutTheClusterFromAnyMember) {
   TransportOptions o;
   o.describe_cluster = [] { return std::string("members: 1, 2"); };
   Endpoint member(1, o);
-  auto answer = Transport::QueryCluster(member.address(), std::chrono::seconds(5));
+  auto answer = QueryCluster(member.address(), std::chrono::seconds(5));
   ASSERT_TRUE(answer.ok()) << answer.status().ToString();
   EXPECT_EQ("members: 1, 2", *answer);
 
   // A member that does not answer such queries refuses them clearly.
   Endpoint silent(3, TransportOptions{});
-  auto refused = Transport::QueryCluster(silent.address(), std::chrono::seconds(5));
+  auto refused = QueryCluster(silent.address(), std::chrono::seconds(5));
   EXPECT_EQ(StatusCode::kUnavailable, refused.status().code());
   EXPECT_NE(std::string::npos, refused.status().message().find("refused")) << refused.status().ToString();
   // And nobody listening at all is Unavailable too, naming the address.
   const std::string gone = silent.address();
-  auto nobody = Transport::QueryCluster("127.0.0.1:1", std::chrono::seconds(5));
+  auto nobody = QueryCluster("127.0.0.1:1", std::chrono::seconds(5));
   EXPECT_EQ(StatusCode::kUnavailable, nobody.status().code());
   EXPECT_NE(std::string::npos, nobody.status().message().find("127.0.0.1:1"));
 }
