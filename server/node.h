@@ -4,10 +4,16 @@
 // applied to the store as one batch; linearizable reads wait for a ReadIndex
 // round and for the store to catch up to it.
 //
-// Threads: the node starts and owns its threads (Raft loop, apply, peer io,
-// store background work). Write, WaitLinearizable and the accessors are
-// thread-safe; StateMachine callbacks run on the Raft loop, which hands
-// committed entries to the apply thread (ApplyQueue).
+// Its methods live in files of one concept each: node.cc (start, stop, the
+// member list, publishing), node_identity.cc (who this member is, and the
+// bootstrap of a new or joined cluster), proposer.h (proposing and waiting),
+// node_apply.cc (applying committed entries), node_membership.cc (member
+// add, remove, update, promote) and node_snapshots.cc (Raft snapshots).
+//
+// Threads: the node starts and owns its threads (the driver's Raft loop and
+// peer io, apply, store background work). Write, WaitLinearizable and the
+// accessors are thread-safe; StateMachine callbacks run on the Raft loop,
+// which hands committed entries to the apply thread (ApplyQueue).
 #pragma once
 
 #include <chrono>
@@ -30,6 +36,7 @@
 #include "server/linearizable_reads.h"
 #include "server/membership.h"
 #include "server/metrics.h"
+#include "server/proposer.h"
 #include "store/apply_batch.h"
 #include "store/store.h"
 
@@ -82,20 +89,6 @@ struct NodeOptions {
   std::function<void()> on_removed;
 
   Status Validate() const;
-};
-
-// What a write's request produced, once applied.
-using WriteResponse = std::variant<std::monostate, store::PutResponse, store::DeleteRangeResponse,
-                                   store::TxnResponse, store::LeaseGrantResponse,
-                                   store::LeaseRevokeResponse, std::vector<store::AlarmMember>>;
-
-// How long one write may wait, and whether its caller gave up.
-struct WriteControl {
-  // 0: --request-timeout (NodeOptions::request_timeout).
-  std::chrono::milliseconds timeout{0};
-  // Polled while waiting (every 20 ms); true ends the wait with Cancelled.
-  // The request may still be applied, as after a timeout.
-  std::function<bool()> cancelled;
 };
 
 class Node : public consensus::StateMachine {
@@ -162,12 +155,10 @@ class Node : public consensus::StateMachine {
   void OnLeaderChange(NodeId leader, consensus::Term term) override;
 
  private:
-  struct Waiter {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    Result<WriteResponse> result = Status::Internal("unanswered");
-    std::optional<Status> dropped;  // the last proposal's drop, until proposed again
+  // What applying a batch asks of the member beyond the store: peers whose
+  // address changed (the transport reconnects there, off the apply path).
+  struct ApplyEffects {
+    std::vector<std::pair<uint64_t, std::string>> peer_addresses;
   };
 
   explicit Node(NodeOptions options) : options_(std::move(options)) {}
@@ -179,7 +170,16 @@ class Node : public consensus::StateMachine {
   Status DiscoverCluster(MemberIdentity* me, std::map<NodeId, std::string>* peers);
   // The answer to a joining member's QueryCluster (the peer io thread).
   std::string DescribeCluster() const;
+  // Proposes this member's attributes until they are applied (etcd's publish).
+  void PublishLoop();
+
+  // Applies committed entries to the store as one batch (the apply thread).
+  void ApplyEntries(const std::vector<consensus::Entry>& entries);
+  Result<WriteResponse> ApplyOne(store::ApplyBatch& batch, const requestpb::Request& req, ApplyEffects* effects);
   void ApplyConfChange(store::ApplyBatch& batch, const consensus::ConfChange& cc);
+  // The apply position moved to `applied`.
+  void NoteApplied(uint64_t applied);
+
   // Waits until `done` holds after an apply, for at most request_timeout.
   Status WaitApplied(const std::function<bool()>& done);
   Status ProposeConfChange(const consensus::ConfChange& cc);
@@ -190,11 +190,6 @@ class Node : public consensus::StateMachine {
   bool ConnectedToAll() const;
   // etcd's answer for an id that is not a member: removed, or never was.
   Status MemberNotFound(uint64_t id) const;
-  // Proposes this member's attributes until they are applied (etcd's publish).
-  void PublishLoop();
-  Result<WriteResponse> ApplyOne(store::ApplyBatch& batch, const requestpb::Request& req);
-  // Applies committed entries to the store as one batch (the apply thread).
-  void ApplyEntries(const std::vector<consensus::Entry>& entries);
 
   NodeOptions options_;
   NodeMetrics metrics_;
@@ -205,24 +200,15 @@ class Node : public consensus::StateMachine {
   std::unique_ptr<ApplyQueue> apply_queue_;
   std::atomic<bool> apply_failed_{false};
   Status apply_error_;  // why the apply stopped; written before apply_failed_
-  asio::io_context io_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_work_;
   std::unique_ptr<consensus::Driver> driver_;
-  std::thread io_thread_;
-  std::thread raft_thread_;
+  std::unique_ptr<Proposer> proposer_;
   std::thread publish_thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> term_{0};
   std::atomic<uint64_t> leader_{0};
-  uint64_t session_ = 0;  // this process's proposer session (applied_requests.h)
   std::atomic<bool> removed_{false};
 
   AppliedRequests applied_requests_;  // the apply thread's
-
-  std::mutex waiters_mu_;
-  // In flight, by request id; the first is the lowest this session awaits.
-  std::map<uint64_t, std::shared_ptr<Waiter>> waiters_;  // guarded by waiters_mu_
-  uint64_t next_id_ = 1;                                  // guarded by waiters_mu_
 
   std::unique_ptr<LinearizableReads> reads_;
 

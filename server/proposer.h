@@ -1,0 +1,91 @@
+// Proposer: a write's way through Raft. Each request is proposed with this
+// process's session and a request id, proposed again while it may have been
+// lost, and answered once this member applied it (the apply path reports the
+// outcome of this session's requests through Resolve).
+//
+// A proposal can vanish without a word: forwarded to a leader that steps
+// down, or appended by one whose entries the next leader overwrites. So the
+// same request (same id) is proposed again every election timeout until it
+// is applied, and the apply path applies it once (AppliedRequests). A drop
+// (no leader yet) is retried after a heartbeat.
+//
+// Threads: Write from any thread (it blocks); Resolve from the apply thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/result.h"
+#include "etcfs/request.pb.h"
+#include "server/metrics.h"
+#include "store/types.h"
+
+namespace etcfs::server {
+
+// What a write's request produced, once applied.
+using WriteResponse = std::variant<std::monostate, store::PutResponse, store::DeleteRangeResponse,
+                                   store::TxnResponse, store::LeaseGrantResponse,
+                                   store::LeaseRevokeResponse, std::vector<store::AlarmMember>>;
+
+// How long one write may wait, and whether its caller gave up.
+struct WriteControl {
+  // 0: --request-timeout.
+  std::chrono::milliseconds timeout{0};
+  // Polled while waiting (every 20 ms); true ends the wait with Cancelled.
+  // The request may still be applied, as after a timeout.
+  std::function<bool()> cancelled;
+};
+
+struct ProposerOptions {
+  size_t max_request_bytes = 1536 * 1024;
+  std::chrono::milliseconds request_timeout{7000};
+  std::chrono::milliseconds election_timeout{1000};
+  std::chrono::milliseconds heartbeat{100};
+  // Hands an entry to Raft; `on_drop` hears (on the Raft loop) if it was
+  // refused before being appended.
+  std::function<void(std::string data, std::function<void(const Status&)> on_drop)> propose;
+  // Whether a leader is known (for the timeout's message).
+  std::function<bool()> has_leader;
+};
+
+class Proposer {
+ public:
+  Proposer(ProposerOptions options, NodeMetrics* metrics);
+
+  // This process's proposer session, never 0.
+  uint64_t session() const { return session_; }
+  // Proposes `req` and waits until this member applied it. Errors: the
+  // store's (compacted, no space, ...), ResourceExhausted (too large),
+  // Unavailable (no leader), Timeout, Cancelled.
+  Result<WriteResponse> Write(requestpb::Request req, const WriteControl& control);
+  // The apply thread: request `id` of this session was applied with `result`.
+  void Resolve(uint64_t id, Result<WriteResponse> result);
+
+ private:
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Result<WriteResponse> result = Status::Internal("unanswered");
+    std::optional<Status> dropped;  // the last proposal's drop, until proposed again
+  };
+
+  const ProposerOptions options_;
+  NodeMetrics* const metrics_;
+  const uint64_t session_;
+
+  std::mutex mu_;
+  // In flight, by request id; the first is the lowest this session awaits.
+  std::map<uint64_t, std::shared_ptr<Waiter>> waiters_;  // guarded by mu_
+  uint64_t next_id_ = 1;                                  // guarded by mu_
+};
+
+}  // namespace etcfs::server
