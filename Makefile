@@ -7,7 +7,7 @@ DATA_DIR ?= default.etcfs
 # Extra arguments for the benchmark binary, e.g. BENCH_ARGS=--benchmark_filter=Put
 BENCH_ARGS ?=
 
-.PHONY: all help deps build test bench compare-etcd soak fuzz tsan run cluster shell install clean
+.PHONY: all help deps build programs test bench compare-etcd soak fuzz tsan run cluster shell install clean
 
 all: build
 
@@ -36,6 +36,11 @@ $(BUILD_TEST)/build.ninja:
 
 build: deps $(BUILD_REL)/build.ninja
 	cmake --build $(BUILD_REL)
+
+# What `make run`, `make cluster` and `make shell` start, without the tests and benchmarks.
+PROGRAMS = etcfsd etcfsctl mount.etcfs etcfs-store
+programs: deps $(BUILD_REL)/build.ninja
+	cmake --build $(BUILD_REL) --target $(PROGRAMS)
 
 test: deps $(BUILD_TEST)/build.ninja
 	cmake --build $(BUILD_TEST)
@@ -86,7 +91,7 @@ soak: build
 	$(BUILD_REL)/tests/cluster/fault_harness --etcfsd $(BUILD_REL)/server/etcfsd --duration $(DURATION) \
 	  --seconds 60 --keys 16 --state-budget 4000000 --network netns --file-clients $(FILE_CLIENTS) --report soak-report.txt
 
-run: build
+run: programs
 	@mkdir -p mnt
 	@echo "etcfsd: a single-member cluster, data in ./$(DATA_DIR), clients on 127.0.0.1:2379,"
 	@echo "its keys mounted as files on ./mnt. In another terminal, try:"
@@ -99,10 +104,10 @@ run: build
 	@echo "Ctrl-C stops it and unmounts ./mnt."
 	$(BUILD_REL)/server/etcfsd --data-dir $(DATA_DIR) --mount $(CURDIR)/mnt
 
-cluster: build
+cluster: programs
 	@scripts/cluster.sh $(BUILD_REL)/server/etcfsd
 
-shell: build
+shell: programs
 	$(BUILD_REL)/store/etcfs-store $(DATA_DIR)/member/store
 
 install: build

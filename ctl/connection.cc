@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "mount-tools/endpoints.h"
+#include "client/endpoints.h"
 
 namespace etcfs::ctl {
 
@@ -50,7 +50,7 @@ Connection::Connection(const GlobalOptions& options) : options_(options) {
     if (const size_t scheme = ep.find("://"); scheme != std::string::npos) ep = ep.substr(scheme + 3);
     addresses.push_back(std::move(ep));
   }
-  auto channel = mount_tools::DialEndpoints(addresses);
+  auto channel = client::DialEndpoints(addresses);
   if (!channel.ok()) Fail(kExitBadConnection, channel.status().message());
   channel_ = std::move(*channel);
   const auto deadline = std::chrono::system_clock::now() + options_.dial_timeout;

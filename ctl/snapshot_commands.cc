@@ -16,10 +16,10 @@
 #include "ctl/cluster_commands.h"
 #include "ctl/json_output.h"
 #include "ctl/output.h"
-#include "server/membership.h"
-#include "server/restore.h"
-#include "server/snapshot_file.h"
-#include "server/urls.h"
+#include "member/membership.h"
+#include "member/restore.h"
+#include "member/snapshot_file.h"
+#include "member/urls.h"
 #include "store/image.h"
 
 namespace etcfs::ctl {
@@ -68,7 +68,7 @@ void AddStatus(CLI::App* snapshot, const GlobalOptions* g) {
     std::ifstream in(*status_file, std::ios::binary);
     if (!in) Fail(kExitError, "cannot read " + *status_file + ": " + std::strerror(errno));
     const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    auto image = server::ImageOfSnapshotFile(bytes);
+    auto image = member::ImageOfSnapshotFile(bytes);
     if (!image.ok()) {
       Fail(kExitInvalidInput, *status_file + " is not an etcfs snapshot (" + image.status().message() +
                                   "); an etcd snapshot is read with etcdctl snapshot status");
@@ -115,27 +115,27 @@ void AddRestore(CLI::App* snapshot) {
   restore->add_flag("--skip-hash-check", f->skip_hash_check,
                     "Accept a file without its SHA-256 (a bare store image; its own checksum is still checked)");
   restore->callback([f, advertise] {
-    server::RestoreOptions o;
+    member::RestoreOptions o;
     o.snapshot_file = f->file;
     o.name = f->name;
     o.data_dir = f->data_dir.empty() ? f->name + ".etcfs" : f->data_dir;
     o.wal_dir = f->wal_dir;
     o.cluster_token = f->token;
     o.skip_hash_check = f->skip_hash_check;
-    auto self = server::HostPorts(f->advertise_peer_urls);
+    auto self = member::UrlAddresses(f->advertise_peer_urls);
     if (!self.ok()) Fail(kExitBadArgs, "--initial-advertise-peer-urls: " + self.status().message());
-    auto cluster = server::ParseInitialCluster(
+    auto cluster = member::ParseInitialCluster(
         f->initial_cluster.empty() ? f->name + "=" + f->advertise_peer_urls : f->initial_cluster);
     if (!cluster.ok()) Fail(kExitBadArgs, "--initial-cluster: " + cluster.status().message());
     o.initial_cluster = *cluster;
     auto mine = o.initial_cluster.find(o.name);
     if (mine != o.initial_cluster.end() && advertise->count() > 0 &&
         std::find(self->begin(), self->end(), mine->second) == self->end()) {
-      Fail(kExitBadArgs, "--initial-cluster gives " + o.name + " the peer URL " + server::PeerUrl(mine->second) +
+      Fail(kExitBadArgs, "--initial-cluster gives " + o.name + " the peer URL " + member::PeerUrl(mine->second) +
                              ", which --initial-advertise-peer-urls does not list; make them agree");
     }
     spdlog::set_level(spdlog::level::warn);  // the store's own info lines are not this command's output
-    auto summary = server::RestoreMember(o, [](std::string_view step) {
+    auto summary = member::RestoreMember(o, [](std::string_view step) {
       std::fprintf(stderr, "restore: %.*s\n", static_cast<int>(step.size()), step.data());
     });
     if (!summary.ok()) {

@@ -16,9 +16,9 @@ constexpr size_t kRequestOverhead = 512;
 // Whether a successful transaction made a revision of its own. One that
 // deleted nothing answers with the current revision, someone else's, whose
 // events this mount must still invalidate and echo.
-bool Wrote(const store::TxnResponse& r) {
+bool Wrote(const kv::TxnResponse& r) {
   for (const auto& op : r.responses) {
-    if (const auto* d = std::get_if<store::DeleteRangeResponse>(&op); d == nullptr || d->deleted > 0) return true;
+    if (const auto* d = std::get_if<kv::DeleteRangeResponse>(&op); d == nullptr || d->deleted > 0) return true;
   }
   return false;
 }
@@ -36,7 +36,7 @@ int Filesystem::ConfirmWritable(const Caller& c) {
   return s.ok() ? 0 : ErrnoOf(s, "starting a write (the cluster cannot commit now)", options_.prefix);
 }
 
-Result<store::TxnResponse> Filesystem::CommitTxn(const Caller& c, const store::TxnRequest& txn,
+Result<kv::TxnResponse> Filesystem::CommitTxn(const Caller& c, const kv::TxnRequest& txn,
                                                  const std::vector<std::string>& keys) {
   own_.Begin(keys);
   auto r = backend_->Txn(txn, CallOf(c, options_.commit_timeout));
@@ -70,7 +70,7 @@ int Filesystem::Commit(const Caller& c, Ino ino) {
     return 0;
   }
   const std::string key = options_.prefix + *path;
-  store::PutRequest put;
+  kv::PutRequest put;
   put.key = key;
   put.value = b->data;
   if (b->pending_attr) {
@@ -79,7 +79,7 @@ int Filesystem::Commit(const Caller& c, Ino ino) {
   } else if (auto kv = mirror_.Get(key); kv && kv->lease != 0) {
     put.ignore_lease = true;  // writing a leased key through a file keeps its lease
   }
-  store::TxnRequest txn;
+  kv::TxnRequest txn;
   txn.success.emplace_back(std::move(put));
   auto r = CommitTxn(c, txn, {key});
   const bool was_pending = b->pending_attr.has_value();

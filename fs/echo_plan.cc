@@ -15,13 +15,13 @@ bool IsDir(const std::string& path) { return !path.empty() && path.back() == '/'
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
 // The put carries the deleted key as it was: the two halves of a rename.
-bool SameFile(const store::KeyValue& deleted, const store::KeyValue& put) {
+bool SameFile(const kv::KeyValue& deleted, const kv::KeyValue& put) {
   return deleted.value == put.value && deleted.attr == put.attr && deleted.lease == put.lease;
 }
 
 }  // namespace
 
-void EchoPlan::Deleted(int64_t revision, const std::string& path, const store::KeyValue& previous, bool shown) {
+void EchoPlan::Deleted(int64_t revision, const std::string& path, const kv::KeyValue& previous, bool shown) {
   records_.push_back(Record{Record::Kind::kDelete, revision, path, previous, shown});
 }
 
@@ -33,7 +33,7 @@ void EchoPlan::DirCreated(int64_t revision, const std::string& dir) {
   records_.push_back(Record{Record::Kind::kDirCreated, revision, dir});
 }
 
-void EchoPlan::Put(int64_t revision, const std::string& path, const store::KeyValue& kv, bool created,
+void EchoPlan::Put(int64_t revision, const std::string& path, const kv::KeyValue& kv, bool created,
                    bool value_changed, bool attr_changed) {
   Record r{Record::Kind::kPut, revision, path, kv};
   r.created = created;
@@ -96,7 +96,7 @@ void EchoPlan::PlanRevision(size_t begin, size_t end, std::vector<Step>* out) {
           if ((r.created && dirs_created.count(r.path) == 0) || r.attr_changed) {
             out->push_back(Step{r.path, Echo::kAttributes});
           }
-        } else if (r.kv.attr.kind == store::FileKind::kSymlink) {
+        } else if (r.kv.attr.kind == kv::FileKind::kSymlink) {
           // A symlink is never changed in place (ln -sf renames over it).
           if (r.created && hide_creates_) out->push_back(Step{r.path, Echo::kSymlink});
         } else if (r.created) {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::fs {
 
@@ -43,12 +43,12 @@ class EchoPlan {
   // The changes, in the order applied. Paths are below the mount prefix;
   // a directory's ends in '/'. `shown`: the mount showed the path before
   // (a delete of something never shown has nothing to replay).
-  void Deleted(int64_t revision, const std::string& path, const store::KeyValue& previous, bool shown);
+  void Deleted(int64_t revision, const std::string& path, const kv::KeyValue& previous, bool shown);
   void DirRemoved(int64_t revision, const std::string& dir, bool shown);
   void DirCreated(int64_t revision, const std::string& dir);
   // A put of `kv` at `path` (a marker's path ends in '/'); `created`: the
   // key was absent.
-  void Put(int64_t revision, const std::string& path, const store::KeyValue& kv, bool created,
+  void Put(int64_t revision, const std::string& path, const kv::KeyValue& kv, bool created,
            bool value_changed, bool attr_changed);
 
   // The steps for everything noted so far, in order, and forgets it.
@@ -60,7 +60,7 @@ class EchoPlan {
     enum class Kind { kDelete, kDirRemoved, kDirCreated, kPut } kind;
     int64_t revision = 0;
     std::string path;
-    store::KeyValue kv;  // a delete's previous key, a put's new one
+    kv::KeyValue kv;  // a delete's previous key, a put's new one
     bool shown = false;
     bool created = false;
     bool value_changed = false;

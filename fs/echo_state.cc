@@ -30,11 +30,11 @@ void ErasePath(Container* c, const std::string& path) {
 EchoState::EchoState(std::string prefix, bool hide_creates, InodeTable* inodes)
     : prefix_(std::move(prefix)), hide_creates_(hide_creates), inodes_(inodes), plan_(hide_creates) {}
 
-void EchoState::Note(const store::Event& e, const Mirror::Change& c) {
+void EchoState::Note(const kv::Event& e, const Mirror::Change& c) {
   const std::string path = e.kv.key.substr(prefix_.size());
   const int64_t revision = e.kv.mod_revision;
   std::lock_guard<std::mutex> lock(mu_);
-  if (e.type == store::Event::Type::kDelete) {
+  if (e.type == kv::Event::Type::kDelete) {
     if (c.deleted) {
       // Created and deleted before the echo got to it: nothing to show. (A
       // marker's directory may stay: dirs_removed says when it goes.)

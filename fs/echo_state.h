@@ -32,7 +32,7 @@ namespace etcfs::fs {
 class EchoState {
  public:
   struct Ghost {
-    std::optional<store::KeyValue> kv;  // none for a directory without a marker
+    std::optional<kv::KeyValue> kv;  // none for a directory without a marker
     // The number of the file that went, once a new file took its path
     // (Split); 0 while the path still carries it.
     Ino ino = 0;
@@ -44,7 +44,7 @@ class EchoState {
   EchoState(std::string prefix, bool hide_creates, InodeTable* inodes);
 
   // A change made elsewhere was applied to the mirror (its observer).
-  void Note(const store::Event& e, const Mirror::Change& c);
+  void Note(const kv::Event& e, const Mirror::Change& c);
   // The echo's operations for everything noted so far, in order.
   std::vector<EchoPlan::Step> TakeSteps();
 

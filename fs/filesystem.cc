@@ -23,7 +23,7 @@ Filesystem::Filesystem(KvBackend* backend, MountOptions options)
       tree_(options_, &mirror_, &inodes_, &buffers_, echo_state_.get(), WallClockNs()),
       reads_(backend_, &mirror_, options_),
       feed_(backend_, &mirror_, options_.prefix,
-            MirrorFeed::Hooks{[this](const store::Event& e, const Mirror::Change& c) { OnChange(e, c); },
+            MirrorFeed::Hooks{[this](const kv::Event& e, const Mirror::Change& c) { OnChange(e, c); },
                               [this] { FlushEcho(); }, [this] { InvalidateAll(); }}) {
   if (options_.notify) {
     // The echo's operations must find the kernel's caches already invalidated.
@@ -84,12 +84,12 @@ BackendUsage Filesystem::Usage() {
 // ---------------------------------------------------------------------------
 // Changes applied anywhere reach the kernel's caches and the echo.
 
-void Filesystem::OnChange(const store::Event& e, const Mirror::Change& c) {
+void Filesystem::OnChange(const kv::Event& e, const Mirror::Change& c) {
   if (own_.Hold(e, c)) return;  // the kernel already shows it; CommitTxn decides
   Invalidate(e, c);
 }
 
-void Filesystem::Invalidate(const store::Event& e, const Mirror::Change& c) {
+void Filesystem::Invalidate(const kv::Event& e, const Mirror::Change& c) {
   const std::string path = e.kv.key.substr(options_.prefix.size());
   if (path.empty()) {  // the root's own marker: its attributes
     invalidator_.Inode(kRootIno);

@@ -104,7 +104,7 @@ class Filesystem {
   int Commit(const Caller& c, Ino ino);
   // Runs `txn`, keeping the kernel's caches of `keys` as this mount left
   // them (the kernel made the change itself); returns once applied here.
-  Result<store::TxnResponse> CommitTxn(const Caller& c, const store::TxnRequest& txn,
+  Result<kv::TxnResponse> CommitTxn(const Caller& c, const kv::TxnRequest& txn,
                                        const std::vector<std::string>& keys);
   // The names `path` may be shown under in its parent, and the parent's
   // listing, are stale.
@@ -133,8 +133,8 @@ class Filesystem {
  private:
   // An applied change (the mirror's observer): this mount's own, or one
   // from elsewhere to invalidate and echo.
-  void OnChange(const store::Event& e, const Mirror::Change& c);
-  void Invalidate(const store::Event& e, const Mirror::Change& c);
+  void OnChange(const kv::Event& e, const Mirror::Change& c);
+  void Invalidate(const kv::Event& e, const Mirror::Change& c);
   // After a resync: everything the kernel may cache.
   void InvalidateAll();
   // Hands what EchoState noted to the echo, in order.

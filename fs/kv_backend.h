@@ -24,7 +24,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::fs {
 
@@ -52,7 +52,7 @@ struct BackendUsage {
 // events). `compacted` > 0: the watch cannot continue from where it was (its
 // start was compacted); the watcher must range again.
 struct WatchUpdate {
-  std::vector<store::Event> events;
+  std::vector<kv::Event> events;
   int64_t revision = 0;
   int64_t compacted = 0;
 };
@@ -67,11 +67,11 @@ class KvBackend {
   virtual ~KvBackend() = default;
 
   // etcd's Range at the current revision (serializable: this backend's view).
-  virtual Result<store::RangeResponse> Range(const store::RangeRequest& req) = 0;
+  virtual Result<kv::RangeResponse> Range(const kv::RangeRequest& req) = 0;
   // One transaction. Returns once the change is applied where Watch events
   // come from, so a caller that waits for the response's revision on its
   // mirror sees its own write.
-  virtual Result<store::TxnResponse> Txn(const store::TxnRequest& req, const CallOptions& call) = 0;
+  virtual Result<kv::TxnResponse> Txn(const kv::TxnRequest& req, const CallOptions& call) = 0;
   // Events under `prefix` from `from_revision` on, delivered in order on one
   // thread of the backend's, until the returned handle is destroyed.
   virtual Result<std::unique_ptr<KvWatch>> Watch(std::string prefix, int64_t from_revision,

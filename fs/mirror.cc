@@ -16,7 +16,7 @@ std::string PastSubtree(std::string_view dir, std::string_view component) {
 
 }  // namespace
 
-void Mirror::Reset(std::vector<store::KeyValue> kvs, int64_t revision) {
+void Mirror::Reset(std::vector<kv::KeyValue> kvs, int64_t revision) {
   {
     std::unique_lock lock(mu_);
     keys_.clear();
@@ -30,12 +30,12 @@ void Mirror::Reset(std::vector<store::KeyValue> kvs, int64_t revision) {
   rev_cv_.notify_all();
 }
 
-void Mirror::Apply(const std::vector<store::Event>& events, int64_t revision, const Observer& observer) {
+void Mirror::Apply(const std::vector<kv::Event>& events, int64_t revision, const Observer& observer) {
   {
     std::unique_lock lock(mu_);
     for (const auto& e : events) {
       Change change;
-      if (e.type == store::Event::Type::kDelete) {
+      if (e.type == kv::Event::Type::kDelete) {
         auto it = keys_.find(e.kv.key);
         if (it == keys_.end()) continue;
         change.previous = std::move(it->second);
@@ -83,7 +83,7 @@ std::vector<std::string_view> Mirror::Ancestors(std::string_view key) const {
   return out;
 }
 
-std::optional<store::KeyValue> Mirror::Get(std::string_view key) const {
+std::optional<kv::KeyValue> Mirror::Get(std::string_view key) const {
   std::shared_lock lock(mu_);
   auto it = keys_.find(key);
   if (it == keys_.end()) return std::nullopt;
@@ -143,8 +143,8 @@ std::vector<Mirror::Child> Mirror::List(std::string_view dir) const {
   return out;
 }
 
-std::vector<store::KeyValue> Mirror::KeysUnder(std::string_view dir) const {
-  std::vector<store::KeyValue> out;
+std::vector<kv::KeyValue> Mirror::KeysUnder(std::string_view dir) const {
+  std::vector<kv::KeyValue> out;
   std::shared_lock lock(mu_);
   for (auto it = keys_.lower_bound(dir); it != keys_.end() && HasPrefix(it->first, dir); ++it) {
     out.push_back(it->second);

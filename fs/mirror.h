@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::fs {
 
@@ -38,22 +38,22 @@ class Mirror {
     // A put of a key that was present: what differs from before.
     bool value_changed = false;
     bool attr_changed = false;
-    std::optional<store::KeyValue> previous;  // a delete's key as it was
+    std::optional<kv::KeyValue> previous;  // a delete's key as it was
     // Directories (prefixes ending in '/', below the root) that the event
     // made appear or vanish, deepest first.
     std::vector<std::string> dirs_created;
     std::vector<std::string> dirs_removed;
   };
-  using Observer = std::function<void(const store::Event&, const Change&)>;
+  using Observer = std::function<void(const kv::Event&, const Change&)>;
 
   // Replaces the contents with a range's result at `revision`.
-  void Reset(std::vector<store::KeyValue> kvs, int64_t revision);
+  void Reset(std::vector<kv::KeyValue> kvs, int64_t revision);
   // Applies the events of a watch response, in order, then notes `revision`.
   // `observer` (if any) hears of each event with what it changed, under the
   // mirror's lock: it must not call back into the mirror.
-  void Apply(const std::vector<store::Event>& events, int64_t revision, const Observer& observer = nullptr);
+  void Apply(const std::vector<kv::Event>& events, int64_t revision, const Observer& observer = nullptr);
 
-  std::optional<store::KeyValue> Get(std::string_view key) const;
+  std::optional<kv::KeyValue> Get(std::string_view key) const;
   // Whether any key lies under `dir` (a prefix ending in '/'), a marker included.
   bool HasKeysUnder(std::string_view dir) const;
   // How many keys lie under `dir`, up to `at_most`.
@@ -62,13 +62,13 @@ class Mirror {
   struct Child {
     std::string component;          // the name below the directory, not encoded
     bool directory = false;         // keys lie under it
-    std::optional<store::KeyValue> file;  // the key itself holds a value
+    std::optional<kv::KeyValue> file;  // the key itself holds a value
   };
   // The children of directory `dir` (a prefix ending in '/'), in key order.
   // The directory's own marker is not a child.
   std::vector<Child> List(std::string_view dir) const;
   // The keys under `dir`, markers included, in key order.
-  std::vector<store::KeyValue> KeysUnder(std::string_view dir) const;
+  std::vector<kv::KeyValue> KeysUnder(std::string_view dir) const;
 
   int64_t revision() const;
   size_t size() const;
@@ -82,7 +82,7 @@ class Mirror {
 
   const std::string root_;
   mutable std::shared_mutex mu_;
-  std::map<std::string, store::KeyValue, std::less<>> keys_;  // guarded by mu_
+  std::map<std::string, kv::KeyValue, std::less<>> keys_;  // guarded by mu_
 
   mutable std::mutex rev_mu_;
   mutable std::condition_variable rev_cv_;

@@ -10,8 +10,8 @@ namespace etcfs::fs {
 
 namespace {
 
-store::RangeRequest PrefixRange(const std::string& prefix) {
-  store::RangeRequest range;
+kv::RangeRequest PrefixRange(const std::string& prefix) {
+  kv::RangeRequest range;
   range.key = prefix;
   range.range_end = PrefixEnd(prefix);
   return range;
@@ -25,7 +25,7 @@ MirrorFeed::MirrorFeed(KvBackend* backend, Mirror* mirror, std::string prefix, H
 MirrorFeed::~MirrorFeed() { Stop(); }
 
 Status MirrorFeed::Start() {
-  ETCFS_ASSIGN_OR_RETURN(store::RangeResponse r, backend_->Range(PrefixRange(prefix_)));
+  ETCFS_ASSIGN_OR_RETURN(kv::RangeResponse r, backend_->Range(PrefixRange(prefix_)));
   const size_t n = r.kvs.size();
   mirror_->Reset(std::move(r.kvs), r.revision);
   auto w = backend_->Watch(prefix_, r.revision + 1, [this](WatchUpdate u) { OnUpdate(std::move(u)); });

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fs/inode_table.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::fs {
 
@@ -20,10 +20,10 @@ struct Node {
   std::string path;  // below the prefix; a directory's ends with '/'
   Kind kind = Kind::kFile;
   // A file's or symlink's key; a directory's marker key, when it has one.
-  std::optional<store::KeyValue> kv;
+  std::optional<kv::KeyValue> kv;
   // Being written here: size and content come from the buffer.
   std::optional<size_t> buffered_size;
-  std::optional<store::FileAttr> pending_attr;  // created here, not committed yet
+  std::optional<kv::FileAttr> pending_attr;  // created here, not committed yet
   // A file deleted or renamed elsewhere that only the echo still finds
   // under its path (fs/echo_state.h).
   bool ghost = false;

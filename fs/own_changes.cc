@@ -7,7 +7,7 @@ void OwnChanges::Begin(const std::vector<std::string>& keys) {
   for (const auto& k : keys) ++in_flight_[k];
 }
 
-bool OwnChanges::Hold(const store::Event& e, const Mirror::Change& c) {
+bool OwnChanges::Hold(const kv::Event& e, const Mirror::Change& c) {
   std::lock_guard<std::mutex> lock(mu_);
   if (in_flight_.find(e.kv.key) == in_flight_.end()) return false;
   // Most likely this mount's own change; End decides.

@@ -18,19 +18,19 @@
 #include <vector>
 
 #include "fs/mirror.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::fs {
 
 class OwnChanges {
  public:
-  using Held = std::pair<store::Event, Mirror::Change>;
+  using Held = std::pair<kv::Event, Mirror::Change>;
 
   // A commit of `keys` starts.
   void Begin(const std::vector<std::string>& keys);
   // An applied event (the mirror's observer): true if it is held, for a
   // commit of its key in flight.
-  bool Hold(const store::Event& e, const Mirror::Change& c);
+  bool Hold(const kv::Event& e, const Mirror::Change& c);
   // The commit of `keys` that Begin announced returned, having made
   // `revision` (0: it made none, or failed). Returns the held events of
   // those keys that no commit of this mount made, once no other commit of

@@ -46,7 +46,7 @@ int TreeView::FileAt(const std::string& path, Node* out, const EchoState::Ghost*
   // the kernel's (an appender would then overwrite what was just committed).
   n.kv = ghost != nullptr ? ghost->kv : mirror_->Get(options_.prefix + path);
   if (!n.kv && !n.pending_attr) return ENOENT;
-  n.kind = n.kv && n.kv->attr.kind == store::FileKind::kSymlink ? Kind::kSymlink : Kind::kFile;
+  n.kind = n.kv && n.kv->attr.kind == kv::FileKind::kSymlink ? Kind::kSymlink : Kind::kFile;
   *out = std::move(n);
   return 0;
 }
@@ -225,22 +225,22 @@ uint64_t TreeView::names_too_long() const {
   return names_too_long_;
 }
 
-store::FileAttr TreeView::AttributesOf(const Node& n) const {
+kv::FileAttr TreeView::AttributesOf(const Node& n) const {
   if (n.pending_attr) return *n.pending_attr;
   if (n.kv && n.kv->attr.explicit_attrs) return n.kv->attr;
-  store::FileAttr a;
+  kv::FileAttr a;
   a.mode = n.kind == Kind::kDirectory ? options_.DirMode() : options_.mode;
   if (n.kind == Kind::kSymlink) a.mode = 0777;
   a.uid = options_.uid;
   a.gid = options_.gid;
   a.mtime_ns = n.kv ? n.kv->attr.mtime_ns : mount_time_ns_;
-  a.kind = n.kv ? n.kv->attr.kind : store::FileKind::kDirectory;
+  a.kind = n.kind == Kind::kDirectory || !n.kv ? kv::FileKind::kDirectory : n.kv->attr.kind;
   return a;
 }
 
 void TreeView::FillStat(const Node& n, struct stat* st) const {
   std::memset(st, 0, sizeof(*st));
-  const store::FileAttr a = AttributesOf(n);
+  const kv::FileAttr a = AttributesOf(n);
   st->st_ino = n.ino;
   st->st_uid = a.uid;
   st->st_gid = a.gid;

@@ -80,7 +80,7 @@ class TreeView {
   // --- what a node shows ---
   // Its attributes: its own when written through a mount, the mount's
   // defaults for keys written through the etcd API.
-  store::FileAttr AttributesOf(const Node& n) const;
+  kv::FileAttr AttributesOf(const Node& n) const;
   void FillStat(const Node& n, struct stat* st) const;
   // `path` as the kernel names it (encoded components, "a%" for a value
   // that is also a directory); nullopt when it is not shown.

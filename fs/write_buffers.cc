@@ -73,7 +73,7 @@ void WriteBuffers::Discard(Ino ino, const std::string& path) {
   if (auto p = pending_.find(path); p != pending_.end() && p->second == ino) pending_.erase(p);
 }
 
-void WriteBuffers::AddPending(const std::string& path, Ino ino, const store::FileAttr& attr) {
+void WriteBuffers::AddPending(const std::string& path, Ino ino, const kv::FileAttr& attr) {
   auto b = std::make_shared<Buffer>();
   b->pending_attr = attr;
   std::lock_guard<std::mutex> lock(mu_);

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "fs/inode_table.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::fs {
 
@@ -29,7 +29,7 @@ class WriteBuffers {
     std::mutex mu;
     std::string data;   // guarded by mu
     bool dirty = false;  // guarded by mu
-    std::optional<store::FileAttr> pending_attr;  // created here, not committed; guarded by mu
+    std::optional<kv::FileAttr> pending_attr;  // created here, not committed; guarded by mu
     // Dropped from the table: a writer holding it takes the current one instead.
     bool detached = false;  // guarded by mu
 
@@ -40,7 +40,7 @@ class WriteBuffers {
   // never committed.
   struct Shown {
     std::optional<size_t> size;
-    std::optional<store::FileAttr> pending_attr;
+    std::optional<kv::FileAttr> pending_attr;
   };
   Shown ShownOf(Ino ino) const;
 
@@ -58,7 +58,7 @@ class WriteBuffers {
   void Discard(Ino ino, const std::string& path);
 
   // A file created here at `path`, numbered `ino`, with its attributes.
-  void AddPending(const std::string& path, Ino ino, const store::FileAttr& attr);
+  void AddPending(const std::string& path, Ino ino, const kv::FileAttr& attr);
   bool HasPendingUnder(std::string_view dir) const;
   // The paths of pending files directly in `dir`.
   std::vector<std::string> PendingIn(std::string_view dir) const;

@@ -11,11 +11,11 @@ namespace {
 constexpr std::string_view kMarker("\0etcfs.attr/", 12);
 constexpr std::string_view kVersion = "etcfs.attr/v1";
 
-const char* KindName(store::FileKind k) {
+const char* KindName(kv::FileKind k) {
   switch (k) {
-    case store::FileKind::kDirectory: return "dir";
-    case store::FileKind::kSymlink: return "symlink";
-    case store::FileKind::kFile: break;
+    case kv::FileKind::kDirectory: return "dir";
+    case kv::FileKind::kSymlink: return "symlink";
+    case kv::FileKind::kFile: break;
   }
   return "file";
 }
@@ -50,21 +50,21 @@ std::string AttrKeys::KeyOf(std::string_view attr_key) const {
   return prefix_ + std::string(attr_key.substr(attr_prefix_.size()));
 }
 
-store::FileAttr AttrFor(const store::KeyValue& kv, const Companion* c, int64_t seen_ns) {
-  store::FileAttr a;
+kv::FileAttr AttrFor(const kv::KeyValue& kv, const Companion* c, int64_t seen_ns) {
+  kv::FileAttr a;
   if (c != nullptr && c->mod_revision >= kv.create_revision) {
     a = c->attr;
     if (kv.mod_revision > c->mod_revision) a.mtime_ns = seen_ns;
   } else {
     a.mtime_ns = seen_ns;
   }
-  if (!kv.key.empty() && kv.key.back() == '/') a.kind = store::FileKind::kDirectory;
+  if (!kv.key.empty() && kv.key.back() == '/') a.kind = kv::FileKind::kDirectory;
   return a;
 }
 
-std::map<std::string, Companion> TakeCompanions(const AttrKeys& keys, std::vector<store::KeyValue>* kvs) {
+std::map<std::string, Companion> TakeCompanions(const AttrKeys& keys, std::vector<kv::KeyValue>* kvs) {
   std::map<std::string, Companion> companions;
-  std::erase_if(*kvs, [&](const store::KeyValue& kv) {
+  std::erase_if(*kvs, [&](const kv::KeyValue& kv) {
     if (!keys.IsAttrKey(kv.key)) return false;
     if (auto attr = DecodeAttr(kv.value)) companions[keys.KeyOf(kv.key)] = {*attr, kv.mod_revision};
     return true;
@@ -72,25 +72,25 @@ std::map<std::string, Companion> TakeCompanions(const AttrKeys& keys, std::vecto
   return companions;
 }
 
-std::string EncodeAttr(const store::FileAttr& a) {
+std::string EncodeAttr(const kv::FileAttr& a) {
   char buf[128];
   std::snprintf(buf, sizeof buf, "%s %s %04o %u:%u %" PRId64, kVersion.data(), KindName(a.kind), a.mode & 07777,
                 a.uid, a.gid, a.mtime_ns);
   return buf;
 }
 
-std::optional<store::FileAttr> DecodeAttr(std::string_view text) {
+std::optional<kv::FileAttr> DecodeAttr(std::string_view text) {
   std::string_view rest = text;
   if (NextField(&rest) != kVersion) return std::nullopt;
-  store::FileAttr a;
+  kv::FileAttr a;
   a.explicit_attrs = true;
   const std::string_view kind = NextField(&rest);
   if (kind == "file") {
-    a.kind = store::FileKind::kFile;
+    a.kind = kv::FileKind::kFile;
   } else if (kind == "dir") {
-    a.kind = store::FileKind::kDirectory;
+    a.kind = kv::FileKind::kDirectory;
   } else if (kind == "symlink") {
-    a.kind = store::FileKind::kSymlink;
+    a.kind = kv::FileKind::kSymlink;
   } else {
     return std::nullopt;
   }

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::mount_tools {
 
@@ -44,7 +44,7 @@ class AttrKeys {
 
 // A companion key as last seen: the attributes and the revision they were written at.
 struct Companion {
-  store::FileAttr attr;
+  kv::FileAttr attr;
   int64_t mod_revision = 0;
 };
 
@@ -52,16 +52,16 @@ struct Companion {
 // written since the key was created, otherwise defaults (explicit_attrs
 // false; a key ending in '/' is a directory). A value changed without its
 // companion (an API write) shows `seen_ns`, when the mount saw it, as mtime.
-store::FileAttr AttrFor(const store::KeyValue& kv, const Companion* companion, int64_t seen_ns);
+kv::FileAttr AttrFor(const kv::KeyValue& kv, const Companion* companion, int64_t seen_ns);
 
 // Moves the companion keys out of `kvs` (a range's result) and returns them
 // by the key they describe; companions that do not decode are dropped.
-std::map<std::string, Companion> TakeCompanions(const AttrKeys& keys, std::vector<store::KeyValue>* kvs);
+std::map<std::string, Companion> TakeCompanions(const AttrKeys& keys, std::vector<kv::KeyValue>* kvs);
 
 // "etcfs.attr/v1 KIND MODE UID:GID MTIME_NS", e.g. "etcfs.attr/v1 file 0644 0:0 1700000000000000000";
 // readable with etcdctl, and versioned so that later fields can be added.
-std::string EncodeAttr(const store::FileAttr& attr);
+std::string EncodeAttr(const kv::FileAttr& attr);
 // nullopt for anything EncodeAttr does not produce (the key keeps defaults).
-std::optional<store::FileAttr> DecodeAttr(std::string_view text);
+std::optional<kv::FileAttr> DecodeAttr(std::string_view text);
 
 }  // namespace etcfs::mount_tools

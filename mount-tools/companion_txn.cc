@@ -11,19 +11,19 @@ namespace etcfs::mount_tools {
 namespace {
 
 // The companion operation for `op`, if it has one.
-std::optional<store::RequestOp> CompanionOf(const store::RequestOp& op, const AttrKeys& keys, int64_t now_ns) {
-  if (const auto* put = std::get_if<store::PutRequest>(&op)) {
+std::optional<kv::RequestOp> CompanionOf(const kv::RequestOp& op, const AttrKeys& keys, int64_t now_ns) {
+  if (const auto* put = std::get_if<kv::PutRequest>(&op)) {
     if (!put->attr || !keys.Covers(put->key)) return std::nullopt;
-    store::FileAttr attr = *put->attr;
+    kv::FileAttr attr = *put->attr;
     if (attr.mtime_ns == 0) attr.mtime_ns = now_ns;
-    store::PutRequest c;
+    kv::PutRequest c;
     c.key = keys.AttrKeyOf(put->key);
     c.value = EncodeAttr(attr);
     return c;
   }
-  if (const auto* del = std::get_if<store::DeleteRangeRequest>(&op)) {
+  if (const auto* del = std::get_if<kv::DeleteRangeRequest>(&op)) {
     if (!keys.Covers(del->key)) return std::nullopt;
-    store::DeleteRangeRequest c;
+    kv::DeleteRangeRequest c;
     c.key = keys.AttrKeyOf(del->key);
     if (!del->range_end.empty()) {
       c.range_end = keys.Covers(del->range_end) ? keys.AttrKeyOf(del->range_end) : PrefixEnd(keys.attr_prefix());
@@ -33,13 +33,13 @@ std::optional<store::RequestOp> CompanionOf(const store::RequestOp& op, const At
   return std::nullopt;
 }
 
-std::vector<store::RequestOp> Expand(const std::vector<store::RequestOp>& ops, const AttrKeys& keys,
+std::vector<kv::RequestOp> Expand(const std::vector<kv::RequestOp>& ops, const AttrKeys& keys,
                                      int64_t now_ns) {
-  std::vector<store::RequestOp> out;
+  std::vector<kv::RequestOp> out;
   out.reserve(ops.size() * kCompanionOpsFactor);
   for (const auto& op : ops) {
-    if (const auto* nested = std::get_if<std::shared_ptr<const store::TxnRequest>>(&op)) {
-      out.emplace_back(std::make_shared<const store::TxnRequest>(WithCompanions(**nested, keys, now_ns)));
+    if (const auto* nested = std::get_if<std::shared_ptr<const kv::TxnRequest>>(&op)) {
+      out.emplace_back(std::make_shared<const kv::TxnRequest>(WithCompanions(**nested, keys, now_ns)));
       continue;
     }
     out.push_back(op);
@@ -50,25 +50,25 @@ std::vector<store::RequestOp> Expand(const std::vector<store::RequestOp>& ops, c
 
 }  // namespace
 
-store::TxnRequest WithCompanions(const store::TxnRequest& txn, const AttrKeys& keys, int64_t now_ns) {
-  store::TxnRequest out;
+kv::TxnRequest WithCompanions(const kv::TxnRequest& txn, const AttrKeys& keys, int64_t now_ns) {
+  kv::TxnRequest out;
   out.compare = txn.compare;
   out.success = Expand(txn.success, keys, now_ns);
   out.failure = Expand(txn.failure, keys, now_ns);
   return out;
 }
 
-store::TxnResponse WithoutCompanions(store::TxnResponse resp, const store::TxnRequest& txn, const AttrKeys& keys) {
-  const std::vector<store::RequestOp>& ops = resp.succeeded ? txn.success : txn.failure;
-  std::vector<store::ResponseOp> out;
+kv::TxnResponse WithoutCompanions(kv::TxnResponse resp, const kv::TxnRequest& txn, const AttrKeys& keys) {
+  const std::vector<kv::RequestOp>& ops = resp.succeeded ? txn.success : txn.failure;
+  std::vector<kv::ResponseOp> out;
   out.reserve(ops.size());
   size_t i = 0;
   for (const auto& op : ops) {
     if (i >= resp.responses.size()) break;  // a short answer: give back what there is
-    store::ResponseOp r = std::move(resp.responses[i++]);
-    if (const auto* nested = std::get_if<std::shared_ptr<const store::TxnRequest>>(&op)) {
-      if (auto* nr = std::get_if<std::shared_ptr<const store::TxnResponse>>(&r)) {
-        r = std::make_shared<const store::TxnResponse>(WithoutCompanions(**nr, **nested, keys));
+    kv::ResponseOp r = std::move(resp.responses[i++]);
+    if (const auto* nested = std::get_if<std::shared_ptr<const kv::TxnRequest>>(&op)) {
+      if (auto* nr = std::get_if<std::shared_ptr<const kv::TxnResponse>>(&r)) {
+        r = std::make_shared<const kv::TxnResponse>(WithoutCompanions(**nr, **nested, keys));
       }
     } else if (CompanionOf(op, keys, 0)) {
       ++i;

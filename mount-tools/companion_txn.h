@@ -7,16 +7,16 @@
 #include <cstdint>
 
 #include "mount-tools/attr_keys.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::mount_tools {
 
 // `txn` with a companion operation right after each put that carries
 // attributes (mtime 0 is stamped with now_ns) and each delete under the prefix.
-store::TxnRequest WithCompanions(const store::TxnRequest& txn, const AttrKeys& keys, int64_t now_ns);
+kv::TxnRequest WithCompanions(const kv::TxnRequest& txn, const AttrKeys& keys, int64_t now_ns);
 
 // The answer to WithCompanions(txn) as the answer to `txn`.
-store::TxnResponse WithoutCompanions(store::TxnResponse resp, const store::TxnRequest& txn, const AttrKeys& keys);
+kv::TxnResponse WithoutCompanions(kv::TxnResponse resp, const kv::TxnRequest& txn, const AttrKeys& keys);
 
 // How many operations WithCompanions(txn) sends per operation of `txn`, at most.
 inline constexpr int kCompanionOpsFactor = 2;

@@ -18,7 +18,7 @@
 
 #include "fs/filesystem.h"
 #include "fs/mount.h"
-#include "mount-tools/endpoints.h"
+#include "mount-tools/mount_source.h"
 #include "mount-tools/remote_backend.h"
 
 namespace etcfs::mount_tools {

@@ -1,8 +1,8 @@
 #include "mount-tools/paged_range.h"
 
 
-#include "mount-tools/endpoints.h"
-#include "server/convert.h"
+#include "client/endpoints.h"
+#include "kv/api_convert.h"
 
 namespace etcfs::mount_tools {
 
@@ -12,25 +12,25 @@ constexpr int64_t kPageSize = 1000;
 
 }  // namespace
 
-Result<store::RangeResponse> RangeInPages(etcdserverpb::KV::Stub* kv, store::RangeRequest req,
+Result<kv::RangeResponse> RangeInPages(etcdserverpb::KV::Stub* kv, kv::RangeRequest req,
                                           std::chrono::milliseconds timeout, std::string_view what) {
-  store::RangeResponse out;
+  kv::RangeResponse out;
   const bool paged = req.limit == 0 && !req.count_only;
   if (paged) req.limit = kPageSize;
   for (bool first = true;; first = false) {
     etcdserverpb::RangeRequest pb;
-    server::ToPb(req, &pb);
+    kv::ToPb(req, &pb);
     pb.set_serializable(true);
     etcdserverpb::RangeResponse resp;
     const auto deadline = std::chrono::system_clock::now() + timeout;
-    const grpc::Status st = RetryUnavailable(deadline, [&] {
+    const grpc::Status st = client::RetryUnavailable(deadline, [&] {
       grpc::ClientContext ctx;
       ctx.set_deadline(deadline);
       ctx.set_wait_for_ready(true);
       return kv->Range(&ctx, pb, &resp);
     });
-    ETCFS_RETURN_IF_ERROR(FromGrpc(st, what));
-    store::RangeResponse r = server::FromPb(resp);
+    ETCFS_RETURN_IF_ERROR(client::FromGrpc(st, what));
+    kv::RangeResponse r = kv::FromPb(resp);
     if (first) {
       out.revision = r.revision;
       out.count = r.count;

@@ -9,12 +9,12 @@
 #include <string_view>
 
 #include "base/result.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::mount_tools {
 
 // Errors: FromGrpc's, naming `what`.
-Result<store::RangeResponse> RangeInPages(etcdserverpb::KV::Stub* kv, store::RangeRequest req,
+Result<kv::RangeResponse> RangeInPages(etcdserverpb::KV::Stub* kv, kv::RangeRequest req,
                                           std::chrono::milliseconds timeout, std::string_view what);
 
 }  // namespace etcfs::mount_tools

@@ -6,10 +6,10 @@
 #include "base/key_range.h"
 #include "base/wall_clock.h"
 #include "mount-tools/companion_txn.h"
-#include "mount-tools/endpoints.h"
+#include "client/endpoints.h"
 #include "mount-tools/paged_range.h"
 #include "mount-tools/remote_watch.h"
-#include "server/convert.h"
+#include "kv/api_convert.h"
 
 namespace etcfs::mount_tools {
 
@@ -46,7 +46,7 @@ class RemoteBackend::TrackedWatch : public fs::KvWatch {
 };
 
 Result<std::unique_ptr<RemoteBackend>> RemoteBackend::Connect(RemoteOptions options) {
-  ETCFS_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, DialEndpoints(options.endpoints));
+  ETCFS_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, client::DialEndpoints(options.endpoints));
   return std::unique_ptr<RemoteBackend>(new RemoteBackend(std::move(options), std::move(channel)));
 }
 
@@ -86,7 +86,7 @@ grpc::Status RemoteBackend::Wait(grpc::ClientContext* ctx, const fs::CallOptions
 grpc::Status RemoteBackend::WaitIdempotent(
     std::chrono::system_clock::time_point deadline, const fs::CallOptions& call,
     const std::function<void(grpc::ClientContext*, std::function<void(grpc::Status)>)>& start) {
-  return RetryUnavailable(
+  return client::RetryUnavailable(
       deadline,
       [&] {
         grpc::ClientContext ctx;
@@ -97,7 +97,7 @@ grpc::Status RemoteBackend::WaitIdempotent(
       call.cancelled);
 }
 
-Result<store::RangeResponse> RemoteBackend::Range(const store::RangeRequest& req) {
+Result<kv::RangeResponse> RemoteBackend::Range(const kv::RangeRequest& req) {
   auto r = RangeInPages(kv_.get(), req, options_.call_timeout, "range of " + req.key);
   if (!r.ok()) {
     if (r.status().code() == StatusCode::kTimeout && channel_->GetState(false) != GRPC_CHANNEL_READY) {
@@ -120,9 +120,9 @@ Result<store::RangeResponse> RemoteBackend::Range(const store::RangeRequest& req
   return r;
 }
 
-Result<store::TxnResponse> RemoteBackend::Txn(const store::TxnRequest& req, const fs::CallOptions& call) {
+Result<kv::TxnResponse> RemoteBackend::Txn(const kv::TxnRequest& req, const fs::CallOptions& call) {
   etcdserverpb::TxnRequest pb;
-  server::ToPb(WithCompanions(req, attr_keys_, WallClockNs()), &pb);
+  kv::ToPb(WithCompanions(req, attr_keys_, WallClockNs()), &pb);
   etcdserverpb::TxnResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline(call.timeout));
@@ -130,9 +130,9 @@ Result<store::TxnResponse> RemoteBackend::Txn(const store::TxnRequest& req, cons
   grpc::Status st = Wait(&ctx, call, [&](std::function<void(grpc::Status)> done) {
     kv_->async()->Txn(&ctx, &pb, &resp, std::move(done));
   });
-  ETCFS_RETURN_IF_ERROR(FromGrpc(st, "txn"));
+  ETCFS_RETURN_IF_ERROR(client::FromGrpc(st, "txn"));
   RequestProgress();
-  return WithoutCompanions(server::FromPb(resp), req, attr_keys_);
+  return WithoutCompanions(kv::FromPb(resp), req, attr_keys_);
 }
 
 Result<std::unique_ptr<fs::KvWatch>> RemoteBackend::Watch(std::string prefix, int64_t from_revision,
@@ -155,7 +155,7 @@ Result<int64_t> RemoteBackend::LinearizableRevision(const fs::CallOptions& call)
   grpc::Status st = WaitIdempotent(Deadline(call.timeout), call, [&](grpc::ClientContext* ctx, auto done) {
     kv_->async()->Range(ctx, &pb, &resp, std::move(done));
   });
-  ETCFS_RETURN_IF_ERROR(FromGrpc(st, "linearizable read"));
+  ETCFS_RETURN_IF_ERROR(client::FromGrpc(st, "linearizable read"));
   RequestProgress();
   return resp.header().revision();
 }
@@ -168,7 +168,7 @@ Status RemoteBackend::ConfirmWritable(const fs::CallOptions& call) {
     grpc::Status st = WaitIdempotent(deadline, call, [&](grpc::ClientContext* ctx, auto done) {
       maintenance_->async()->Status(ctx, &req, &resp, std::move(done));
     });
-    ETCFS_RETURN_IF_ERROR(FromGrpc(st, "status"));
+    ETCFS_RETURN_IF_ERROR(client::FromGrpc(st, "status"));
     if (resp.leader() != 0) return Status::Ok();
     if (std::chrono::system_clock::now() + std::chrono::milliseconds(50) >= deadline) {
       return Status::Unavailable("etcdserver: no leader");
@@ -183,7 +183,7 @@ Result<fs::BackendUsage> RemoteBackend::Usage() {
   etcdserverpb::StatusResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline(std::chrono::milliseconds(1000)));
-  ETCFS_RETURN_IF_ERROR(FromGrpc(maintenance_->Status(&ctx, req, &resp), "status"));
+  ETCFS_RETURN_IF_ERROR(client::FromGrpc(maintenance_->Status(&ctx, req, &resp), "status"));
   return fs::BackendUsage{resp.dbsize(), options_.cluster_limits.quota_bytes};
 }
 

@@ -42,8 +42,8 @@ class RemoteBackend : public fs::KvBackend {
   static Result<std::unique_ptr<RemoteBackend>> Connect(RemoteOptions options);
   ~RemoteBackend() override;
 
-  Result<store::RangeResponse> Range(const store::RangeRequest& req) override;
-  Result<store::TxnResponse> Txn(const store::TxnRequest& req, const fs::CallOptions& call) override;
+  Result<kv::RangeResponse> Range(const kv::RangeRequest& req) override;
+  Result<kv::TxnResponse> Txn(const kv::TxnRequest& req, const fs::CallOptions& call) override;
   Result<std::unique_ptr<fs::KvWatch>> Watch(std::string prefix, int64_t from_revision,
                                              std::function<void(fs::WatchUpdate)> on_update) override;
   Result<int64_t> LinearizableRevision(const fs::CallOptions& call) override;

@@ -6,9 +6,9 @@
 
 #include "base/key_range.h"
 #include "base/wall_clock.h"
-#include "mount-tools/endpoints.h"
+#include "client/endpoints.h"
 #include "mount-tools/paged_range.h"
-#include "server/convert.h"
+#include "kv/api_convert.h"
 
 namespace etcfs::mount_tools {
 
@@ -73,7 +73,7 @@ bool RemoteWatch::LoadCompanions() {
     if (stopping_) return true;  // Run() then stops at its first wait
   }
   if (next_revision_ <= 1) return true;
-  store::RangeRequest req;
+  kv::RangeRequest req;
   req.key = attr_keys_.attr_prefix();
   req.range_end = PrefixEnd(req.key);
   req.revision = next_revision_ - 1;
@@ -185,8 +185,8 @@ void RemoteWatch::Handle(const etcdserverpb::WatchResponse& resp) {
     }
     for (int k = i; k < j; ++k) {
       if (attr_keys_.IsAttrKey(events[k].kv().key())) continue;
-      store::Event e = server::FromPb(events[k]);
-      if (e.type == store::Event::Type::kPut) {
+      kv::Event e = kv::FromPb(events[k]);
+      if (e.type == kv::Event::Type::kPut) {
         auto c = companions_.find(e.kv.key);
         e.kv.attr = AttrFor(e.kv, c == companions_.end() ? nullptr : &c->second, now);
       }

@@ -12,7 +12,7 @@ packages=(
   libasio-dev libcli11-dev libyaml-cpp-dev
   libssl-dev libcpp-httplib-dev libsystemd-dev
   etcd-server etcd-client
-  python3 inotify-tools man-db groff-base
+  python3 inotify-tools attr man-db groff-base
   iproute2 nftables gnuplot-nox
   clang libclang-rt-14-dev
 )

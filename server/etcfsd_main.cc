@@ -27,7 +27,7 @@
 #include "server/local_backend.h"
 #include "server/maintenance_service.h"
 #include "server/node.h"
-#include "server/urls.h"
+#include "member/urls.h"
 #include "server/watch_service.h"
 
 namespace etcfs::server {
@@ -108,21 +108,21 @@ int Main(int argc, char** argv) {
   o.election_timeout = std::chrono::milliseconds(election_ms);
   o.join_existing = initial_cluster_state == "existing";
   if (initial_cluster.empty()) initial_cluster = o.name + "=" + initial_advertise_peer_urls;
-  auto cluster = ParseInitialCluster(initial_cluster);
+  auto cluster = member::ParseInitialCluster(initial_cluster);
   if (!cluster.ok()) return fail(cluster.status());
   o.initial_cluster = *cluster;
-  auto peer_listen = HostPorts(listen_peer_urls);
+  auto peer_listen = member::UrlAddresses(listen_peer_urls);
   if (!peer_listen.ok()) return fail(peer_listen.status());
   o.listen_peer_address = (*peer_listen)[0];
   std::vector<std::string> metrics_listen;
   if (!listen_metrics_urls.empty()) {
-    auto parsed = HostPorts(listen_metrics_urls);
+    auto parsed = member::UrlAddresses(listen_metrics_urls);
     if (!parsed.ok()) return fail(parsed.status());
     metrics_listen = *parsed;
   }
-  auto client_listen = HostPorts(listen_client_urls);
+  auto client_listen = member::UrlAddresses(listen_client_urls);
   if (!client_listen.ok()) return fail(client_listen.status());
-  if (auto advertised = HostPorts(advertise_client_urls); !advertised.ok()) return fail(advertised.status());
+  if (auto advertised = member::UrlAddresses(advertise_client_urls); !advertised.ok()) return fail(advertised.status());
   o.advertise_client_urls.clear();
   {
     std::stringstream in(advertise_client_urls);

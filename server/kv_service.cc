@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "server/convert.h"
+#include "server/request_convert.h"
 #include "server/grpc_status.h"
 #include "store/validation.h"
 
@@ -65,7 +65,7 @@ grpc::Status KvService::Put(grpc::ServerContext*, const etcdserverpb::PutRequest
   auto r = node_->Write(std::move(w));
   if (!r.ok()) return ToGrpc(r.status());
   node_->AwaitLocalViews();
-  const auto& put = std::get<store::PutResponse>(*r);
+  const auto& put = std::get<kv::PutResponse>(*r);
   ToPb(put, resp);
   FillHeader(resp->mutable_header(), put.revision);
   return grpc::Status::OK;
@@ -81,7 +81,7 @@ grpc::Status KvService::DeleteRange(grpc::ServerContext*, const etcdserverpb::De
   auto r = node_->Write(std::move(w));
   if (!r.ok()) return ToGrpc(r.status());
   node_->AwaitLocalViews();
-  const auto& del = std::get<store::DeleteRangeResponse>(*r);
+  const auto& del = std::get<kv::DeleteRangeResponse>(*r);
   ToPb(del, resp);
   FillHeader(resp->mutable_header(), del.revision);
   return grpc::Status::OK;
@@ -90,7 +90,7 @@ grpc::Status KvService::DeleteRange(grpc::ServerContext*, const etcdserverpb::De
 grpc::Status KvService::Txn(grpc::ServerContext*, const etcdserverpb::TxnRequest* req,
                             etcdserverpb::TxnResponse* resp) {
   SlowLog slow("txn");
-  const store::TxnRequest txn_req = FromPb(*req);
+  const kv::TxnRequest txn_req = FromPb(*req);
   Status valid = store::ValidateTxn(txn_req, node_->options().max_txn_ops);
   if (!valid.ok()) return ToGrpc(valid);
   if (int64_t cost = store::PutBytes(txn_req); cost > 0) {
@@ -102,7 +102,7 @@ grpc::Status KvService::Txn(grpc::ServerContext*, const etcdserverpb::TxnRequest
   auto r = node_->Write(std::move(w));
   if (!r.ok()) return ToGrpc(r.status());
   node_->AwaitLocalViews();
-  const auto& txn = std::get<store::TxnResponse>(*r);
+  const auto& txn = std::get<kv::TxnResponse>(*r);
   ToPb(txn, resp);
   FillHeader(resp->mutable_header(), txn.revision);
   // Sub-responses carry headers too in etcd.

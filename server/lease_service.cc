@@ -25,7 +25,7 @@ grpc::Status LeaseService::LeaseGrant(grpc::ServerContext*, const etcdserverpb::
   w.mutable_lease_grant()->set_id(id);
   auto r = node_->Write(std::move(w));
   if (!r.ok()) return ToGrpc(r.status());
-  const auto& granted = std::get<store::LeaseGrantResponse>(*r);
+  const auto& granted = std::get<kv::LeaseGrantResponse>(*r);
   resp->set_id(granted.id);
   resp->set_ttl(granted.ttl);
   node_->FillHeader(resp->mutable_header(), node_->store().CurrentRevision());
@@ -39,7 +39,7 @@ grpc::Status LeaseService::LeaseRevoke(grpc::ServerContext*, const etcdserverpb:
   auto r = node_->Write(std::move(w));
   if (!r.ok()) return ToGrpc(r.status());
   node_->AwaitLocalViews();  // the lease's keys are gone from the mount too
-  node_->FillHeader(resp->mutable_header(), std::get<store::LeaseRevokeResponse>(*r).revision);
+  node_->FillHeader(resp->mutable_header(), std::get<kv::LeaseRevokeResponse>(*r).revision);
   return grpc::Status::OK;
 }
 

@@ -1,6 +1,6 @@
 #include "server/local_backend.h"
 
-#include "server/convert.h"
+#include "server/request_convert.h"
 #include "store/key_codec.h"
 #include "store/validation.h"
 #include "store/watch_hub.h"
@@ -39,16 +39,16 @@ class HubWatch : public fs::KvWatch, public store::WatchSink {
 
 }  // namespace
 
-Result<store::RangeResponse> LocalBackend::Range(const store::RangeRequest& req) {
+Result<kv::RangeResponse> LocalBackend::Range(const kv::RangeRequest& req) {
   return node_->store().Range(req);
 }
 
-Result<store::TxnResponse> LocalBackend::Txn(const store::TxnRequest& req, const fs::CallOptions& call) {
+Result<kv::TxnResponse> LocalBackend::Txn(const kv::TxnRequest& req, const fs::CallOptions& call) {
   ETCFS_RETURN_IF_ERROR(store::ValidateTxn(req, node_->options().max_txn_ops));
   if (int64_t cost = store::PutBytes(req); cost > 0) ETCFS_RETURN_IF_ERROR(node_->CheckQuota(cost));
   ETCFS_ASSIGN_OR_RETURN(WriteResponse r,
                          node_->Write(TxnToRequest(req), WriteControl{call.timeout, call.cancelled}));
-  return std::get<store::TxnResponse>(std::move(r));
+  return std::get<kv::TxnResponse>(std::move(r));
 }
 
 Result<std::unique_ptr<fs::KvWatch>> LocalBackend::Watch(std::string prefix, int64_t from_revision,

@@ -15,8 +15,8 @@ class LocalBackend : public fs::KvBackend {
  public:
   explicit LocalBackend(Node* node) : node_(node) {}
 
-  Result<store::RangeResponse> Range(const store::RangeRequest& req) override;
-  Result<store::TxnResponse> Txn(const store::TxnRequest& req, const fs::CallOptions& call) override;
+  Result<kv::RangeResponse> Range(const kv::RangeRequest& req) override;
+  Result<kv::TxnResponse> Txn(const kv::TxnRequest& req, const fs::CallOptions& call) override;
   Result<std::unique_ptr<fs::KvWatch>> Watch(std::string prefix, int64_t from_revision,
                                              std::function<void(fs::WatchUpdate)> on_update) override;
   Result<int64_t> LinearizableRevision(const fs::CallOptions& call) override;

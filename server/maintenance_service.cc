@@ -5,15 +5,15 @@
 #include <spdlog/spdlog.h>
 
 #include "server/grpc_status.h"
-#include "server/snapshot_file.h"
+#include "member/snapshot_file.h"
 
 namespace etcfs::server {
 namespace {
 
-const char* AlarmName(store::AlarmType t) {
+const char* AlarmName(kv::AlarmType t) {
   switch (t) {
-    case store::AlarmType::kNoSpace: return "NOSPACE";
-    case store::AlarmType::kCorrupt: return "CORRUPT";
+    case kv::AlarmType::kNoSpace: return "NOSPACE";
+    case kv::AlarmType::kCorrupt: return "CORRUPT";
     default: return "NONE";
   }
 }
@@ -43,7 +43,7 @@ grpc::Status MaintenanceService::Status(grpc::ServerContext*, const etcdserverpb
 
 grpc::Status MaintenanceService::Alarm(grpc::ServerContext*, const etcdserverpb::AlarmRequest* req,
                                        etcdserverpb::AlarmResponse* resp) {
-  std::vector<store::AlarmMember> alarms;
+  std::vector<kv::AlarmMember> alarms;
   if (req->action() == etcdserverpb::AlarmRequest::GET) {
     alarms = node_->store().Alarms();
   } else {
@@ -51,7 +51,7 @@ grpc::Status MaintenanceService::Alarm(grpc::ServerContext*, const etcdserverpb:
     *w.mutable_alarm() = *req;
     auto r = node_->Write(std::move(w));
     if (!r.ok()) return ToGrpc(r.status());
-    alarms = std::get<std::vector<store::AlarmMember>>(*r);
+    alarms = std::get<std::vector<kv::AlarmMember>>(*r);
   }
   for (const auto& a : alarms) {
     // etcd's GET filters by type when one is given (NONE: all).
@@ -94,7 +94,7 @@ grpc::Status MaintenanceService::Snapshot(grpc::ServerContext* ctx, const etcdse
   // until the last message, which says 0.
   const int64_t estimate = node_->store().BackendSizeBytes();
   int64_t sent = 0;
-  SnapshotHasher hasher;
+  member::SnapshotHasher hasher;
   std::string pending;  // one chunk held back, so the last one can say 0
   auto send = [&](bool last) -> etcfs::Status {
     etcdserverpb::SnapshotResponse resp;

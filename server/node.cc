@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "server/urls.h"
+#include "member/urls.h"
 
 namespace etcfs::server {
 
@@ -57,7 +57,7 @@ Status Node::Init() {
     applied_ = store_->AppliedIndex().value();
   }
 
-  MemberIdentity me;
+  member::MemberIdentity me;
   std::map<NodeId, std::string> peers;
   std::vector<NodeId> initial;
   ETCFS_RETURN_IF_ERROR(ResolveIdentity(wal_dir, &me, &peers, &initial));
@@ -130,7 +130,7 @@ void Node::PublishLoop() {
   me.set_name(options_.name);
   for (const auto& u : options_.advertise_client_urls) me.add_clienturls(u);
   auto published = [&] {
-    auto rec = store_->ListMetadata(MemberKey(member_id_));
+    auto rec = store_->ListMetadata(member::MemberKey(member_id_));
     etcdserverpb::Member m;
     return rec.ok() && !rec->empty() && m.ParseFromString(rec->front().second) && m.name() == me.name() &&
            std::equal(m.clienturls().begin(), m.clienturls().end(), me.clienturls().begin(), me.clienturls().end());
@@ -150,14 +150,14 @@ void Node::PublishLoop() {
 }
 
 bool Node::Published() const {
-  auto rec = store_->ListMetadata(MemberKey(member_id_));
+  auto rec = store_->ListMetadata(member::MemberKey(member_id_));
   etcdserverpb::Member m;
   return rec.ok() && !rec->empty() && m.ParseFromString(rec->front().second) && m.name() == options_.name;
 }
 
 std::vector<etcdserverpb::Member> Node::Members() const {
   std::vector<etcdserverpb::Member> out;
-  auto records = store_->ListMetadata(kMemberPrefix);
+  auto records = store_->ListMetadata(member::kMemberPrefix);
   if (records.ok()) {
     for (const auto& [key, value] : *records) {
       etcdserverpb::Member m;
@@ -171,7 +171,7 @@ Result<std::string> Node::LeaderClientAddress() const {
   const uint64_t lead = leader();
   if (lead == 0) return Status::Unavailable("etcdserver: no leader");
   for (const auto& m : Members()) {
-    if (m.id() == lead && m.clienturls_size() > 0) return HostPort(m.clienturls(0));
+    if (m.id() == lead && m.clienturls_size() > 0) return member::UrlAddress(m.clienturls(0));
   }
   return Status::Unavailable("etcdserver: leader changed");
 }

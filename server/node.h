@@ -34,7 +34,7 @@
 #include "server/applied_requests.h"
 #include "server/apply_queue.h"
 #include "server/linearizable_reads.h"
-#include "server/membership.h"
+#include "member/membership.h"
 #include "server/metrics.h"
 #include "server/proposer.h"
 #include "store/apply_batch.h"
@@ -165,9 +165,9 @@ class Node : public consensus::StateMachine {
   Status Init();
   // Who this member is and who its peers are: from its WAL on a restart,
   // from --initial-cluster for a new cluster, from the cluster it joins.
-  Status ResolveIdentity(const std::string& wal_dir, MemberIdentity* me,
+  Status ResolveIdentity(const std::string& wal_dir, member::MemberIdentity* me,
                          std::map<NodeId, std::string>* peers, std::vector<NodeId>* initial);
-  Status DiscoverCluster(MemberIdentity* me, std::map<NodeId, std::string>* peers);
+  Status DiscoverCluster(member::MemberIdentity* me, std::map<NodeId, std::string>* peers);
   // The answer to a joining member's QueryCluster (the peer io thread).
   std::string DescribeCluster() const;
   // Proposes this member's attributes until they are applied (etcd's publish).

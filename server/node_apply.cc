@@ -3,28 +3,28 @@
 // requests are answered once it is committed (Proposer::Resolve).
 #include <spdlog/spdlog.h>
 
-#include "server/convert.h"
+#include "server/request_convert.h"
 #include "server/node.h"
-#include "server/urls.h"
+#include "member/urls.h"
 
 namespace etcfs::server {
 
 Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::Request& req,
                                      ApplyEffects* effects) {
-  const store::ApplyContext ctx{req.time_ns()};
+  const kv::ApplyContext ctx{req.time_ns()};
   switch (req.op_case()) {
     case requestpb::Request::kPut: {
-      store::PutRequest p = FromPb(req.put());
+      kv::PutRequest p = FromPb(req.put());
       if (req.has_put_attr()) p.attr = FromPb(req.put_attr());
-      ETCFS_ASSIGN_OR_RETURN(store::PutResponse r, batch.Put(p, ctx));
+      ETCFS_ASSIGN_OR_RETURN(kv::PutResponse r, batch.Put(p, ctx));
       return WriteResponse(std::move(r));
     }
     case requestpb::Request::kDeleteRange: {
-      ETCFS_ASSIGN_OR_RETURN(store::DeleteRangeResponse r, batch.DeleteRange(FromPb(req.delete_range()), ctx));
+      ETCFS_ASSIGN_OR_RETURN(kv::DeleteRangeResponse r, batch.DeleteRange(FromPb(req.delete_range()), ctx));
       return WriteResponse(std::move(r));
     }
     case requestpb::Request::kTxn: {
-      ETCFS_ASSIGN_OR_RETURN(store::TxnResponse r, batch.Txn(TxnFromRequest(req), ctx, options_.max_txn_ops));
+      ETCFS_ASSIGN_OR_RETURN(kv::TxnResponse r, batch.Txn(TxnFromRequest(req), ctx, options_.max_txn_ops));
       return WriteResponse(std::move(r));
     }
     case requestpb::Request::kCompaction: {
@@ -32,19 +32,19 @@ Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::
       return WriteResponse(std::monostate{});
     }
     case requestpb::Request::kLeaseGrant: {
-      ETCFS_ASSIGN_OR_RETURN(store::LeaseGrantResponse r,
+      ETCFS_ASSIGN_OR_RETURN(kv::LeaseGrantResponse r,
                              batch.LeaseGrant({req.lease_grant().ttl(), req.lease_grant().id()}));
       return WriteResponse(r);
     }
     case requestpb::Request::kLeaseRevoke: {
-      ETCFS_ASSIGN_OR_RETURN(store::LeaseRevokeResponse r, batch.LeaseRevoke(req.lease_revoke().id(), ctx));
+      ETCFS_ASSIGN_OR_RETURN(kv::LeaseRevokeResponse r, batch.LeaseRevoke(req.lease_revoke().id(), ctx));
       return WriteResponse(r);
     }
     case requestpb::Request::kLeaseCheckpoint:
       ETCFS_RETURN_IF_ERROR(batch.LeaseCheckpoint(req.lease_checkpoint().id(), req.lease_checkpoint().remaining_ttl()));
       return WriteResponse(std::monostate{});
     case requestpb::Request::kAlarm: {
-      const store::AlarmMember a{req.alarm().memberid(), static_cast<store::AlarmType>(req.alarm().alarm())};
+      const kv::AlarmMember a{req.alarm().memberid(), static_cast<kv::AlarmType>(req.alarm().alarm())};
       if (req.alarm().action() == etcdserverpb::AlarmRequest::ACTIVATE) return WriteResponse(batch.ActivateAlarm(a));
       if (req.alarm().action() == etcdserverpb::AlarmRequest::DEACTIVATE) return WriteResponse(batch.DeactivateAlarm(a));
       return WriteResponse(std::monostate{});
@@ -53,7 +53,7 @@ Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::
     case requestpb::Request::kMemberUpdate: {
       const bool attributes = req.has_member_attributes();
       const auto& in = attributes ? req.member_attributes() : req.member_update();
-      ETCFS_ASSIGN_OR_RETURN(auto rec, batch.GetMetadata(MemberKey(in.id())));
+      ETCFS_ASSIGN_OR_RETURN(auto rec, batch.GetMetadata(member::MemberKey(in.id())));
       etcdserverpb::Member m;
       if (!rec || !m.ParseFromString(*rec)) return Status::NotFound("etcdserver: member not found");
       if (attributes) {
@@ -62,10 +62,10 @@ Result<WriteResponse> Node::ApplyOne(store::ApplyBatch& batch, const requestpb::
       } else {
         *m.mutable_peerurls() = in.peerurls();
         if (in.id() != member_id_ && in.peerurls_size() > 0) {
-          if (auto hp = HostPort(in.peerurls(0)); hp.ok()) effects->peer_addresses.emplace_back(in.id(), *hp);
+          if (auto hp = member::UrlAddress(in.peerurls(0)); hp.ok()) effects->peer_addresses.emplace_back(in.id(), *hp);
         }
       }
-      batch.PutMetadata(MemberKey(in.id()), m.SerializeAsString());
+      batch.PutMetadata(member::MemberKey(in.id()), m.SerializeAsString());
       return WriteResponse(std::monostate{});
     }
     default:
@@ -149,8 +149,8 @@ void Node::ApplyConfChange(store::ApplyBatch& batch, const consensus::ConfChange
   using Type = consensus::ConfChange::Type;
   const uint64_t id = cc.node.value();
   if (cc.type == Type::kRemoveNode) {
-    batch.DeleteMetadata(MemberKey(id));
-    batch.PutMetadata(RemovedKey(id), "");
+    batch.DeleteMetadata(member::MemberKey(id));
+    batch.PutMetadata(member::RemovedKey(id), "");
     spdlog::info("etcfsd: member {:x} removed from the cluster", id);
     if (id == member_id_ && !removed_.exchange(true)) {
       spdlog::warn("etcfsd: this member ({:x}) was removed from the cluster; stopping", id);
@@ -159,16 +159,16 @@ void Node::ApplyConfChange(store::ApplyBatch& batch, const consensus::ConfChange
     return;
   }
   etcdserverpb::Member m;
-  auto rec = batch.GetMetadata(MemberKey(id));
+  auto rec = batch.GetMetadata(member::MemberKey(id));
   if (rec.ok() && *rec && m.ParseFromString(**rec)) {
     // A learner promoted (kAddNode of a learner), or a replayed entry.
     m.set_islearner(cc.type == Type::kAddLearner);
   } else {
     m.set_id(id);
-    if (!cc.context.empty()) m.add_peerurls(PeerUrl(cc.context));
+    if (!cc.context.empty()) m.add_peerurls(member::PeerUrl(cc.context));
     m.set_islearner(cc.type == Type::kAddLearner);
   }
-  batch.PutMetadata(MemberKey(id), m.SerializeAsString());
+  batch.PutMetadata(member::MemberKey(id), m.SerializeAsString());
   spdlog::info("etcfsd: member {:x} ({}) is in the cluster as a {}", id, cc.context,
                m.islearner() ? "learner" : "voter");
 }

@@ -5,11 +5,11 @@
 
 #include "consensus/cluster_query.h"
 #include "server/node.h"
-#include "server/urls.h"
+#include "member/urls.h"
 
 namespace etcfs::server {
 
-Status Node::ResolveIdentity(const std::string& wal_dir, MemberIdentity* me,
+Status Node::ResolveIdentity(const std::string& wal_dir, member::MemberIdentity* me,
                              std::map<NodeId, std::string>* peers, std::vector<NodeId>* initial) {
   const std::string& self_address = options_.initial_cluster.at(options_.name);
   consensus::WalOptions wo;
@@ -17,7 +17,7 @@ Status Node::ResolveIdentity(const std::string& wal_dir, MemberIdentity* me,
   if (consensus::Wal::Exists(wo)) {
     // A restart: the WAL says who this member is; --initial-cluster no longer counts.
     ETCFS_ASSIGN_OR_RETURN(std::string raw, consensus::Wal::ReadMetadata(wo));
-    auto decoded = MemberIdentity::Decode(raw);
+    auto decoded = member::MemberIdentity::Decode(raw);
     if (!decoded.ok()) {
       return Status::FailedPrecondition("the WAL in " + wal_dir + " was not written by etcfsd (" +
                                         decoded.status().message() + "); point --data-dir at this member's own data");
@@ -33,20 +33,20 @@ Status Node::ResolveIdentity(const std::string& wal_dir, MemberIdentity* me,
           "the data directory " + options_.data_dir + " belongs to a cluster with --initial-cluster-token '" +
           me->token + "', not '" + options_.cluster_token + "'; use that token or another --data-dir");
     }
-    auto removed = store_->ListMetadata(RemovedKey(me->member_id));
+    auto removed = store_->ListMetadata(member::RemovedKey(me->member_id));
     if (removed.ok() && !removed->empty()) {
       return Status::FailedPrecondition("member " + options_.name + " was removed from the cluster; remove " +
                                         options_.data_dir + " and add it again with etcdctl member add");
     }
     for (const auto& m : Members()) {
       if (m.peerurls_size() == 0) continue;
-      auto hp = HostPort(m.peerurls(0));
+      auto hp = member::UrlAddress(m.peerurls(0));
       if (hp.ok()) (*peers)[NodeId(m.id())] = *hp;
     }
     if (!peers->count(NodeId(me->member_id))) (*peers)[NodeId(me->member_id)] = self_address;
     if (peers->size() == 1) {
       // Nothing applied yet: the log's bootstrap entries still name the others.
-      for (const auto& [id, address] : InitialMembers(options_.initial_cluster, me->token)) {
+      for (const auto& [id, address] : member::InitialMembers(options_.initial_cluster, me->token)) {
         (*peers)[NodeId(id)] = address;
       }
     }
@@ -59,16 +59,16 @@ Status Node::ResolveIdentity(const std::string& wal_dir, MemberIdentity* me,
   }
   if (options_.join_existing) return DiscoverCluster(me, peers);
 
-  for (const auto& [id, address] : InitialMembers(options_.initial_cluster, options_.cluster_token)) {
+  for (const auto& [id, address] : member::InitialMembers(options_.initial_cluster, options_.cluster_token)) {
     (*peers)[NodeId(id)] = address;
     initial->push_back(NodeId(id));
   }
-  *me = InitialIdentity(options_.name, options_.initial_cluster, options_.cluster_token);
+  *me = member::InitialIdentity(options_.name, options_.initial_cluster, options_.cluster_token);
   return Status::Ok();
 }
 
-Status Node::DiscoverCluster(MemberIdentity* me, std::map<NodeId, std::string>* peers) {
-  const std::string self_url = PeerUrl(options_.initial_cluster.at(options_.name));
+Status Node::DiscoverCluster(member::MemberIdentity* me, std::map<NodeId, std::string>* peers) {
+  const std::string self_url = member::PeerUrl(options_.initial_cluster.at(options_.name));
   std::string errors;
   for (const auto& [name, addr] : options_.initial_cluster) {
     if (name == options_.name) continue;
@@ -84,7 +84,7 @@ Status Node::DiscoverCluster(MemberIdentity* me, std::map<NodeId, std::string>* 
         if (u == self_url) mine = &m;
       }
       if (m.peerurls_size() > 0) {
-        auto hp = HostPort(m.peerurls(0));
+        auto hp = member::UrlAddress(m.peerurls(0));
         if (hp.ok()) (*peers)[NodeId(m.id())] = *hp;
       }
     }

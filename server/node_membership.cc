@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/node.h"
-#include "server/urls.h"
+#include "member/urls.h"
 
 namespace etcfs::server {
 
@@ -43,7 +43,7 @@ std::optional<etcdserverpb::Member> FindMember(const std::vector<etcdserverpb::M
 }
 
 bool HasMember(const store::Store& store, uint64_t id, std::optional<bool> learner = std::nullopt) {
-  auto rec = store.ListMetadata(MemberKey(id));
+  auto rec = store.ListMetadata(member::MemberKey(id));
   etcdserverpb::Member m;
   if (!rec.ok() || rec->empty() || !m.ParseFromString(rec->front().second)) return false;
   return !learner || m.islearner() == *learner;
@@ -75,7 +75,7 @@ Result<etcdserverpb::Member> Node::AddMember(const std::vector<std::string>& pee
   if (peer_urls.empty()) return Status::InvalidArgument("member add needs at least one peer URL");
   std::vector<std::string> addresses;
   for (const auto& u : peer_urls) {
-    ETCFS_ASSIGN_OR_RETURN(std::string hp, HostPort(u));
+    ETCFS_ASSIGN_OR_RETURN(std::string hp, member::UrlAddress(u));
     addresses.push_back(hp);
   }
   const auto members = Members();
@@ -95,7 +95,7 @@ Result<etcdserverpb::Member> Node::AddMember(const std::vector<std::string>& pee
     }
   }
   if (learner && learners >= 1) return Status::FailedPrecondition("etcdserver: too many learner members in cluster");
-  const uint64_t id = AddedMemberId(peer_urls, options_.cluster_token,
+  const uint64_t id = member::AddedMemberId(peer_urls, options_.cluster_token,
                                     std::chrono::system_clock::now().time_since_epoch().count());
   consensus::ConfChange cc{learner ? consensus::ConfChange::Type::kAddLearner : consensus::ConfChange::Type::kAddNode,
                            NodeId(id), addresses[0]};
@@ -122,7 +122,7 @@ Status Node::RemoveMember(uint64_t id) {
 }
 
 Status Node::UpdateMember(uint64_t id, const std::vector<std::string>& peer_urls) {
-  for (const auto& u : peer_urls) ETCFS_RETURN_IF_ERROR(HostPort(u).status());
+  for (const auto& u : peer_urls) ETCFS_RETURN_IF_ERROR(member::UrlAddress(u).status());
   const auto members = Members();
   if (!FindMember(members, id)) return MemberNotFound(id);
   for (const auto& m : members) {

@@ -26,14 +26,14 @@
 #include "base/result.h"
 #include "etcfs/request.pb.h"
 #include "server/metrics.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::server {
 
 // What a write's request produced, once applied.
-using WriteResponse = std::variant<std::monostate, store::PutResponse, store::DeleteRangeResponse,
-                                   store::TxnResponse, store::LeaseGrantResponse,
-                                   store::LeaseRevokeResponse, std::vector<store::AlarmMember>>;
+using WriteResponse = std::variant<std::monostate, kv::PutResponse, kv::DeleteRangeResponse,
+                                   kv::TxnResponse, kv::LeaseGrantResponse,
+                                   kv::LeaseRevokeResponse, std::vector<kv::AlarmMember>>;
 
 // How long one write may wait, and whether its caller gave up.
 struct WriteControl {

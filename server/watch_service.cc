@@ -8,7 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "server/convert.h"
+#include "server/request_convert.h"
 #include "server/watch_merge.h"
 #include "store/watch_hub.h"
 

@@ -29,10 +29,10 @@ uint64_t Mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-bool HasPut(const std::vector<RequestOp>& ops) {
+bool HasPut(const std::vector<kv::RequestOp>& ops) {
   for (const auto& op : ops) {
-    if (std::holds_alternative<PutRequest>(op)) return true;
-    if (const auto* t = std::get_if<std::shared_ptr<const TxnRequest>>(&op)) {
+    if (std::holds_alternative<kv::PutRequest>(op)) return true;
+    if (const auto* t = std::get_if<std::shared_ptr<const kv::TxnRequest>>(&op)) {
       if (*t && (HasPut((*t)->success) || HasPut((*t)->failure))) return true;
     }
   }
@@ -84,7 +84,7 @@ Result<bool> ApplyBatch::LeaseExists(int64_t id) {
   return found;
 }
 
-Status ApplyBatch::CheckPut(const PutRequest& req) {
+Status ApplyBatch::CheckPut(const kv::PutRequest& req) {
   if (req.ignore_value || req.ignore_lease) {
     ETCFS_ASSIGN_OR_RETURN(std::optional<Record> prev, reader_.GetLive(req.key));
     if (!prev) return ErrKeyNotFound();
@@ -96,26 +96,26 @@ Status ApplyBatch::CheckPut(const PutRequest& req) {
   return Status::Ok();
 }
 
-Status ApplyBatch::CheckRange(const RangeRequest& req, int64_t current_rev) {
+Status ApplyBatch::CheckRange(const kv::RangeRequest& req, int64_t current_rev) {
   if (req.revision > current_rev) return ErrFutureRevision();
   if (req.revision > 0 && req.revision < meta_.compact_revision) return ErrCompacted();
   return Status::Ok();
 }
 
-Result<PutResponse> ApplyBatch::Put(const PutRequest& req, const ApplyContext& ctx) {
+Result<kv::PutResponse> ApplyBatch::Put(const kv::PutRequest& req, const kv::ApplyContext& ctx) {
   ETCFS_RETURN_IF_ERROR(ValidatePut(req));
-  if (meta_.HasAlarm(AlarmType::kNoSpace)) return ErrNoSpace();
+  if (meta_.HasAlarm(kv::AlarmType::kNoSpace)) return ErrNoSpace();
   ETCFS_RETURN_IF_ERROR(CheckPut(req));
   WriteScope scope{meta_.revision + 1};
   auto resp = DoPut(req, ctx, &scope);
   return Finish(std::move(resp), scope);
 }
 
-Result<PutResponse> ApplyBatch::DoPut(const PutRequest& req, const ApplyContext& ctx,
+Result<kv::PutResponse> ApplyBatch::DoPut(const kv::PutRequest& req, const kv::ApplyContext& ctx,
                                       WriteScope* scope) {
   ETCFS_ASSIGN_OR_RETURN(std::optional<Record> prev, reader_.GetLive(req.key));
   Record r;
-  KeyValue& kv = r.kv;
+  kv::KeyValue& kv = r.kv;
   kv.key = req.key;
   kv.mod_revision = scope->main;
   r.sub = scope->next_sub++;
@@ -126,10 +126,8 @@ Result<PutResponse> ApplyBatch::DoPut(const PutRequest& req, const ApplyContext&
   if (req.attr) {
     kv.attr = *req.attr;
   } else if (prev) {
-    kv.attr = prev->kv.attr;  // an overwrite keeps owner and mode, as on a local filesystem
+    kv.attr = prev->kv.attr;  // a write without a record keeps the key's, time stamped anew
     kv.attr.mtime_ns = 0;
-  } else {
-    kv.attr.kind = req.key.back() == '/' ? FileKind::kDirectory : FileKind::kFile;
   }
   if (kv.attr.mtime_ns == 0) kv.attr.mtime_ns = ctx.time_ns;
 
@@ -144,10 +142,10 @@ Result<PutResponse> ApplyBatch::DoPut(const PutRequest& req, const ApplyContext&
   }
   if (!prev) ++meta_.key_count;
 
-  PutResponse resp;
+  kv::PutResponse resp;
   if (req.prev_kv && prev) resp.prev_kv = prev->kv;
   if (collect_events_) {
-    Event ev{Event::Type::kPut, std::move(kv), std::nullopt};
+    kv::Event ev{kv::Event::Type::kPut, std::move(kv), std::nullopt};
     if (prev) ev.prev_kv = std::move(prev->kv);
     events_.push_back(std::move(ev));
   }
@@ -184,20 +182,20 @@ Status ApplyBatch::DeleteKey(Record&& prev, WriteScope* scope) {
   if (prev.kv.lease != 0) DetachLease(prev.kv.lease, prev.kv.key);
   --meta_.key_count;
   if (collect_events_) {
-    events_.push_back(Event{Event::Type::kDelete, std::move(t.kv), std::move(prev.kv)});
+    events_.push_back(kv::Event{kv::Event::Type::kDelete, std::move(t.kv), std::move(prev.kv)});
   }
   return Status::Ok();
 }
 
-Result<DeleteRangeResponse> ApplyBatch::DeleteRange(const DeleteRangeRequest& req,
-                                                    const ApplyContext& /*ctx*/) {
+Result<kv::DeleteRangeResponse> ApplyBatch::DeleteRange(const kv::DeleteRangeRequest& req,
+                                                    const kv::ApplyContext& /*ctx*/) {
   ETCFS_RETURN_IF_ERROR(ValidateDeleteRange(req));
   WriteScope scope{meta_.revision + 1};
   auto resp = DoDeleteRange(req, &scope);
   return Finish(std::move(resp), scope);
 }
 
-Result<DeleteRangeResponse> ApplyBatch::DoDeleteRange(const DeleteRangeRequest& req,
+Result<kv::DeleteRangeResponse> ApplyBatch::DoDeleteRange(const kv::DeleteRangeRequest& req,
                                                       WriteScope* scope) {
   // Collect first: the batch must not change under an open iterator.
   std::vector<Record> doomed;
@@ -205,7 +203,7 @@ Result<DeleteRangeResponse> ApplyBatch::DoDeleteRange(const DeleteRangeRequest& 
     doomed.push_back(std::move(r));
     return true;
   }));
-  DeleteRangeResponse resp;
+  kv::DeleteRangeResponse resp;
   resp.deleted = static_cast<int64_t>(doomed.size());
   for (auto& r : doomed) {
     if (req.prev_kv) resp.prev_kvs.push_back(r.kv);
@@ -214,12 +212,12 @@ Result<DeleteRangeResponse> ApplyBatch::DoDeleteRange(const DeleteRangeRequest& 
   return resp;
 }
 
-Result<RangeResponse> ApplyBatch::Range(const RangeRequest& req) {
+Result<kv::RangeResponse> ApplyBatch::Range(const kv::RangeRequest& req) {
   ETCFS_RETURN_IF_ERROR(ValidateRange(req));
   return EvaluateRange(reader_, req, meta_.revision, meta_.compact_revision);
 }
 
-Status ApplyBatch::CompareToPath(const TxnRequest& req, std::vector<bool>* path) {
+Status ApplyBatch::CompareToPath(const kv::TxnRequest& req, std::vector<bool>* path) {
   bool ok = true;
   for (const auto& c : req.compare) {
     ETCFS_ASSIGN_OR_RETURN(bool r, EvaluateCompare(reader_, c));
@@ -230,34 +228,34 @@ Status ApplyBatch::CompareToPath(const TxnRequest& req, std::vector<bool>* path)
   }
   path->push_back(ok);
   for (const auto& op : ok ? req.success : req.failure) {
-    if (const auto* t = std::get_if<std::shared_ptr<const TxnRequest>>(&op)) {
+    if (const auto* t = std::get_if<std::shared_ptr<const kv::TxnRequest>>(&op)) {
       ETCFS_RETURN_IF_ERROR(CompareToPath(**t, path));
     }
   }
   return Status::Ok();
 }
 
-Status ApplyBatch::CheckTxn(const TxnRequest& req, const std::vector<bool>& path, size_t* pos,
+Status ApplyBatch::CheckTxn(const kv::TxnRequest& req, const std::vector<bool>& path, size_t* pos,
                             int64_t current_rev) {
   const bool ok = path[(*pos)++];
   for (const auto& op : ok ? req.success : req.failure) {
-    if (const auto* p = std::get_if<PutRequest>(&op)) {
+    if (const auto* p = std::get_if<kv::PutRequest>(&op)) {
       ETCFS_RETURN_IF_ERROR(CheckPut(*p));
-    } else if (const auto* r = std::get_if<RangeRequest>(&op)) {
+    } else if (const auto* r = std::get_if<kv::RangeRequest>(&op)) {
       ETCFS_RETURN_IF_ERROR(CheckRange(*r, current_rev));
-    } else if (const auto* t = std::get_if<std::shared_ptr<const TxnRequest>>(&op)) {
+    } else if (const auto* t = std::get_if<std::shared_ptr<const kv::TxnRequest>>(&op)) {
       ETCFS_RETURN_IF_ERROR(CheckTxn(**t, path, pos, current_rev));
     }
   }
   return Status::Ok();
 }
 
-Result<TxnResponse> ApplyBatch::Txn(const TxnRequest& req, const ApplyContext& ctx,
+Result<kv::TxnResponse> ApplyBatch::Txn(const kv::TxnRequest& req, const kv::ApplyContext& ctx,
                                     int max_txn_ops) {
   ETCFS_RETURN_IF_ERROR(ValidateTxn(req, max_txn_ops));
   // As etcd: a transaction that could put anything is refused while the
   // NOSPACE alarm is raised; deletes and reads go through.
-  if (meta_.HasAlarm(AlarmType::kNoSpace) && (HasPut(req.success) || HasPut(req.failure))) {
+  if (meta_.HasAlarm(kv::AlarmType::kNoSpace) && (HasPut(req.success) || HasPut(req.failure))) {
     return ErrNoSpace();
   }
   std::vector<bool> path;
@@ -271,30 +269,30 @@ Result<TxnResponse> ApplyBatch::Txn(const TxnRequest& req, const ApplyContext& c
   return Finish(std::move(resp), scope);
 }
 
-Result<TxnResponse> ApplyBatch::DoTxnOps(const TxnRequest& req, const ApplyContext& ctx,
+Result<kv::TxnResponse> ApplyBatch::DoTxnOps(const kv::TxnRequest& req, const kv::ApplyContext& ctx,
                                          const std::vector<bool>& path, size_t* pos,
                                          WriteScope* scope) {
-  TxnResponse resp;
+  kv::TxnResponse resp;
   resp.succeeded = path[(*pos)++];
   for (const auto& op : resp.succeeded ? req.success : req.failure) {
     const int64_t current = scope->changed() ? scope->main : meta_.revision;
-    if (const auto* r = std::get_if<RangeRequest>(&op)) {
-      ETCFS_ASSIGN_OR_RETURN(RangeResponse rr,
+    if (const auto* r = std::get_if<kv::RangeRequest>(&op)) {
+      ETCFS_ASSIGN_OR_RETURN(kv::RangeResponse rr,
                              EvaluateRange(reader_, *r, current, meta_.compact_revision));
       resp.responses.emplace_back(std::move(rr));
-    } else if (const auto* p = std::get_if<PutRequest>(&op)) {
-      ETCFS_ASSIGN_OR_RETURN(PutResponse pr, DoPut(*p, ctx, scope));
+    } else if (const auto* p = std::get_if<kv::PutRequest>(&op)) {
+      ETCFS_ASSIGN_OR_RETURN(kv::PutResponse pr, DoPut(*p, ctx, scope));
       pr.revision = scope->main;
       resp.responses.emplace_back(std::move(pr));
-    } else if (const auto* d = std::get_if<DeleteRangeRequest>(&op)) {
-      ETCFS_ASSIGN_OR_RETURN(DeleteRangeResponse dr, DoDeleteRange(*d, scope));
+    } else if (const auto* d = std::get_if<kv::DeleteRangeRequest>(&op)) {
+      ETCFS_ASSIGN_OR_RETURN(kv::DeleteRangeResponse dr, DoDeleteRange(*d, scope));
       dr.revision = scope->changed() ? scope->main : meta_.revision;
       resp.responses.emplace_back(std::move(dr));
     } else {
-      const auto& nested = std::get<std::shared_ptr<const TxnRequest>>(op);
-      ETCFS_ASSIGN_OR_RETURN(TxnResponse tr, DoTxnOps(*nested, ctx, path, pos, scope));
+      const auto& nested = std::get<std::shared_ptr<const kv::TxnRequest>>(op);
+      ETCFS_ASSIGN_OR_RETURN(kv::TxnResponse tr, DoTxnOps(*nested, ctx, path, pos, scope));
       tr.revision = scope->changed() ? scope->main : meta_.revision;
-      resp.responses.emplace_back(std::make_shared<const TxnResponse>(std::move(tr)));
+      resp.responses.emplace_back(std::make_shared<const kv::TxnResponse>(std::move(tr)));
     }
   }
   return resp;
@@ -308,8 +306,8 @@ Status ApplyBatch::Compact(int64_t revision) {
   return Status::Ok();
 }
 
-Result<LeaseGrantResponse> ApplyBatch::LeaseGrant(const LeaseGrantRequest& req) {
-  if (meta_.HasAlarm(AlarmType::kNoSpace)) return ErrNoSpace();
+Result<kv::LeaseGrantResponse> ApplyBatch::LeaseGrant(const kv::LeaseGrantRequest& req) {
+  if (meta_.HasAlarm(kv::AlarmType::kNoSpace)) return ErrNoSpace();
   if (req.ttl > kMaxLeaseTTL) return ErrLeaseTTLTooLarge();
   int64_t id = req.id;
   if (id == 0) {
@@ -323,11 +321,11 @@ Result<LeaseGrantResponse> ApplyBatch::LeaseGrant(const LeaseGrantRequest& req) 
     ETCFS_ASSIGN_OR_RETURN(bool taken, LeaseExists(id));
     if (taken) return ErrLeaseExists();
   }
-  PutReadable(store_->db_->leases(), LeaseKey(id), EncodeLease(LeaseInfo{id, req.ttl, 0}));
-  return LeaseGrantResponse{id, req.ttl};
+  PutReadable(store_->db_->leases(), LeaseKey(id), EncodeLease(kv::LeaseInfo{id, req.ttl, 0}));
+  return kv::LeaseGrantResponse{id, req.ttl};
 }
 
-Result<LeaseRevokeResponse> ApplyBatch::LeaseRevoke(int64_t id, const ApplyContext& /*ctx*/) {
+Result<kv::LeaseRevokeResponse> ApplyBatch::LeaseRevoke(int64_t id, const kv::ApplyContext& /*ctx*/) {
   ETCFS_ASSIGN_OR_RETURN(bool exists, LeaseExists(id));
   if (!exists) return ErrLeaseNotFound();
   std::vector<std::string> keys;
@@ -362,7 +360,7 @@ Result<LeaseRevokeResponse> ApplyBatch::LeaseRevoke(int64_t id, const ApplyConte
   }
   DeleteReadable(store_->db_->leases(), LeaseKey(id));
   FinishScope(scope);
-  return LeaseRevokeResponse{meta_.revision};
+  return kv::LeaseRevokeResponse{meta_.revision};
 }
 
 Status ApplyBatch::LeaseCheckpoint(int64_t id, int64_t remaining_ttl) {
@@ -370,7 +368,7 @@ Status ApplyBatch::LeaseCheckpoint(int64_t id, int64_t remaining_ttl) {
   bool found = false;
   ETCFS_RETURN_IF_ERROR(reader_.Get(store_->db_->leases(), LeaseKey(id), &v, &found));
   if (!found) return Status::Ok();
-  LeaseInfo lease;
+  kv::LeaseInfo lease;
   if (!DecodeLease(v, id, &lease)) {
     return Status::Corruption("undecodable lease " + std::to_string(id) +
                               "; restore this member from a snapshot");
@@ -380,18 +378,18 @@ Status ApplyBatch::LeaseCheckpoint(int64_t id, int64_t remaining_ttl) {
   return Status::Ok();
 }
 
-std::vector<AlarmMember> ApplyBatch::ActivateAlarm(AlarmMember alarm) {
+std::vector<kv::AlarmMember> ApplyBatch::ActivateAlarm(kv::AlarmMember alarm) {
   auto& alarms = meta_.alarms;
   if (std::find(alarms.begin(), alarms.end(), alarm) == alarms.end()) {
     alarms.push_back(alarm);
-    std::sort(alarms.begin(), alarms.end(), [](const AlarmMember& a, const AlarmMember& b) {
+    std::sort(alarms.begin(), alarms.end(), [](const kv::AlarmMember& a, const kv::AlarmMember& b) {
       return std::pair(a.member_id, a.alarm) < std::pair(b.member_id, b.alarm);
     });
   }
   return {alarm};
 }
 
-std::vector<AlarmMember> ApplyBatch::DeactivateAlarm(AlarmMember alarm) {
+std::vector<kv::AlarmMember> ApplyBatch::DeactivateAlarm(kv::AlarmMember alarm) {
   if (std::erase(meta_.alarms, alarm) == 0) return {};
   return {alarm};
 }

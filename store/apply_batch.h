@@ -20,7 +20,7 @@
 #include "store/batch_overlay.h"
 #include "store/meta.h"
 #include "store/reader.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::store {
 
@@ -34,33 +34,33 @@ class ApplyBatch {
 
   // Errors: InvalidArgument (validation), NotFound (lease or, with
   // ignore_value/ignore_lease, key), NoSpace (alarm active).
-  Result<PutResponse> Put(const PutRequest& req, const ApplyContext& ctx);
+  Result<kv::PutResponse> Put(const kv::PutRequest& req, const kv::ApplyContext& ctx);
   // Errors: InvalidArgument.
-  Result<DeleteRangeResponse> DeleteRange(const DeleteRangeRequest& req, const ApplyContext& ctx);
+  Result<kv::DeleteRangeResponse> DeleteRange(const kv::DeleteRangeRequest& req, const kv::ApplyContext& ctx);
   // Compares (of nested transactions too) are evaluated against the state
   // before the transaction; operations see earlier operations' writes.
   // Errors: InvalidArgument (duplicate key, too many ops), NotFound,
   // Compacted/FutureRevision (a range op), NoSpace (a put while the alarm is active).
-  Result<TxnResponse> Txn(const TxnRequest& req, const ApplyContext& ctx, int max_txn_ops = 128);
+  Result<kv::TxnResponse> Txn(const kv::TxnRequest& req, const kv::ApplyContext& ctx, int max_txn_ops = 128);
   // A read in the order of the log (serialized reads).
-  Result<RangeResponse> Range(const RangeRequest& req);
+  Result<kv::RangeResponse> Range(const kv::RangeRequest& req);
   // Compacts history below `revision`: reads at lower revisions fail from now
   // on; the records are removed in the background after Commit.
   // Errors: Compacted (not above the last compaction), FutureRevision.
   Status Compact(int64_t revision);
 
   // Errors: AlreadyExists (id in use), InvalidArgument (TTL too large), NoSpace.
-  Result<LeaseGrantResponse> LeaseGrant(const LeaseGrantRequest& req);
+  Result<kv::LeaseGrantResponse> LeaseGrant(const kv::LeaseGrantRequest& req);
   // Deletes every attached key in one revision. Errors: NotFound.
-  Result<LeaseRevokeResponse> LeaseRevoke(int64_t id, const ApplyContext& ctx);
+  Result<kv::LeaseRevokeResponse> LeaseRevoke(int64_t id, const kv::ApplyContext& ctx);
   // Records the remaining TTL so that it survives a leader change. A lease
   // that no longer exists is ignored.
   Status LeaseCheckpoint(int64_t id, int64_t remaining_ttl);
 
   // Raises or clears an alarm. As etcd, activation answers the alarm (new or
   // already raised); deactivation the alarm it cleared, or none.
-  std::vector<AlarmMember> ActivateAlarm(AlarmMember alarm);
-  std::vector<AlarmMember> DeactivateAlarm(AlarmMember alarm);
+  std::vector<kv::AlarmMember> ActivateAlarm(kv::AlarmMember alarm);
+  std::vector<kv::AlarmMember> DeactivateAlarm(kv::AlarmMember alarm);
 
   // Replicated metadata of the layers above (e.g. cluster membership), kept
   // apart from the key space: not visible to ranges, watches or hashes.
@@ -89,19 +89,19 @@ class ApplyBatch {
   };
 
   // Check a request against the state before it (lease exists, key exists).
-  Status CheckPut(const PutRequest& req);
-  Status CheckRange(const RangeRequest& req, int64_t current_rev);
+  Status CheckPut(const kv::PutRequest& req);
+  Status CheckRange(const kv::RangeRequest& req, int64_t current_rev);
   // A transaction's path: whether each (nested) transaction on the taken
   // branches succeeds, in depth-first order, decided on the state before it.
-  Status CompareToPath(const TxnRequest& req, std::vector<bool>* path);
-  Status CheckTxn(const TxnRequest& req, const std::vector<bool>& path, size_t* pos,
+  Status CompareToPath(const kv::TxnRequest& req, std::vector<bool>* path);
+  Status CheckTxn(const kv::TxnRequest& req, const std::vector<bool>& path, size_t* pos,
                   int64_t current_rev);
 
   // The writes themselves; validation and checks have passed.
-  Result<PutResponse> DoPut(const PutRequest& req, const ApplyContext& ctx, WriteScope* scope);
-  Result<DeleteRangeResponse> DoDeleteRange(const DeleteRangeRequest& req, WriteScope* scope);
+  Result<kv::PutResponse> DoPut(const kv::PutRequest& req, const kv::ApplyContext& ctx, WriteScope* scope);
+  Result<kv::DeleteRangeResponse> DoDeleteRange(const kv::DeleteRangeRequest& req, WriteScope* scope);
   Status DeleteKey(Record&& prev, WriteScope* scope);
-  Result<TxnResponse> DoTxnOps(const TxnRequest& req, const ApplyContext& ctx,
+  Result<kv::TxnResponse> DoTxnOps(const kv::TxnRequest& req, const kv::ApplyContext& ctx,
                                const std::vector<bool>& path, size_t* path_pos, WriteScope* scope);
   void WriteVersion(const Record& r);
   void AttachLease(int64_t lease, const std::string& key);
@@ -125,7 +125,7 @@ class ApplyBatch {
   bool compaction_requested_ = false;
   // Events for the watch hub, gathered only when somebody is watching.
   bool collect_events_;
-  std::vector<Event> events_;
+  std::vector<kv::Event> events_;
   int64_t first_rev_;  // the first revision this batch may write
   bool committed_ = false;
   // An error in the middle of a write leaves the batch half-done: Commit refuses it.

@@ -7,7 +7,7 @@ namespace {
 constexpr char kMetaFormat = 1;
 }
 
-bool StoreMeta::HasAlarm(AlarmType type) const {
+bool StoreMeta::HasAlarm(kv::AlarmType type) const {
   for (const auto& a : alarms) {
     if (a.alarm == type) return true;
   }
@@ -48,7 +48,7 @@ bool DecodeMeta(std::string_view in, StoreMeta* m) {
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t member, alarm;
     if (!GetVarint64(&in, &member) || !GetVarint64(&in, &alarm) || alarm > 2) return false;
-    m->alarms.push_back({member, static_cast<AlarmType>(alarm)});
+    m->alarms.push_back({member, static_cast<kv::AlarmType>(alarm)});
   }
   return in.empty();
 }

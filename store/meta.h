@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::store {
 
@@ -19,9 +19,9 @@ struct StoreMeta {
   uint64_t applied_term = 0;
   int64_t key_count = 0;         // live keys
   uint64_t lease_seq = 0;        // drives the ids of leases granted without one
-  std::vector<AlarmMember> alarms;  // sorted by (member, alarm)
+  std::vector<kv::AlarmMember> alarms;  // sorted by (member, alarm)
 
-  bool HasAlarm(AlarmType type) const;
+  bool HasAlarm(kv::AlarmType type) const;
   bool operator==(const StoreMeta&) const = default;
 };
 

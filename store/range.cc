@@ -95,7 +95,7 @@ Status ForEachCommittedAt(KvReader& reader, KeyInterval interval, int64_t rev,
   return FromRocks(it->status(), "scanning key versions");
 }
 
-bool PassesFilters(const RangeRequest& req, const KeyValue& kv) {
+bool PassesFilters(const kv::RangeRequest& req, const kv::KeyValue& kv) {
   if (req.min_mod_revision > 0 && kv.mod_revision < req.min_mod_revision) return false;
   if (req.max_mod_revision > 0 && kv.mod_revision > req.max_mod_revision) return false;
   if (req.min_create_revision > 0 && kv.create_revision < req.min_create_revision) return false;
@@ -103,23 +103,23 @@ bool PassesFilters(const RangeRequest& req, const KeyValue& kv) {
   return true;
 }
 
-void SortKvs(std::vector<KeyValue>* kvs, SortOrder order, SortTarget target) {
-  auto less = [target](const KeyValue& a, const KeyValue& b) {
+void SortKvs(std::vector<kv::KeyValue>* kvs, kv::SortOrder order, kv::SortTarget target) {
+  auto less = [target](const kv::KeyValue& a, const kv::KeyValue& b) {
     switch (target) {
-      case SortTarget::kKey: return a.key < b.key;
-      case SortTarget::kVersion: return a.version < b.version;
-      case SortTarget::kCreate: return a.create_revision < b.create_revision;
-      case SortTarget::kMod: return a.mod_revision < b.mod_revision;
-      case SortTarget::kValue: return a.value < b.value;
+      case kv::SortTarget::kKey: return a.key < b.key;
+      case kv::SortTarget::kVersion: return a.version < b.version;
+      case kv::SortTarget::kCreate: return a.create_revision < b.create_revision;
+      case kv::SortTarget::kMod: return a.mod_revision < b.mod_revision;
+      case kv::SortTarget::kValue: return a.value < b.value;
     }
     return false;
   };
   // Stable, so that ties keep ascending key order in either direction.
-  if (order == SortOrder::kAscend) {
+  if (order == kv::SortOrder::kAscend) {
     std::stable_sort(kvs->begin(), kvs->end(), less);
   } else {
     std::stable_sort(kvs->begin(), kvs->end(),
-                     [&less](const KeyValue& a, const KeyValue& b) { return less(b, a); });
+                     [&less](const kv::KeyValue& a, const kv::KeyValue& b) { return less(b, a); });
   }
 }
 
@@ -149,15 +149,15 @@ Status ForEachLive(KvReader& reader, KeyInterval interval,
   return FromRocks(it->status(), "scanning live keys");
 }
 
-Result<RangeResponse> EvaluateRange(KvReader& reader, const RangeRequest& req, int64_t current_rev,
+Result<kv::RangeResponse> EvaluateRange(KvReader& reader, const kv::RangeRequest& req, int64_t current_rev,
                                     int64_t compact_rev) {
   int64_t rev = req.revision > 0 ? req.revision : current_rev;
   if (rev > current_rev) return ErrFutureRevision();
   if (rev < compact_rev) return ErrCompacted();
 
-  RangeResponse resp;
+  kv::RangeResponse resp;
   resp.revision = current_rev;
-  const bool needs_all = req.sort_order != SortOrder::kNone || req.min_mod_revision != 0 ||
+  const bool needs_all = req.sort_order != kv::SortOrder::kNone || req.min_mod_revision != 0 ||
                          req.max_mod_revision != 0 || req.min_create_revision != 0 ||
                          req.max_create_revision != 0;
   // Like etcd, fetch one more than the limit to learn whether there are more.
@@ -190,11 +190,11 @@ Result<RangeResponse> EvaluateRange(KvReader& reader, const RangeRequest& req, i
   if (req.count_only) return resp;
 
   if (needs_all) {
-    std::erase_if(resp.kvs, [&req](const KeyValue& kv) { return !PassesFilters(req, kv); });
+    std::erase_if(resp.kvs, [&req](const kv::KeyValue& kv) { return !PassesFilters(req, kv); });
   }
-  SortOrder order = req.sort_order;
-  if (order == SortOrder::kNone && req.sort_target != SortTarget::kKey) order = SortOrder::kAscend;
-  if (order != SortOrder::kNone && !(order == SortOrder::kAscend && req.sort_target == SortTarget::kKey)) {
+  kv::SortOrder order = req.sort_order;
+  if (order == kv::SortOrder::kNone && req.sort_target != kv::SortTarget::kKey) order = kv::SortOrder::kAscend;
+  if (order != kv::SortOrder::kNone && !(order == kv::SortOrder::kAscend && req.sort_target == kv::SortTarget::kKey)) {
     SortKvs(&resp.kvs, order, req.sort_target);
   }
   if (req.limit > 0 && static_cast<int64_t>(resp.kvs.size()) > req.limit) {
@@ -207,29 +207,29 @@ Result<RangeResponse> EvaluateRange(KvReader& reader, const RangeRequest& req, i
   return resp;
 }
 
-Result<bool> EvaluateCompare(KvReader& reader, const Compare& cmp) {
+Result<bool> EvaluateCompare(KvReader& reader, const kv::Compare& cmp) {
   bool all = true;
   bool any = false;
-  auto check = [&](const KeyValue& kv) {
+  auto check = [&](const kv::KeyValue& kv) {
     int c;
-    if (cmp.target == Compare::Target::kValue) {
+    if (cmp.target == kv::Compare::Target::kValue) {
       c = kv.value.compare(cmp.value);
     } else {
       int64_t v = 0;
       switch (cmp.target) {
-        case Compare::Target::kVersion: v = kv.version; break;
-        case Compare::Target::kCreate: v = kv.create_revision; break;
-        case Compare::Target::kMod: v = kv.mod_revision; break;
-        case Compare::Target::kLease: v = kv.lease; break;
-        case Compare::Target::kValue: break;
+        case kv::Compare::Target::kVersion: v = kv.version; break;
+        case kv::Compare::Target::kCreate: v = kv.create_revision; break;
+        case kv::Compare::Target::kMod: v = kv.mod_revision; break;
+        case kv::Compare::Target::kLease: v = kv.lease; break;
+        case kv::Compare::Target::kValue: break;
       }
       c = v < cmp.number ? -1 : (v > cmp.number ? 1 : 0);
     }
     switch (cmp.result) {
-      case Compare::Result::kEqual: return c == 0;
-      case Compare::Result::kNotEqual: return c != 0;
-      case Compare::Result::kGreater: return c > 0;
-      case Compare::Result::kLess: return c < 0;
+      case kv::Compare::Result::kEqual: return c == 0;
+      case kv::Compare::Result::kNotEqual: return c != 0;
+      case kv::Compare::Result::kGreater: return c > 0;
+      case kv::Compare::Result::kLess: return c < 0;
     }
     return false;
   };
@@ -241,8 +241,8 @@ Result<bool> EvaluateCompare(KvReader& reader, const Compare& cmp) {
   if (!any) {
     // etcd: a value compare on missing keys always fails (there is no way to
     // tell a missing value from an empty one); other targets compare zeros.
-    if (cmp.target == Compare::Target::kValue) return false;
-    return check(KeyValue{});
+    if (cmp.target == kv::Compare::Target::kValue) return false;
+    return check(kv::KeyValue{});
   }
   return all;
 }

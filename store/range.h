@@ -8,7 +8,7 @@
 
 #include "base/result.h"
 #include "store/reader.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::store {
 
@@ -30,10 +30,10 @@ Status ForEachLive(KvReader& reader, KeyInterval interval,
 
 // Evaluates `req` on a view at `current_rev` whose history starts at `compact_rev`.
 // Errors: Compacted, FutureRevision, Corruption, IOError.
-Result<RangeResponse> EvaluateRange(KvReader& reader, const RangeRequest& req, int64_t current_rev,
+Result<kv::RangeResponse> EvaluateRange(KvReader& reader, const kv::RangeRequest& req, int64_t current_rev,
                                     int64_t compact_rev);
 
-// Whether every key in the compare's interval satisfies it (see Compare).
-Result<bool> EvaluateCompare(KvReader& reader, const Compare& cmp);
+// Whether every key in the compare's interval satisfies it (see kv::Compare).
+Result<bool> EvaluateCompare(KvReader& reader, const kv::Compare& cmp);
 
 }  // namespace etcfs::store

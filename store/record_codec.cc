@@ -13,7 +13,7 @@ constexpr uint8_t kFlagExplicitAttrs = 2;
 }  // namespace
 
 void EncodeRecord(const Record& r, std::string* dst) {
-  const KeyValue& kv = r.kv;
+  const kv::KeyValue& kv = r.kv;
   dst->push_back(kRecordFormat);
   uint8_t flags = (r.tombstone ? kFlagTombstone : 0) |
                   (kv.attr.explicit_attrs ? kFlagExplicitAttrs : 0);
@@ -36,14 +36,14 @@ bool DecodeRecord(std::string_view in, std::string_view key, Record* r) {
   if (in.size() < 3 || in[0] != kRecordFormat) return false;
   uint8_t flags = static_cast<uint8_t>(in[1]);
   uint8_t kind = static_cast<uint8_t>(in[2]);
-  if (kind > static_cast<uint8_t>(FileKind::kSymlink)) return false;
+  if (kind > static_cast<uint8_t>(kv::FileKind::kSymlink)) return false;
   in.remove_prefix(3);
   *r = Record{};
-  KeyValue& kv = r->kv;
+  kv::KeyValue& kv = r->kv;
   kv.key.assign(key);
   r->tombstone = flags & kFlagTombstone;
   kv.attr.explicit_attrs = flags & kFlagExplicitAttrs;
-  kv.attr.kind = static_cast<FileKind>(kind);
+  kv.attr.kind = static_cast<kv::FileKind>(kind);
   uint64_t mod, sub;
   if (!GetVarint64(&in, &mod) || !GetVarint64(&in, &sub)) return false;
   kv.mod_revision = static_cast<int64_t>(mod);
@@ -93,14 +93,14 @@ bool DecodeVersionValue(std::string_view in, int64_t* sub, bool* tombstone) {
   return true;
 }
 
-std::string EncodeLease(const LeaseInfo& lease) {
+std::string EncodeLease(const kv::LeaseInfo& lease) {
   std::string v;
   PutVarintSigned64(&v, lease.ttl);
   PutVarintSigned64(&v, lease.remaining_ttl);
   return v;
 }
 
-bool DecodeLease(std::string_view in, int64_t id, LeaseInfo* lease) {
+bool DecodeLease(std::string_view in, int64_t id, kv::LeaseInfo* lease) {
   lease->id = id;
   return GetVarintSigned64(&in, &lease->ttl) && GetVarintSigned64(&in, &lease->remaining_ttl) &&
          in.empty();

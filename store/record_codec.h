@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::store {
 
@@ -14,7 +14,7 @@ namespace etcfs::store {
 // mod_revision are meaningful.
 struct Record {
   bool tombstone = false;
-  KeyValue kv;
+  kv::KeyValue kv;
   int64_t sub = 0;  // sub-revision of mod_revision
 };
 
@@ -32,7 +32,7 @@ std::string EncodeVersionValue(int64_t sub, bool tombstone);
 bool DecodeVersionValue(std::string_view in, int64_t* sub, bool* tombstone);
 
 // The leases CF value: granted TTL and last checkpointed remainder.
-std::string EncodeLease(const LeaseInfo& lease);
-bool DecodeLease(std::string_view in, int64_t id, LeaseInfo* lease);
+std::string EncodeLease(const kv::LeaseInfo& lease);
+bool DecodeLease(std::string_view in, int64_t id, kv::LeaseInfo* lease);
 
 }  // namespace etcfs::store

@@ -123,23 +123,23 @@ int64_t Store::CompactedRevision() const { return State()->meta.compact_revision
 RaftIndex Store::AppliedIndex() const { return RaftIndex(State()->meta.applied_index); }
 RaftTerm Store::AppliedTerm() const { return RaftTerm(State()->meta.applied_term); }
 int64_t Store::KeyCount() const { return State()->meta.key_count; }
-std::vector<AlarmMember> Store::Alarms() const { return State()->meta.alarms; }
+std::vector<kv::AlarmMember> Store::Alarms() const { return State()->meta.alarms; }
 
-Result<RangeResponse> Store::Range(const RangeRequest& req) const {
+Result<kv::RangeResponse> Store::Range(const kv::RangeRequest& req) const {
   ETCFS_RETURN_IF_ERROR(ValidateRange(req));
   auto state = State();
   SnapshotReader reader(db_.get(), state->snapshot.get());
   return EvaluateRange(reader, req, state->meta.revision, state->meta.compact_revision);
 }
 
-Result<LeaseTimeToLiveResponse> Store::LeaseTimeToLive(int64_t id, bool with_keys) const {
+Result<kv::LeaseTimeToLiveResponse> Store::LeaseTimeToLive(int64_t id, bool with_keys) const {
   auto state = State();
   SnapshotReader reader(db_.get(), state->snapshot.get());
   std::string v;
   bool found = false;
   ETCFS_RETURN_IF_ERROR(reader.Get(db_->leases(), LeaseKey(id), &v, &found));
   if (!found) return ErrLeaseNotFound();
-  LeaseTimeToLiveResponse resp;
+  kv::LeaseTimeToLiveResponse resp;
   if (!DecodeLease(v, id, &resp.lease)) {
     return Status::Corruption("undecodable lease " + std::to_string(id));
   }
@@ -154,14 +154,14 @@ Result<LeaseTimeToLiveResponse> Store::LeaseTimeToLive(int64_t id, bool with_key
   return resp;
 }
 
-Result<std::vector<LeaseInfo>> Store::Leases() const {
+Result<std::vector<kv::LeaseInfo>> Store::Leases() const {
   auto state = State();
   SnapshotReader reader(db_.get(), state->snapshot.get());
-  std::vector<LeaseInfo> out;
+  std::vector<kv::LeaseInfo> out;
   auto it = reader.NewIterator(db_->leases());
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->key().size() != 8) return Status::Corruption("malformed lease id in the store");
-    LeaseInfo lease;
+    kv::LeaseInfo lease;
     int64_t id = static_cast<int64_t>(DecodeFixed64BE(it->key().data()));
     if (!DecodeLease(ToView(it->value()), id, &lease)) {
       return Status::Corruption("undecodable lease " + std::to_string(id));

@@ -21,7 +21,7 @@
 #include "store/image.h"
 #include "store/options.h"
 #include "store/read_state.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::store {
 
@@ -50,7 +50,7 @@ class Store {
   // ---- Reads: any thread ----
 
   // Errors: Compacted, FutureRevision, Corruption, IOError.
-  Result<RangeResponse> Range(const RangeRequest& req) const;
+  Result<kv::RangeResponse> Range(const kv::RangeRequest& req) const;
   int64_t CurrentRevision() const;
   int64_t CompactedRevision() const;
   RaftIndex AppliedIndex() const;
@@ -60,9 +60,9 @@ class Store {
   std::shared_ptr<const ReadState> State() const;
 
   // Errors: NotFound (ErrLeaseNotFound).
-  Result<LeaseTimeToLiveResponse> LeaseTimeToLive(int64_t id, bool with_keys) const;
-  Result<std::vector<LeaseInfo>> Leases() const;
-  std::vector<AlarmMember> Alarms() const;
+  Result<kv::LeaseTimeToLiveResponse> LeaseTimeToLive(int64_t id, bool with_keys) const;
+  Result<std::vector<kv::LeaseInfo>> Leases() const;
+  std::vector<kv::AlarmMember> Alarms() const;
   // The metadata written with ApplyBatch::PutMetadata under `prefix`, by key.
   Result<std::vector<std::pair<std::string, std::string>>> ListMetadata(std::string_view prefix) const;
 

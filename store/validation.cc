@@ -25,14 +25,14 @@ struct Writes {
 // etcd's checkIntervals: the puts and deletes of one branch, including the
 // branches of nested transactions. The two branches of a nested transaction
 // exclude each other, so they may put the same key.
-Status CollectWrites(const std::vector<RequestOp>& ops, Writes* out) {
+Status CollectWrites(const std::vector<kv::RequestOp>& ops, Writes* out) {
   for (const auto& op : ops) {
-    if (const auto* d = std::get_if<DeleteRangeRequest>(&op)) {
+    if (const auto* d = std::get_if<kv::DeleteRangeRequest>(&op)) {
       out->dels.emplace_back(d->key, d->range_end);
     }
   }
   for (const auto& op : ops) {
-    const auto* t = std::get_if<std::shared_ptr<const TxnRequest>>(&op);
+    const auto* t = std::get_if<std::shared_ptr<const kv::TxnRequest>>(&op);
     if (t == nullptr || *t == nullptr) continue;
     Writes then_w, else_w;
     ETCFS_RETURN_IF_ERROR(CollectWrites((*t)->success, &then_w));
@@ -50,7 +50,7 @@ Status CollectWrites(const std::vector<RequestOp>& ops, Writes* out) {
     out->dels.insert(out->dels.end(), else_w.dels.begin(), else_w.dels.end());
   }
   for (const auto& op : ops) {
-    const auto* p = std::get_if<PutRequest>(&op);
+    const auto* p = std::get_if<kv::PutRequest>(&op);
     if (p == nullptr) continue;
     if (out->puts.count(p->key) || out->Deleted(p->key)) return ErrDuplicateKey();
     out->puts.insert(p->key);
@@ -58,9 +58,9 @@ Status CollectWrites(const std::vector<RequestOp>& ops, Writes* out) {
   return Status::Ok();
 }
 
-Status ValidateOps(const std::vector<RequestOp>& ops, int max_txn_ops);
+Status ValidateOps(const std::vector<kv::RequestOp>& ops, int max_txn_ops);
 
-Status ValidateOne(const TxnRequest& req, int max_txn_ops) {
+Status ValidateOne(const kv::TxnRequest& req, int max_txn_ops) {
   const size_t limit = static_cast<size_t>(max_txn_ops);
   if (req.compare.size() > limit || req.success.size() > limit || req.failure.size() > limit) {
     return ErrTooManyOps();
@@ -72,15 +72,15 @@ Status ValidateOne(const TxnRequest& req, int max_txn_ops) {
   return ValidateOps(req.failure, max_txn_ops);
 }
 
-Status ValidateOps(const std::vector<RequestOp>& ops, int max_txn_ops) {
+Status ValidateOps(const std::vector<kv::RequestOp>& ops, int max_txn_ops) {
   for (const auto& op : ops) {
     Status s = std::visit(
         [max_txn_ops](const auto& r) -> Status {
           using T = std::decay_t<decltype(r)>;
-          if constexpr (std::is_same_v<T, RangeRequest>) return ValidateRange(r);
-          if constexpr (std::is_same_v<T, PutRequest>) return ValidatePut(r);
-          if constexpr (std::is_same_v<T, DeleteRangeRequest>) return ValidateDeleteRange(r);
-          if constexpr (std::is_same_v<T, std::shared_ptr<const TxnRequest>>) {
+          if constexpr (std::is_same_v<T, kv::RangeRequest>) return ValidateRange(r);
+          if constexpr (std::is_same_v<T, kv::PutRequest>) return ValidatePut(r);
+          if constexpr (std::is_same_v<T, kv::DeleteRangeRequest>) return ValidateDeleteRange(r);
+          if constexpr (std::is_same_v<T, std::shared_ptr<const kv::TxnRequest>>) {
             if (r == nullptr) return Status::InvalidArgument("etcdserver: empty nested txn request");
             return ValidateOne(*r, max_txn_ops);
           }
@@ -93,12 +93,12 @@ Status ValidateOps(const std::vector<RequestOp>& ops, int max_txn_ops) {
 
 }  // namespace
 
-Status ValidateRange(const RangeRequest& req) {
+Status ValidateRange(const kv::RangeRequest& req) {
   if (req.key.empty()) return ErrEmptyKey();
   return Status::Ok();
 }
 
-Status ValidatePut(const PutRequest& req) {
+Status ValidatePut(const kv::PutRequest& req) {
   if (req.key.empty()) return ErrEmptyKey();
   if (req.ignore_value && !req.value.empty()) {
     return Status::InvalidArgument("etcdserver: value is provided");
@@ -106,36 +106,28 @@ Status ValidatePut(const PutRequest& req) {
   if (req.ignore_lease && req.lease != 0) {
     return Status::InvalidArgument("etcdserver: lease is provided");
   }
-  const bool marker = req.key.back() == '/';
-  if (req.attr && marker && req.attr->kind != FileKind::kDirectory) {
-    return Status::InvalidArgument("a key ending in '/' is a directory marker and cannot be a " +
-                                   std::string(req.attr->kind == FileKind::kSymlink ? "symlink" : "file"));
-  }
-  if (req.attr && !marker && req.attr->kind == FileKind::kDirectory) {
-    return Status::InvalidArgument("a directory marker key must end in '/'");
-  }
   return Status::Ok();
 }
 
-Status ValidateDeleteRange(const DeleteRangeRequest& req) {
+Status ValidateDeleteRange(const kv::DeleteRangeRequest& req) {
   if (req.key.empty()) return ErrEmptyKey();
   return Status::Ok();
 }
 
-Status ValidateTxn(const TxnRequest& req, int max_txn_ops) {
+Status ValidateTxn(const kv::TxnRequest& req, int max_txn_ops) {
   ETCFS_RETURN_IF_ERROR(ValidateOne(req, max_txn_ops));
   Writes then_w, else_w;
   ETCFS_RETURN_IF_ERROR(CollectWrites(req.success, &then_w));
   return CollectWrites(req.failure, &else_w);
 }
 
-int64_t PutBytes(const TxnRequest& req) {
+int64_t PutBytes(const kv::TxnRequest& req) {
   int64_t n = 0;
   for (const auto* ops : {&req.success, &req.failure}) {
-    for (const RequestOp& op : *ops) {
-      if (const auto* put = std::get_if<PutRequest>(&op)) {
+    for (const kv::RequestOp& op : *ops) {
+      if (const auto* put = std::get_if<kv::PutRequest>(&op)) {
         n += static_cast<int64_t>(put->key.size() + put->value.size());
-      } else if (const auto* txn = std::get_if<std::shared_ptr<const TxnRequest>>(&op)) {
+      } else if (const auto* txn = std::get_if<std::shared_ptr<const kv::TxnRequest>>(&op)) {
         n += PutBytes(**txn);
       }
     }

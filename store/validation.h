@@ -6,23 +6,23 @@
 #pragma once
 
 #include "base/status.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::store {
 
 // etcd's default --max-txn-ops.
 inline constexpr int kDefaultMaxTxnOps = 128;
 
-Status ValidateRange(const RangeRequest& req);
-Status ValidatePut(const PutRequest& req);
-Status ValidateDeleteRange(const DeleteRangeRequest& req);
+Status ValidateRange(const kv::RangeRequest& req);
+Status ValidatePut(const kv::PutRequest& req);
+Status ValidateDeleteRange(const kv::DeleteRangeRequest& req);
 // Each branch and the compare list hold at most `max_txn_ops` entries; no
 // branch (with its nested transactions) puts a key twice or puts a key that
 // it also deletes.
 // The bytes a txn's puts would add (keys and values, nested txns included),
 // for the quota check; 0 for a txn without puts.
-int64_t PutBytes(const TxnRequest& req);
+int64_t PutBytes(const kv::TxnRequest& req);
 
-Status ValidateTxn(const TxnRequest& req, int max_txn_ops = kDefaultMaxTxnOps);
+Status ValidateTxn(const kv::TxnRequest& req, int max_txn_ops = kDefaultMaxTxnOps);
 
 }  // namespace etcfs::store

@@ -17,8 +17,8 @@ constexpr size_t kCatchUpChunkEvents = 4096;
 
 std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
-Event CopyFor(const Event& ev, bool with_prev) {
-  Event out;
+kv::Event CopyFor(const kv::Event& ev, bool with_prev) {
+  kv::Event out;
   out.type = ev.type;
   out.kv = ev.kv;
   if (with_prev) out.prev_kv = ev.prev_kv;
@@ -27,9 +27,9 @@ Event CopyFor(const Event& ev, bool with_prev) {
 
 }  // namespace
 
-bool WatchHub::Watcher::Matches(const Event& ev) const {
-  if (ev.type == Event::Type::kPut && req.filter_put) return false;
-  if (ev.type == Event::Type::kDelete && req.filter_delete) return false;
+bool WatchHub::Watcher::Matches(const kv::Event& ev) const {
+  if (ev.type == kv::Event::Type::kPut && req.filter_put) return false;
+  if (ev.type == kv::Event::Type::kDelete && req.filter_delete) return false;
   return KeyInterval{req.key, req.range_end}.Contains(ev.kv.key);
 }
 
@@ -134,7 +134,7 @@ void WatchHub::ScheduleCatchUp() {
   background_->Post([this] { CatchUp(); });
 }
 
-void WatchHub::Notify(int64_t first, int64_t last, std::vector<Event>* events) {
+void WatchHub::Notify(int64_t first, int64_t last, std::vector<kv::Event>* events) {
   std::lock_guard<std::mutex> lock(mu_);
   notified_rev_ = last;
   if (events == nullptr) {
@@ -157,15 +157,15 @@ void WatchHub::Notify(int64_t first, int64_t last, std::vector<Event>* events) {
   }
 
   // Group the batch's events per watcher, preserving their order.
-  std::vector<std::pair<Watcher*, std::vector<Event>>> per;
+  std::vector<std::pair<Watcher*, std::vector<kv::Event>>> per;
   std::unordered_map<Watcher*, size_t> slot;
-  auto add = [&](Watcher* w, const Event& ev) {
+  auto add = [&](Watcher* w, const kv::Event& ev) {
     if (ev.kv.mod_revision < w->next_rev || !w->Matches(ev)) return;
     auto [it, inserted] = slot.try_emplace(w, per.size());
-    if (inserted) per.emplace_back(w, std::vector<Event>());
+    if (inserted) per.emplace_back(w, std::vector<kv::Event>());
     per[it->second].second.push_back(CopyFor(ev, w->req.prev_kv));
   };
-  for (const Event& ev : *events) {
+  for (const kv::Event& ev : *events) {
     if (auto it = synced_keys_.find(ev.kv.key); it != synced_keys_.end()) {
       for (Watcher* w : it->second) add(w, ev);
     }
@@ -217,7 +217,7 @@ bool WatchHub::CatchUpRound() {
   }
 
   // Read whole revisions of history from `start` on.
-  std::vector<Event> events;
+  std::vector<kv::Event> events;
   int64_t end_rev = current;
   Status read_status;
   if (start <= current) {
@@ -243,8 +243,8 @@ bool WatchHub::CatchUpRound() {
         read_status = Status::Corruption("undecodable history record");
         break;
       }
-      Event ev;
-      ev.type = r.tombstone ? Event::Type::kDelete : Event::Type::kPut;
+      kv::Event ev;
+      ev.type = r.tombstone ? kv::Event::Type::kDelete : kv::Event::Type::kPut;
       ev.kv = std::move(r.kv);
       if (any_prev) {
         bool wanted = false;
@@ -286,8 +286,8 @@ bool WatchHub::CatchUpRound() {
         continue;
       }
       if (w->next_rev <= end_rev) {
-        std::vector<Event> evs;
-        for (const Event& ev : events) {
+        std::vector<kv::Event> evs;
+        for (const kv::Event& ev : events) {
           if (ev.kv.mod_revision >= w->next_rev && w->Matches(ev)) {
             evs.push_back(CopyFor(ev, w->req.prev_kv));
           }

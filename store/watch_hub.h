@@ -25,7 +25,7 @@
 #include "base/executor.h"
 #include "store/db.h"
 #include "store/read_state.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::store {
 
@@ -33,7 +33,7 @@ using WatchId = int64_t;
 
 struct WatchRequest {
   std::string key;
-  std::string range_end;  // as in RangeRequest
+  std::string range_end;  // as in kv::RangeRequest
   int64_t start_revision = 0;  // <= 0: from the next revision
   bool prev_kv = false;
   bool filter_put = false;     // etcd's NOPUT
@@ -44,7 +44,7 @@ struct WatchRequest {
 struct WatchUpdate {
   WatchId id = 0;
   int64_t tag = 0;  // WatchRequest::tag
-  std::vector<Event> events;     // in revision order; may be empty (progress)
+  std::vector<kv::Event> events;     // in revision order; may be empty (progress)
   int64_t revision = 0;          // the watcher has seen everything up to here
   bool canceled = false;
   int64_t compact_revision = 0;  // with canceled: history the watcher needed is gone
@@ -87,7 +87,7 @@ class WatchHub {
   // From the apply thread after a commit: revisions [first, last] are now
   // readable. `events` holds their events when the batch gathered them; when
   // null, watchers that need those revisions are caught up from history.
-  void Notify(int64_t first, int64_t last, std::vector<Event>* events);
+  void Notify(int64_t first, int64_t last, std::vector<kv::Event>* events);
 
  private:
   struct Watcher {
@@ -96,7 +96,7 @@ class WatchHub {
     WatchSink* sink;
     int64_t next_rev;  // the first revision not yet delivered
     bool synced;
-    bool Matches(const Event& ev) const;
+    bool Matches(const kv::Event& ev) const;
   };
 
   void AddSynced(Watcher* w);   // REQUIRES: mu_ held

@@ -6,12 +6,12 @@
 
 #include "fs/caller.h"
 #include "fs/filesystem.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::fs::ops {
 
-inline store::PutRequest PutOf(std::string key, std::string value, std::optional<store::FileAttr> attr) {
-  store::PutRequest p;
+inline kv::PutRequest PutOf(std::string key, std::string value, std::optional<kv::FileAttr> attr) {
+  kv::PutRequest p;
   p.key = std::move(key);
   p.value = std::move(value);
   p.attr = std::move(attr);
@@ -19,18 +19,18 @@ inline store::PutRequest PutOf(std::string key, std::string value, std::optional
 }
 
 // A compare that holds while `key` does not exist.
-inline store::Compare Absent(const std::string& key) {
-  store::Compare c;
-  c.result = store::Compare::Result::kEqual;
-  c.target = store::Compare::Target::kVersion;
+inline kv::Compare Absent(const std::string& key) {
+  kv::Compare c;
+  c.result = kv::Compare::Result::kEqual;
+  c.target = kv::Compare::Target::kVersion;
   c.key = key;
   c.number = 0;
   return c;
 }
 
 // The attributes of something `c` creates: its owner, and `mode`'s permission bits.
-inline store::FileAttr NewAttr(const Caller& c, mode_t mode, store::FileKind kind) {
-  store::FileAttr attr;
+inline kv::FileAttr NewAttr(const Caller& c, mode_t mode, kv::FileKind kind) {
+  kv::FileAttr attr;
   attr.explicit_attrs = true;
   attr.mode = mode & 07777;
   attr.uid = c.uid;

@@ -13,13 +13,13 @@ int CreatePending(Filesystem& fs, const Caller& c, Ino parent, const char* name,
   Node existing;
   if (tree.Child(parent, name, &existing) == 0) return EEXIST;
   if (self_value && !tree.DirectoryExists(path + "/")) return EINVAL;  // "a%" names the value of directory a
-  store::FileAttr attr;
+  kv::FileAttr attr;
   attr.explicit_attrs = true;
   attr.mode = mode & 07777;
   attr.uid = c.uid;
   attr.gid = c.gid;
   attr.mtime_ns = WallClockNs();
-  attr.kind = store::FileKind::kFile;
+  attr.kind = kv::FileKind::kFile;
   if (fs.echo_state() != nullptr) fs.echo_state()->Split(path);
   fs.buffers().AddPending(path, fs.inodes().Assign(path), attr);
   return tree.At(path, out);

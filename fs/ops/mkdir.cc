@@ -20,14 +20,14 @@ int Mkdir(Filesystem& fs, const Caller& c, Ino parent, const char* name, mode_t 
     if (tree.Child(parent, name, &existing) == 0) return EEXIST;
     Node p;
     if (int err = tree.Get(parent, &p)) return err;
-    store::FileAttr attr = NewAttr(c, mode, store::FileKind::kDirectory);
-    const store::FileAttr parent_attr = tree.AttributesOf(p);
+    kv::FileAttr attr = NewAttr(c, mode, kv::FileKind::kDirectory);
+    const kv::FileAttr parent_attr = tree.AttributesOf(p);
     if (parent_attr.mode & S_ISGID) {  // as on a local filesystem: the group and the bit carry down
       attr.gid = parent_attr.gid;
       attr.mode |= S_ISGID;
     }
     const std::string marker = fs.options().prefix + path + "/";
-    store::TxnRequest txn;
+    kv::TxnRequest txn;
     txn.compare.push_back(Absent(marker));
     txn.success.emplace_back(PutOf(marker, "", attr));
     auto r = fs.CommitTxn(c, txn, {marker});

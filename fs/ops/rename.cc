@@ -16,7 +16,7 @@ constexpr int kRenameAttempts = 5;
 
 // One rename as a transaction, and the keys it touches.
 struct Plan {
-  store::TxnRequest txn;
+  kv::TxnRequest txn;
   std::vector<std::string> keys;
   std::string dst_path;
 };
@@ -41,7 +41,7 @@ int PlanDirectory(Filesystem& fs, const Caller& c, const Node& src, const std::s
     if (int err = fs.Commit(c, ino)) return err;
   }
   const std::string from = fs.tree().KeyOf(src);
-  const std::vector<store::KeyValue> kvs = fs.mirror().KeysUnder(from);
+  const std::vector<kv::KeyValue> kvs = fs.mirror().KeysUnder(from);
   const size_t ops = kvs.size() + 1 + (exists && dst.kv ? 1 : 0);
   const int max_ops = fs.backend().limits().max_txn_ops;
   if (ops > static_cast<size_t>(max_ops)) {
@@ -49,24 +49,24 @@ int PlanDirectory(Filesystem& fs, const Caller& c, const Node& src, const std::s
                  "answering EXDEV so that mv copies instead", from, kvs.size(), ops, max_ops);
     return EXDEV;
   }
-  store::Compare unchanged;
-  unchanged.result = store::Compare::Result::kLess;
-  unchanged.target = store::Compare::Target::kMod;
+  kv::Compare unchanged;
+  unchanged.result = kv::Compare::Result::kLess;
+  unchanged.target = kv::Compare::Target::kMod;
   unchanged.key = from;
   unchanged.range_end = PrefixEnd(from);
   unchanged.number = fs.mirror().revision() + 1;
   plan->txn.compare.push_back(unchanged);
-  plan->txn.success.emplace_back(store::DeleteRangeRequest{from, PrefixEnd(from), false});
+  plan->txn.success.emplace_back(kv::DeleteRangeRequest{from, PrefixEnd(from), false});
   const std::string to = fs.options().prefix + plan->dst_path;
   // The empty directory replaced goes, unless the source's own marker lands
   // on its key (a txn may not put a key it deletes).
   const bool source_marker = !kvs.empty() && kvs.front().key == from;
   if (exists && dst.kv && !source_marker) {
-    plan->txn.success.emplace_back(store::DeleteRangeRequest{fs.tree().KeyOf(dst), "", false});
+    plan->txn.success.emplace_back(kv::DeleteRangeRequest{fs.tree().KeyOf(dst), "", false});
     plan->keys.push_back(fs.tree().KeyOf(dst));
   }
-  for (const store::KeyValue& kv : kvs) {
-    store::PutRequest put = PutOf(to + kv.key.substr(from.size()), kv.value, kv.attr);
+  for (const kv::KeyValue& kv : kvs) {
+    kv::PutRequest put = PutOf(to + kv.key.substr(from.size()), kv.value, kv.attr);
     put.lease = kv.lease;
     plan->keys.push_back(kv.key);
     plan->keys.push_back(put.key);
@@ -92,13 +92,13 @@ int PlanFile(Filesystem& fs, const Caller& c, Node src, const std::string& base,
   }
   const std::string from = tree.KeyOf(src);
   const std::string to = fs.options().prefix + plan->dst_path;
-  store::Compare unchanged;
-  unchanged.target = store::Compare::Target::kMod;
+  kv::Compare unchanged;
+  unchanged.target = kv::Compare::Target::kMod;
   unchanged.key = from;
   unchanged.number = src.kv->mod_revision;
   plan->txn.compare.push_back(unchanged);
-  plan->txn.success.emplace_back(store::DeleteRangeRequest{from, "", false});
-  store::PutRequest put = PutOf(to, src.kv->value, src.kv->attr);
+  plan->txn.success.emplace_back(kv::DeleteRangeRequest{from, "", false});
+  kv::PutRequest put = PutOf(to, src.kv->value, src.kv->attr);
   put.lease = src.kv->lease;
   plan->txn.success.emplace_back(std::move(put));
   plan->keys = {from, to};

@@ -21,14 +21,14 @@ int Rmdir(Filesystem& fs, const Caller& c, Ino parent, const char* name) {
   if (fs.buffers().HasPendingUnder(n.path) || fs.mirror().CountKeysUnder(marker, 2) > (n.kv ? 1u : 0u)) {
     return ENOTEMPTY;
   }
-  store::Compare empty;
+  kv::Compare empty;
   empty.key = marker + std::string(1, '\0');
   empty.range_end = PrefixEnd(marker);
-  empty.target = store::Compare::Target::kVersion;
+  empty.target = kv::Compare::Target::kVersion;
   empty.number = 0;
-  store::TxnRequest txn;
+  kv::TxnRequest txn;
   txn.compare.push_back(empty);
-  txn.success.emplace_back(store::DeleteRangeRequest{marker, "", false});
+  txn.success.emplace_back(kv::DeleteRangeRequest{marker, "", false});
   auto r = fs.CommitTxn(c, txn, {marker});
   if (!r.ok()) return ErrnoOf(r.status(), "rmdir", marker);
   if (!r->succeeded) return ENOTEMPTY;

@@ -7,7 +7,7 @@ namespace {
 
 // chmod, chown, utimens: the key keeps its value and lease; a directory
 // without a marker gets one. A file not yet committed keeps them in its buffer.
-int SetAttributes(Filesystem& fs, const Caller& c, const Node& n, const store::FileAttr& attr) {
+int SetAttributes(Filesystem& fs, const Caller& c, const Node& n, const kv::FileAttr& attr) {
   if (n.pending_attr) {
     if (auto b = fs.buffers().Find(n.ino)) {
       std::lock_guard<std::mutex> lock(b->mu);
@@ -18,12 +18,12 @@ int SetAttributes(Filesystem& fs, const Caller& c, const Node& n, const store::F
     }
   }
   const std::string key = fs.tree().KeyOf(n);
-  store::PutRequest put;
+  kv::PutRequest put;
   put.key = key;
   put.attr = attr;
   put.ignore_value = n.kv.has_value();
   put.ignore_lease = n.kv.has_value();
-  store::TxnRequest txn;
+  kv::TxnRequest txn;
   txn.success.emplace_back(std::move(put));
   auto r = fs.CommitTxn(c, txn, {key});
   return r.ok() ? 0 : ErrnoOf(r.status(), "setattr", key);
@@ -58,7 +58,7 @@ int Setattr(Filesystem& fs, const Caller& c, Ino ino, const AttrChange& change, 
     mtime = AttrChange::Mtime::kKeep;  // the truncate's own times: the commit stamps them
   }
   if (change.mode || change.uid || change.gid || mtime != AttrChange::Mtime::kKeep) {
-    store::FileAttr a = fs.tree().AttributesOf(n);
+    kv::FileAttr a = fs.tree().AttributesOf(n);
     a.explicit_attrs = true;
     if (change.mode) a.mode = *change.mode & 07777;
     if (change.uid) a.uid = *change.uid;

@@ -21,9 +21,9 @@ int Symlink(Filesystem& fs, const Caller& c, const char* target, Ino parent, con
     if (tree.Child(parent, name, &existing) == 0) return EEXIST;
     if (self_value && !tree.DirectoryExists(path + "/")) return EINVAL;
     const std::string key = fs.options().prefix + path;
-    store::TxnRequest txn;
+    kv::TxnRequest txn;
     txn.compare.push_back(Absent(key));
-    txn.success.emplace_back(PutOf(key, target, NewAttr(c, 0777, store::FileKind::kSymlink)));
+    txn.success.emplace_back(PutOf(key, target, NewAttr(c, 0777, kv::FileKind::kSymlink)));
     auto r = fs.CommitTxn(c, txn, {key});
     if (!r.ok()) return ErrnoOf(r.status(), "symlink", key);
     if (!r->succeeded) return EEXIST;

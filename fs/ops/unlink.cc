@@ -19,13 +19,13 @@ int Unlink(Filesystem& fs, const Caller& c, Ino parent, const char* name) {
   fs.buffers().Discard(n.ino, n.path);
   if (n.kv) {
     const std::string key = tree.KeyOf(n);
-    store::TxnRequest txn;
-    txn.success.emplace_back(store::DeleteRangeRequest{key, "", false});
+    kv::TxnRequest txn;
+    txn.success.emplace_back(kv::DeleteRangeRequest{key, "", false});
     auto r = fs.CommitTxn(c, txn, {key});
     if (!r.ok()) return ErrnoOf(r.status(), "unlink", key);
     // Deleted elsewhere between the lookup and the commit: as on a local
     // filesystem, only one of two unlinks of a file succeeds.
-    const auto* deleted = r->responses.empty() ? nullptr : std::get_if<store::DeleteRangeResponse>(&r->responses[0]);
+    const auto* deleted = r->responses.empty() ? nullptr : std::get_if<kv::DeleteRangeResponse>(&r->responses[0]);
     if (deleted != nullptr && deleted->deleted == 0) {
       fs.inodes().Detach(n.path);
       return ENOENT;

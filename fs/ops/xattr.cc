@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kNames[] = {"user.etcfs.revision", "user.etcfs.create_revision", "user.etcfs.version",
                                   "user.etcfs.lease"};
 
-bool ValueOf(const store::KeyValue& kv, std::string_view name, std::string* out) {
+bool ValueOf(const kv::KeyValue& kv, std::string_view name, std::string* out) {
   if (name == kNames[0]) {
     *out = std::to_string(kv.mod_revision);
   } else if (name == kNames[1]) {

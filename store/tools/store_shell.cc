@@ -32,7 +32,7 @@ int64_t NowNs() {
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-void Print(const KeyValue& kv) {
+void Print(const kv::KeyValue& kv) {
   std::cout << kv.key << " = " << kv.value << "  (create " << kv.create_revision << ", mod "
             << kv.mod_revision << ", version " << kv.version << ")\n";
 }
@@ -71,14 +71,14 @@ int Main(int argc, char** argv) {
     if (cmd.empty()) continue;
     if (cmd == "quit" || cmd == "exit") break;
     if (cmd == "put" && !a.empty()) {
-      PutRequest req;
+      kv::PutRequest req;
       req.key = a;
       req.value = b;
-      auto r = apply([&](ApplyBatch& batch) { return batch.Put(req, ApplyContext{NowNs()}); });
+      auto r = apply([&](ApplyBatch& batch) { return batch.Put(req, kv::ApplyContext{NowNs()}); });
       if (r.ok()) std::cout << "OK, revision " << r->revision << "\n";
       else std::cout << "error: " << r.status().message() << "\n";
     } else if ((cmd == "get" || cmd == "range") && !a.empty()) {
-      RangeRequest req;
+      kv::RangeRequest req;
       req.key = a;
       if (cmd == "get" && !b.empty()) req.revision = std::stoll(b);
       if (cmd == "range") req.range_end = (b.empty() || b == "prefix") ? PrefixEnd(a) : b;
@@ -90,8 +90,8 @@ int Main(int argc, char** argv) {
       for (const auto& kv : r->kvs) Print(kv);
       std::cout << r->count << " key(s) at revision " << r->revision << "\n";
     } else if (cmd == "del" && !a.empty()) {
-      DeleteRangeRequest req{a, b, false};
-      auto r = apply([&](ApplyBatch& batch) { return batch.DeleteRange(req, ApplyContext{NowNs()}); });
+      kv::DeleteRangeRequest req{a, b, false};
+      auto r = apply([&](ApplyBatch& batch) { return batch.DeleteRange(req, kv::ApplyContext{NowNs()}); });
       if (r.ok()) std::cout << "deleted " << r->deleted << "\n";
       else std::cout << "error: " << r.status().message() << "\n";
     } else if (cmd == "compact" && !a.empty()) {

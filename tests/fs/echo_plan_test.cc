@@ -15,8 +15,8 @@ void PrintTo(const EchoPlan::Step& s, std::ostream* os) { *os << "{" << s.path <
 
 namespace {
 
-store::KeyValue File(const std::string& value, int64_t mtime_ns, int64_t lease = 0) {
-  store::KeyValue kv;
+kv::KeyValue File(const std::string& value, int64_t mtime_ns, int64_t lease = 0) {
+  kv::KeyValue kv;
   kv.value = value;
   kv.lease = lease;
   kv.attr.explicit_attrs = true;
@@ -25,16 +25,16 @@ store::KeyValue File(const std::string& value, int64_t mtime_ns, int64_t lease =
   return kv;
 }
 
-store::KeyValue Marker(int64_t mtime_ns) {
-  store::KeyValue kv = File("", mtime_ns);
-  kv.attr.kind = store::FileKind::kDirectory;
+kv::KeyValue Marker(int64_t mtime_ns) {
+  kv::KeyValue kv = File("", mtime_ns);
+  kv.attr.kind = kv::FileKind::kDirectory;
   kv.attr.mode = 0755;
   return kv;
 }
 
-store::KeyValue Symlink(const std::string& target, int64_t mtime_ns) {
-  store::KeyValue kv = File(target, mtime_ns);
-  kv.attr.kind = store::FileKind::kSymlink;
+kv::KeyValue Symlink(const std::string& target, int64_t mtime_ns) {
+  kv::KeyValue kv = File(target, mtime_ns);
+  kv.attr.kind = kv::FileKind::kSymlink;
   return kv;
 }
 

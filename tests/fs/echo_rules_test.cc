@@ -192,11 +192,11 @@ TEST_F(FsTest, ADirectoryRenamedElsewhereKeepsTheNumbersBelowIt) {
   backend_.Put("/d/b", "2");
   Mount();
   const Ino a = kernel_->InoOf(user_, "d/a");
-  store::TxnRequest txn;
-  txn.success.emplace_back(store::DeleteRangeRequest{"/d/", "/d0", false});
+  kv::TxnRequest txn;
+  txn.success.emplace_back(kv::DeleteRangeRequest{"/d/", "/d0", false});
   for (const char* k : {"a", "b"}) {
     auto kv = backend_.Get(std::string("/d/") + k);
-    store::PutRequest put;
+    kv::PutRequest put;
     put.key = std::string("/e/") + k;
     put.value = kv->value;
     put.attr = kv->attr;

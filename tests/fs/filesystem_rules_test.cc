@@ -104,6 +104,21 @@ TEST_F(FsTest, DirectoriesArePrefixesAndMarkersKeepThemWhenEmpty) {
   EXPECT_FALSE(backend_.Get("/empty/").has_value());
 }
 
+TEST_F(FsTest, AKeyEndingInASlashIsADirectoryWhateverItsRecord) {
+  backend_.Put("/api-made/", "");  // through the etcd API: no attributes
+  Mount();
+  struct stat st;
+  ASSERT_EQ(kernel_->Stat(user_, "api-made", &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  ASSERT_EQ(kernel_->Chmod(user_, "api-made", 0700), 0);
+  EXPECT_EQ(backend_.Get("/api-made/")->attr.kind, kv::FileKind::kDirectory);
+  ASSERT_EQ(kernel_->Mkdir(user_, "made-here", 0750), 0);
+  EXPECT_EQ(backend_.Get("/made-here/")->attr.kind, kv::FileKind::kDirectory);
+  ASSERT_EQ(kernel_->WriteFile(user_, "made-here/f", "x"), 0);
+  EXPECT_EQ(backend_.Get("/made-here/f")->attr.kind, kv::FileKind::kFile);
+}
+
 TEST_F(FsTest, AKeyThatIsAlsoADirectoryShowsItsValueAsNamePercent) {
   backend_.Put("/a", "self");
   backend_.Put("/a/b", "child");
@@ -223,7 +238,7 @@ TEST_F(FsTest, SymlinksHoldTheirTargetAsTheValue) {
   ASSERT_EQ(kernel_->Readlink(user_, "link", &target), 0);
   EXPECT_EQ(target, "../target");
   EXPECT_EQ(Committed("/link"), "../target");
-  EXPECT_EQ(backend_.Get("/link")->attr.kind, store::FileKind::kSymlink);
+  EXPECT_EQ(backend_.Get("/link")->attr.kind, kv::FileKind::kSymlink);
 }
 
 TEST_F(FsTest, ChmodAndChownAreReplicatedAttributes) {

@@ -50,9 +50,9 @@ class FsTest : public ::testing::Test {
   void RenameElsewhere(const std::string& from, const std::string& to) {
     auto kv = backend_.Get(from);
     ASSERT_TRUE(kv.has_value()) << from;
-    store::TxnRequest txn;
-    txn.success.emplace_back(store::DeleteRangeRequest{from, "", false});
-    store::PutRequest put;
+    kv::TxnRequest txn;
+    txn.success.emplace_back(kv::DeleteRangeRequest{from, "", false});
+    kv::PutRequest put;
     put.key = to;
     put.value = kv->value;
     put.attr = kv->attr;

@@ -74,5 +74,60 @@ TEST(InodeTable, AnAliasStandsForItsPathUntilThePathGoes) {
   EXPECT_FALSE(t.Path(b).has_value());
 }
 
+TEST(InodeTable, ANumberTheKernelForgetsLeavesWithItsPath) {
+  InodeTable t;
+  const size_t empty = t.size();
+  const Ino a = t.Assign("a");
+  EXPECT_EQ(t.Ref(a, "a"), a);  // a lookup
+  EXPECT_EQ(t.Ref(a, "a"), a);  // and another
+  t.Forget(a, 1);
+  EXPECT_EQ(t.Find("a"), a);  // the kernel still holds it once
+  t.Forget(a, 1);
+  EXPECT_EQ(t.Find("a"), 0u);
+  EXPECT_FALSE(t.Path(a).has_value());
+  EXPECT_EQ(t.size(), empty);
+  EXPECT_GT(t.Assign("a"), a);  // numbers are never reused
+  t.Forget(kRootIno, 100);      // the root is never forgotten
+  EXPECT_EQ(t.Find(""), kRootIno);
+}
+
+TEST(InodeTable, AReferenceRacingAForgetTakesThePathsNumber) {
+  InodeTable t;
+  const Ino a = t.Assign("a");
+  t.Ref(a, "a");
+  t.Forget(a, 1);  // forgotten after a lookup resolved it, before its reply
+  EXPECT_EQ(t.Ref(a, "a"), a);  // the path had no number since: it gets this one back
+  EXPECT_EQ(t.Find("a"), a);
+  EXPECT_EQ(t.lookups(a), 1u);
+
+  const Ino b = t.Assign("b");
+  t.Ref(b, "b");
+  t.Forget(b, 1);
+  const Ino b2 = t.Assign("b");  // another lookup numbered the path meanwhile
+  EXPECT_EQ(t.Ref(b, "b"), b2);  // the reply carries the path's number now
+  EXPECT_EQ(t.lookups(b2), 1u);
+  EXPECT_FALSE(t.Path(b).has_value());
+}
+
+TEST(InodeTable, ADeletedFileTheKernelHoldsKeepsItsNumberUntilForgotten) {
+  InodeTable t;
+  const size_t empty = t.size();
+  const Ino a = t.Assign("a");
+  t.Ref(a, "a");
+  t.Detach("a");
+  EXPECT_FALSE(t.Path(a).has_value());  // ESTALE for the old descriptor
+  EXPECT_EQ(t.size(), empty + 1);
+  t.Forget(a, 1);
+  EXPECT_EQ(t.size(), empty);
+
+  const Ino held = t.Assign("g");
+  EXPECT_EQ(t.Release("g"), held);  // a ghost keeps it apart
+  EXPECT_EQ(t.Ref(held, "g", /*held_apart=*/true), held);
+  t.Retire(held);  // the ghost gave it up: the kernel still holds it
+  EXPECT_EQ(t.lookups(held), 1u);
+  t.Forget(held, 1);
+  EXPECT_EQ(t.size(), empty);
+}
+
 }  // namespace
 }  // namespace etcfs::fs

@@ -30,9 +30,9 @@ class MemoryBackend::MemoryWatch : public KvWatch {
 MemoryBackend::MemoryBackend() = default;
 MemoryBackend::~MemoryBackend() = default;
 
-Result<store::RangeResponse> MemoryBackend::Range(const store::RangeRequest& req) {
+Result<kv::RangeResponse> MemoryBackend::Range(const kv::RangeRequest& req) {
   std::lock_guard<std::mutex> lock(mu_);
-  store::RangeResponse r;
+  kv::RangeResponse r;
   for (auto it = live_.lower_bound(req.key); it != live_.end() && InInterval(it->first, req.key, req.range_end);
        ++it) {
     r.kvs.push_back(it->second);
@@ -42,27 +42,27 @@ Result<store::RangeResponse> MemoryBackend::Range(const store::RangeRequest& req
   return r;
 }
 
-bool MemoryBackend::Holds(const store::Compare& cmp) const {
-  auto check = [&](const store::KeyValue& kv) {
+bool MemoryBackend::Holds(const kv::Compare& cmp) const {
+  auto check = [&](const kv::KeyValue& kv) {
     int c;
-    if (cmp.target == store::Compare::Target::kValue) {
+    if (cmp.target == kv::Compare::Target::kValue) {
       c = kv.value.compare(cmp.value);
     } else {
       int64_t v = 0;
       switch (cmp.target) {
-        case store::Compare::Target::kVersion: v = kv.version; break;
-        case store::Compare::Target::kCreate: v = kv.create_revision; break;
-        case store::Compare::Target::kMod: v = kv.mod_revision; break;
-        case store::Compare::Target::kLease: v = kv.lease; break;
-        case store::Compare::Target::kValue: break;
+        case kv::Compare::Target::kVersion: v = kv.version; break;
+        case kv::Compare::Target::kCreate: v = kv.create_revision; break;
+        case kv::Compare::Target::kMod: v = kv.mod_revision; break;
+        case kv::Compare::Target::kLease: v = kv.lease; break;
+        case kv::Compare::Target::kValue: break;
       }
       c = v < cmp.number ? -1 : (v > cmp.number ? 1 : 0);
     }
     switch (cmp.result) {
-      case store::Compare::Result::kEqual: return c == 0;
-      case store::Compare::Result::kNotEqual: return c != 0;
-      case store::Compare::Result::kGreater: return c > 0;
-      case store::Compare::Result::kLess: return c < 0;
+      case kv::Compare::Result::kEqual: return c == 0;
+      case kv::Compare::Result::kNotEqual: return c != 0;
+      case kv::Compare::Result::kGreater: return c > 0;
+      case kv::Compare::Result::kLess: return c < 0;
     }
     return false;
   };
@@ -73,16 +73,16 @@ bool MemoryBackend::Holds(const store::Compare& cmp) const {
     if (!check(it->second)) return false;
   }
   if (any) return true;
-  return cmp.target != store::Compare::Target::kValue && check(store::KeyValue{});
+  return cmp.target != kv::Compare::Target::kValue && check(kv::KeyValue{});
 }
 
-void MemoryBackend::ApplyOps(const std::vector<store::RequestOp>& ops, int64_t rev,
-                             std::vector<store::ResponseOp>* out, std::vector<store::Event>* events) {
-  for (const store::RequestOp& op : ops) {
-    if (const auto* put = std::get_if<store::PutRequest>(&op)) {
+void MemoryBackend::ApplyOps(const std::vector<kv::RequestOp>& ops, int64_t rev,
+                             std::vector<kv::ResponseOp>* out, std::vector<kv::Event>* events) {
+  for (const kv::RequestOp& op : ops) {
+    if (const auto* put = std::get_if<kv::PutRequest>(&op)) {
       auto prev_it = live_.find(put->key);
-      const store::KeyValue* prev = prev_it == live_.end() ? nullptr : &prev_it->second;
-      store::KeyValue kv;
+      const kv::KeyValue* prev = prev_it == live_.end() ? nullptr : &prev_it->second;
+      kv::KeyValue kv;
       kv.key = put->key;
       kv.mod_revision = rev;
       kv.create_revision = prev ? prev->create_revision : rev;
@@ -95,12 +95,12 @@ void MemoryBackend::ApplyOps(const std::vector<store::RequestOp>& ops, int64_t r
         kv.attr = prev->attr;
         kv.attr.mtime_ns = 0;
       } else {
-        kv.attr.kind = put->key.back() == '/' ? store::FileKind::kDirectory : store::FileKind::kFile;
+        kv.attr.kind = put->key.back() == '/' ? kv::FileKind::kDirectory : kv::FileKind::kFile;
       }
       if (kv.attr.mtime_ns == 0) kv.attr.mtime_ns = clock_ns_;
-      store::PutResponse resp;
+      kv::PutResponse resp;
       resp.revision = rev;
-      store::Event e{store::Event::Type::kPut, kv, std::nullopt};
+      kv::Event e{kv::Event::Type::kPut, kv, std::nullopt};
       if (prev) {
         if (put->prev_kv) resp.prev_kv = *prev;
         e.prev_kv = *prev;
@@ -108,12 +108,12 @@ void MemoryBackend::ApplyOps(const std::vector<store::RequestOp>& ops, int64_t r
       live_[put->key] = std::move(kv);
       events->push_back(std::move(e));
       out->emplace_back(std::move(resp));
-    } else if (const auto* del = std::get_if<store::DeleteRangeRequest>(&op)) {
-      store::DeleteRangeResponse resp;
+    } else if (const auto* del = std::get_if<kv::DeleteRangeRequest>(&op)) {
+      kv::DeleteRangeResponse resp;
       resp.revision = rev;
       for (auto it = live_.lower_bound(del->key); it != live_.end() && InInterval(it->first, del->key, del->range_end);) {
-        store::Event e;
-        e.type = store::Event::Type::kDelete;
+        kv::Event e;
+        e.type = kv::Event::Type::kDelete;
         e.kv.key = it->first;
         e.kv.mod_revision = rev;
         e.prev_kv = it->second;
@@ -123,8 +123,8 @@ void MemoryBackend::ApplyOps(const std::vector<store::RequestOp>& ops, int64_t r
         it = live_.erase(it);
       }
       out->emplace_back(std::move(resp));
-    } else if (const auto* range = std::get_if<store::RangeRequest>(&op)) {
-      store::RangeResponse resp;
+    } else if (const auto* range = std::get_if<kv::RangeRequest>(&op)) {
+      kv::RangeResponse resp;
       for (auto it = live_.lower_bound(range->key);
            it != live_.end() && InInterval(it->first, range->key, range->range_end); ++it) {
         resp.kvs.push_back(it->second);
@@ -136,7 +136,7 @@ void MemoryBackend::ApplyOps(const std::vector<store::RequestOp>& ops, int64_t r
   }
 }
 
-Result<store::TxnResponse> MemoryBackend::Txn(const store::TxnRequest& req, const CallOptions&) {
+Result<kv::TxnResponse> MemoryBackend::Txn(const kv::TxnRequest& req, const CallOptions&) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (unavailable_) return Status::Unavailable("etcdserver: no leader (MemoryBackend::SetUnavailable)");
@@ -146,8 +146,8 @@ Result<store::TxnResponse> MemoryBackend::Txn(const store::TxnRequest& req, cons
   return Apply(req);
 }
 
-store::TxnResponse MemoryBackend::Commit(const store::TxnRequest& req) {
-  store::TxnResponse r = Apply(req);
+kv::TxnResponse MemoryBackend::Commit(const kv::TxnRequest& req) {
+  kv::TxnResponse r = Apply(req);
   std::function<void()> barrier;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -162,12 +162,12 @@ void MemoryBackend::SetLocalViewBarrier(std::function<void()> barrier) {
   barrier_ = std::move(barrier);
 }
 
-store::TxnResponse MemoryBackend::Apply(const store::TxnRequest& req) {
-  store::TxnResponse r;
+kv::TxnResponse MemoryBackend::Apply(const kv::TxnRequest& req) {
+  kv::TxnResponse r;
   {
     std::lock_guard<std::mutex> lock(mu_);
     r.succeeded = std::all_of(req.compare.begin(), req.compare.end(), [&](const auto& c) { return Holds(c); });
-    std::vector<store::Event> events;
+    std::vector<kv::Event> events;
     clock_ns_ += 1'000'000;
     ApplyOps(r.succeeded ? req.success : req.failure, revision_ + 1, &r.responses, &events);
     if (!events.empty()) {
@@ -177,7 +177,7 @@ store::TxnResponse MemoryBackend::Apply(const store::TxnRequest& req) {
     r.revision = revision_;
     for (auto& op : r.responses) {
       std::visit([&](auto& resp) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(resp)>, std::shared_ptr<const store::TxnResponse>>) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(resp)>, std::shared_ptr<const kv::TxnResponse>>) {
           resp.revision = revision_;
         }
       }, op);
@@ -187,19 +187,19 @@ store::TxnResponse MemoryBackend::Apply(const store::TxnRequest& req) {
   return r;
 }
 
-int64_t MemoryBackend::Put(const std::string& key, const std::string& value, std::optional<store::FileAttr> attr) {
-  store::PutRequest put;
+int64_t MemoryBackend::Put(const std::string& key, const std::string& value, std::optional<kv::FileAttr> attr) {
+  kv::PutRequest put;
   put.key = key;
   put.value = value;
   put.attr = std::move(attr);
-  store::TxnRequest txn;
+  kv::TxnRequest txn;
   txn.success.emplace_back(std::move(put));
   return Commit(txn).revision;
 }
 
 int64_t MemoryBackend::Delete(const std::string& key, const std::string& range_end) {
-  store::TxnRequest txn;
-  txn.success.emplace_back(store::DeleteRangeRequest{key, range_end, false});
+  kv::TxnRequest txn;
+  txn.success.emplace_back(kv::DeleteRangeRequest{key, range_end, false});
   return Commit(txn).revision;
 }
 
@@ -234,7 +234,7 @@ void MemoryBackend::Deliver() {
         it = watchers_.erase(it);  // a compacted watch ends; the watcher ranges again
         continue;
       }
-      for (const store::Event& e : history_) {
+      for (const kv::Event& e : history_) {
         if (e.kv.mod_revision >= w->next && Under(e.kv.key, w->prefix)) u.events.push_back(e);
       }
       u.revision = revision_;
@@ -255,7 +255,7 @@ void MemoryBackend::Cancel(uint64_t id) {
 void MemoryBackend::Compact(int64_t revision) {
   std::lock_guard<std::mutex> lock(mu_);
   compacted_ = std::max(compacted_, revision);
-  std::erase_if(history_, [&](const store::Event& e) { return e.kv.mod_revision <= compacted_; });
+  std::erase_if(history_, [&](const kv::Event& e) { return e.kv.mod_revision <= compacted_; });
 }
 
 void MemoryBackend::Hold() {
@@ -298,7 +298,7 @@ Result<BackendUsage> MemoryBackend::Usage() {
   return BackendUsage{used, limits_.quota_bytes};
 }
 
-std::optional<store::KeyValue> MemoryBackend::Get(const std::string& key) const {
+std::optional<kv::KeyValue> MemoryBackend::Get(const std::string& key) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = live_.find(key);
   if (it == live_.end()) return std::nullopt;

@@ -31,8 +31,8 @@ class MemoryBackend : public KvBackend {
   ~MemoryBackend() override;
 
   // --- KvBackend ---
-  Result<store::RangeResponse> Range(const store::RangeRequest& req) override;
-  Result<store::TxnResponse> Txn(const store::TxnRequest& req, const CallOptions& call) override;
+  Result<kv::RangeResponse> Range(const kv::RangeRequest& req) override;
+  Result<kv::TxnResponse> Txn(const kv::TxnRequest& req, const CallOptions& call) override;
   Result<std::unique_ptr<KvWatch>> Watch(std::string prefix, int64_t from_revision,
                                          std::function<void(WatchUpdate)> on_update) override;
   Result<int64_t> LinearizableRevision(const CallOptions& call) override;
@@ -41,11 +41,11 @@ class MemoryBackend : public KvBackend {
   BackendLimits limits() const override { return limits_; }
 
   // --- changes made elsewhere (they commit even while SetUnavailable) ---
-  int64_t Put(const std::string& key, const std::string& value, std::optional<store::FileAttr> attr = {});
+  int64_t Put(const std::string& key, const std::string& value, std::optional<kv::FileAttr> attr = {});
   int64_t Delete(const std::string& key, const std::string& range_end = "");
   // Any transaction; returns its response once its events went out and,
   // unless held, the barrier ran.
-  store::TxnResponse Commit(const store::TxnRequest& req);
+  kv::TxnResponse Commit(const kv::TxnRequest& req);
   // Runs after each change made elsewhere, as etcfsd answers an API write
   // only once its own mount shows it (Node::SetLocalViewBarrier).
   void SetLocalViewBarrier(std::function<void()> barrier);
@@ -59,7 +59,7 @@ class MemoryBackend : public KvBackend {
   void SetUnavailable(bool unavailable);
   void set_limits(const BackendLimits& limits) { limits_ = limits; }
 
-  std::optional<store::KeyValue> Get(const std::string& key) const;
+  std::optional<kv::KeyValue> Get(const std::string& key) const;
   int64_t revision() const;
   // Transactions this mount sent (Txn calls that reached the data).
   size_t txns() const;
@@ -73,20 +73,20 @@ class MemoryBackend : public KvBackend {
   };
 
   // Commits `req` and delivers its events (unless held).
-  store::TxnResponse Apply(const store::TxnRequest& req);
+  kv::TxnResponse Apply(const kv::TxnRequest& req);
   // Applies `ops` at the next revision (REQUIRES: mu_ held); the events go
   // to `events`.
-  void ApplyOps(const std::vector<store::RequestOp>& ops, int64_t rev, std::vector<store::ResponseOp>* out,
-                std::vector<store::Event>* events);
-  bool Holds(const store::Compare& cmp) const;  // REQUIRES: mu_ held
+  void ApplyOps(const std::vector<kv::RequestOp>& ops, int64_t rev, std::vector<kv::ResponseOp>* out,
+                std::vector<kv::Event>* events);
+  bool Holds(const kv::Compare& cmp) const;  // REQUIRES: mu_ held
   // Sends what watchers are owed, unless held.
   void Deliver();
   void Cancel(uint64_t id);
 
   BackendLimits limits_;
   mutable std::mutex mu_;
-  std::map<std::string, store::KeyValue> live_;  // guarded by mu_
-  std::vector<store::Event> history_;            // guarded by mu_; every event since compacted_
+  std::map<std::string, kv::KeyValue> live_;  // guarded by mu_
+  std::vector<kv::Event> history_;            // guarded by mu_; every event since compacted_
   int64_t revision_ = 1;                         // guarded by mu_ (etcd starts at 1)
   int64_t compacted_ = 0;                        // guarded by mu_
   int64_t clock_ns_ = 1'000'000'000;             // guarded by mu_

@@ -9,20 +9,20 @@
 namespace etcfs::fs {
 namespace {
 
-store::KeyValue Kv(std::string key, std::string value = "v", int64_t rev = 1) {
-  store::KeyValue kv;
+kv::KeyValue Kv(std::string key, std::string value = "v", int64_t rev = 1) {
+  kv::KeyValue kv;
   kv.key = std::move(key);
   kv.value = std::move(value);
   kv.mod_revision = rev;
   return kv;
 }
 
-store::Event Put(std::string key, std::string value, int64_t rev) {
-  return store::Event{store::Event::Type::kPut, Kv(std::move(key), std::move(value), rev), std::nullopt};
+kv::Event Put(std::string key, std::string value, int64_t rev) {
+  return kv::Event{kv::Event::Type::kPut, Kv(std::move(key), std::move(value), rev), std::nullopt};
 }
 
-store::Event Delete(std::string key, int64_t rev) {
-  return store::Event{store::Event::Type::kDelete, Kv(std::move(key), "", rev), std::nullopt};
+kv::Event Delete(std::string key, int64_t rev) {
+  return kv::Event{kv::Event::Type::kDelete, Kv(std::move(key), "", rev), std::nullopt};
 }
 
 std::vector<std::string> Names(const std::vector<Mirror::Child>& children) {
@@ -87,7 +87,7 @@ TEST(Mirror, ReportsWhichDirectoriesEachEventMadeAppearOrVanish) {
   Mirror m("/p/");
   m.Reset({Kv("/p/keep/x")}, 1);
   std::vector<std::pair<std::string, Mirror::Change>> seen;
-  auto observe = [&](const store::Event& e, const Mirror::Change& c) { seen.emplace_back(e.kv.key, c); };
+  auto observe = [&](const kv::Event& e, const Mirror::Change& c) { seen.emplace_back(e.kv.key, c); };
   // One batch creating two keys in a new directory: only the first makes it appear.
   m.Apply({Put("/p/new/sub/a", "1", 2), Put("/p/new/sub/b", "2", 2), Put("/p/keep/y", "3", 2)}, 2, observe);
   ASSERT_EQ(seen.size(), 3u);

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "etcd/etcdserverpb/rpc.pb.h"
-#include "server/convert.h"
+#include "kv/api_convert.h"
 #include "store/validation.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -15,23 +15,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   switch (data[0] % 4) {
     case 0: {
       etcdserverpb::RangeRequest req;
-      if (req.ParseFromString(bytes)) (void)store::ValidateRange(server::FromPb(req));
+      if (req.ParseFromString(bytes)) (void)store::ValidateRange(kv::FromPb(req));
       break;
     }
     case 1: {
       etcdserverpb::PutRequest req;
-      if (req.ParseFromString(bytes)) (void)store::ValidatePut(server::FromPb(req));
+      if (req.ParseFromString(bytes)) (void)store::ValidatePut(kv::FromPb(req));
       break;
     }
     case 2: {
       etcdserverpb::DeleteRangeRequest req;
-      if (req.ParseFromString(bytes)) (void)store::ValidateDeleteRange(server::FromPb(req));
+      if (req.ParseFromString(bytes)) (void)store::ValidateDeleteRange(kv::FromPb(req));
       break;
     }
     case 3: {
       etcdserverpb::TxnRequest req;
       if (req.ParseFromString(bytes)) {
-        const store::TxnRequest txn = server::FromPb(req);
+        const kv::TxnRequest txn = kv::FromPb(req);
         if (store::ValidateTxn(txn).ok()) (void)store::PutBytes(txn);
       }
       break;

@@ -19,8 +19,8 @@ TEST(AttrKeysTest, CompanionsSortInsideThePrefixAndMapBack) {
 }
 
 TEST(AttrKeysTest, EncodingRoundTripsEveryKind) {
-  for (auto kind : {store::FileKind::kFile, store::FileKind::kDirectory, store::FileKind::kSymlink}) {
-    store::FileAttr a;
+  for (auto kind : {kv::FileKind::kFile, kv::FileKind::kDirectory, kv::FileKind::kSymlink}) {
+    kv::FileAttr a;
     a.explicit_attrs = true;
     a.mode = 02751;
     a.uid = 4294967294u;
@@ -31,7 +31,7 @@ TEST(AttrKeysTest, EncodingRoundTripsEveryKind) {
     ASSERT_TRUE(back.has_value()) << EncodeAttr(a);
     EXPECT_EQ(*back, a);
   }
-  store::FileAttr a;
+  kv::FileAttr a;
   a.mode = 0644;
   EXPECT_EQ(EncodeAttr(a), "etcfs.attr/v1 file 0644 0:0 0");
 }
@@ -47,7 +47,7 @@ TEST(AttrKeysTest, AnythingElseIsRefused) {
 }
 
 TEST(AttrKeysTest, ACompanionCountsOnlyFromItsKeysCreation) {
-  store::KeyValue kv;
+  kv::KeyValue kv;
   kv.key = "/app/f";
   kv.create_revision = 10;
   kv.mod_revision = 12;
@@ -67,7 +67,7 @@ TEST(AttrKeysTest, ACompanionCountsOnlyFromItsKeysCreation) {
   EXPECT_FALSE(AttrFor(kv, &c, 999).explicit_attrs);
   EXPECT_FALSE(AttrFor(kv, nullptr, 999).explicit_attrs);
   kv.key = "/app/d/";
-  EXPECT_EQ(AttrFor(kv, nullptr, 999).kind, store::FileKind::kDirectory);
+  EXPECT_EQ(AttrFor(kv, nullptr, 999).kind, kv::FileKind::kDirectory);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/executor.h"
-#include "server/snapshot_file.h"
+#include "member/snapshot_file.h"
 #include "store/apply_batch.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
@@ -12,7 +12,7 @@ namespace etcfs::server {
 namespace {
 
 std::string SnapshotOf(const std::string& image) {
-  SnapshotHasher h;
+  member::SnapshotHasher h;
   // In uneven pieces, as a stream delivers them.
   for (size_t i = 0; i < image.size(); i += 700) h.Update(std::string_view(image).substr(i, 700));
   return image + h.Tail();
@@ -29,10 +29,10 @@ class SnapshotFileTest : public ::testing::Test {
     store_ = std::move(s).value();
     auto b = store_->BeginBatch();
     for (int i = 0; i < 100; ++i) {
-      store::PutRequest p;
+      kv::PutRequest p;
       p.key = "key" + std::to_string(i);
       p.value = std::string(i, 'v');
-      ASSERT_TRUE(b->Put(p, store::ApplyContext{1}).ok());
+      ASSERT_TRUE(b->Put(p, kv::ApplyContext{1}).ok());
     }
     b->SetApplied(RaftIndex(1), RaftTerm(1));
     ASSERT_TRUE(b->Commit().ok());
@@ -49,8 +49,8 @@ class SnapshotFileTest : public ::testing::Test {
 
 TEST_F(SnapshotFileTest, HasEtcdsShapeAndGivesBackTheImage) {
   const std::string file = SnapshotOf(image_);
-  EXPECT_EQ(kSha256Bytes, file.size() % kSnapshotAlign);  // what etcdctl 3.4 checks
-  auto image = ImageOfSnapshotFile(file);
+  EXPECT_EQ(member::kSha256Bytes, file.size() % member::kSnapshotAlign);  // what etcdctl 3.4 checks
+  auto image = member::ImageOfSnapshotFile(file);
   ASSERT_TRUE(image.ok()) << image.status().ToString();
   EXPECT_EQ(image_, *image);
   store::StoreMeta meta;
@@ -62,11 +62,11 @@ TEST_F(SnapshotFileTest, DamagedOrForeignFilesAreRefused) {
   std::string file = SnapshotOf(image_);
   std::string flipped = file;
   flipped[100] ^= 1;
-  EXPECT_EQ(StatusCode::kCorruption, ImageOfSnapshotFile(flipped).status().code());
-  EXPECT_EQ(StatusCode::kCorruption, ImageOfSnapshotFile(file.substr(0, file.size() - 1)).status().code());
+  EXPECT_EQ(StatusCode::kCorruption, member::ImageOfSnapshotFile(flipped).status().code());
+  EXPECT_EQ(StatusCode::kCorruption, member::ImageOfSnapshotFile(file.substr(0, file.size() - 1)).status().code());
   // The right shape and hash, but not an image inside (an etcd snapshot, say).
   const std::string foreign = SnapshotOf(std::string(4096, 'B'));
-  auto r = ImageOfSnapshotFile(foreign);
+  auto r = member::ImageOfSnapshotFile(foreign);
   EXPECT_EQ(StatusCode::kCorruption, r.status().code());
   EXPECT_NE(std::string::npos, r.status().message().find("no store image")) << r.status().ToString();
 }

@@ -11,7 +11,7 @@ store::WatchUpdate Update(int64_t tag, int64_t revision, std::vector<std::string
   u.tag = tag;
   u.revision = revision;
   for (auto& k : keys) {
-    store::Event ev;
+    kv::Event ev;
     ev.kv.key = k;
     ev.kv.value = "v";
     ev.kv.mod_revision = revision;

@@ -41,8 +41,8 @@ TEST(KeyCodec, PrefixEndIsEtcds) {
 
 TEST(RecordCodec, RoundTripsEveryField) {
   Record r;
-  r.kv = KeyValue{std::string("k\0", 2), std::string("v\0al", 4), 5, 9, 3, -7,
-                  FileAttr{true, 0640, 1000, 100, 123456789, FileKind::kSymlink}};
+  r.kv = kv::KeyValue{std::string("k\0", 2), std::string("v\0al", 4), 5, 9, 3, -7,
+                  kv::FileAttr{true, 0640, 1000, 100, 123456789, kv::FileKind::kSymlink}};
   r.sub = 2;
   std::string enc;
   EncodeKeyedRecord(r, &enc);
@@ -74,7 +74,7 @@ TEST(MetaCodec, RoundTrips) {
   m.applied_term = 3;
   m.key_count = 9;
   m.lease_seq = 4;
-  m.alarms = {{1, AlarmType::kNoSpace}, {2, AlarmType::kCorrupt}};
+  m.alarms = {{1, kv::AlarmType::kNoSpace}, {2, kv::AlarmType::kCorrupt}};
   StoreMeta back;
   ASSERT_TRUE(DecodeMeta(EncodeMeta(m), &back));
   EXPECT_EQ(m, back);

@@ -27,7 +27,7 @@ class CollectingSink : public WatchSink {
     std::lock_guard<std::mutex> lock(mu_);
     refuse_ = r;
   }
-  std::vector<Event> events() {
+  std::vector<kv::Event> events() {
     std::lock_guard<std::mutex> lock(mu_);
     return events_;
   }
@@ -52,7 +52,7 @@ class CollectingSink : public WatchSink {
     std::string out;
     for (const auto& e : events()) {
       if (!out.empty()) out += " ";
-      if (e.type == Event::Type::kPut) {
+      if (e.type == kv::Event::Type::kPut) {
         out += "P " + e.kv.key + "=" + e.kv.value + "@" + std::to_string(e.kv.mod_revision);
       } else {
         out += "D " + e.kv.key + "@" + std::to_string(e.kv.mod_revision);
@@ -66,7 +66,7 @@ class CollectingSink : public WatchSink {
   bool refuse_ = false;
   bool canceled_ = false;
   int64_t compact_revision_ = 0;
-  std::vector<Event> events_;
+  std::vector<kv::Event> events_;
   std::vector<int64_t> progress_;
 };
 

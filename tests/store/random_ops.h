@@ -19,8 +19,8 @@ struct RandomOp {
   int64_t lease = 0;      // put: attach to; grant/revoke: the lease
   int64_t number = 0;     // compact: the revision; txn: the compared number
   int64_t time_ns = 0;
-  Compare::Target target = Compare::Target::kValue;
-  Compare::Result result = Compare::Result::kEqual;
+  kv::Compare::Target target = kv::Compare::Target::kValue;
+  kv::Compare::Result result = kv::Compare::Result::kEqual;
   // txn branches: puts (value non-empty) and single-key deletes (value empty), distinct keys
   std::vector<std::pair<std::string, std::string>> success, failure;
 };
@@ -68,8 +68,8 @@ class RandomOps {
     } else if (dice < 80) {
       op.kind = RandomOp::Kind::kTxn;
       op.key = Key();
-      op.target = static_cast<Compare::Target>(Int(0, 4));
-      op.result = static_cast<Compare::Result>(Int(0, 3));
+      op.target = static_cast<kv::Compare::Target>(Int(0, 4));
+      op.result = static_cast<kv::Compare::Result>(Int(0, 3));
       op.value = "v" + std::to_string(Int(0, 999));
       op.number = Int(0, static_cast<int>(model.revision()));
       for (auto* branch : {&op.success, &op.failure}) {
@@ -104,13 +104,13 @@ class RandomOps {
   int64_t clock_ = 0;
 };
 
-inline std::vector<RequestOp> BranchOps(const std::vector<std::pair<std::string, std::string>>& b) {
-  std::vector<RequestOp> ops;
+inline std::vector<kv::RequestOp> BranchOps(const std::vector<std::pair<std::string, std::string>>& b) {
+  std::vector<kv::RequestOp> ops;
   for (const auto& [k, v] : b) {
     if (v.empty()) {
-      ops.emplace_back(DeleteRangeRequest{k, "", false});
+      ops.emplace_back(kv::DeleteRangeRequest{k, "", false});
     } else {
-      PutRequest p;
+      kv::PutRequest p;
       p.key = k;
       p.value = v;
       ops.emplace_back(p);
@@ -121,7 +121,7 @@ inline std::vector<RequestOp> BranchOps(const std::vector<std::pair<std::string,
 
 // Applies `op` to the store's batch.
 inline Outcome ApplyToStore(ApplyBatch& batch, const RandomOp& op) {
-  ApplyContext ctx{op.time_ns};
+  kv::ApplyContext ctx{op.time_ns};
   Outcome o;
   auto fail = [&o](const Status& s) {
     o.code = s.code();
@@ -129,7 +129,7 @@ inline Outcome ApplyToStore(ApplyBatch& batch, const RandomOp& op) {
   };
   switch (op.kind) {
     case RandomOp::Kind::kPut: {
-      PutRequest p;
+      kv::PutRequest p;
       p.key = op.key;
       p.value = op.value;
       p.lease = op.lease;
@@ -139,15 +139,15 @@ inline Outcome ApplyToStore(ApplyBatch& batch, const RandomOp& op) {
       return o;
     }
     case RandomOp::Kind::kDelete: {
-      auto r = batch.DeleteRange(DeleteRangeRequest{op.key, op.end, false}, ctx);
+      auto r = batch.DeleteRange(kv::DeleteRangeRequest{op.key, op.end, false}, ctx);
       if (!r.ok()) return fail(r.status());
       o.revision = r->revision;
       o.deleted = r->deleted;
       return o;
     }
     case RandomOp::Kind::kTxn: {
-      TxnRequest t;
-      Compare c;
+      kv::TxnRequest t;
+      kv::Compare c;
       c.key = op.key;
       c.target = op.target;
       c.result = op.result;
@@ -204,23 +204,23 @@ inline Outcome ApplyToModel(ReferenceModel& m, const RandomOp& op) {
     case RandomOp::Kind::kTxn: {
       auto kv = m.Live(op.key);
       bool holds;
-      if (!kv && op.target == Compare::Target::kValue) {
+      if (!kv && op.target == kv::Compare::Target::kValue) {
         holds = false;
       } else {
-        KeyValue cur = kv ? *kv : KeyValue{};
+        kv::KeyValue cur = kv ? *kv : kv::KeyValue{};
         int c;
-        if (op.target == Compare::Target::kValue) {
+        if (op.target == kv::Compare::Target::kValue) {
           c = cur.value < op.value ? -1 : (cur.value > op.value ? 1 : 0);
         } else {
-          int64_t v = op.target == Compare::Target::kVersion ? cur.version
-                      : op.target == Compare::Target::kCreate ? cur.create_revision
-                      : op.target == Compare::Target::kMod    ? cur.mod_revision
+          int64_t v = op.target == kv::Compare::Target::kVersion ? cur.version
+                      : op.target == kv::Compare::Target::kCreate ? cur.create_revision
+                      : op.target == kv::Compare::Target::kMod    ? cur.mod_revision
                                                               : cur.lease;
           c = v < op.number ? -1 : (v > op.number ? 1 : 0);
         }
-        holds = op.result == Compare::Result::kEqual      ? c == 0
-                : op.result == Compare::Result::kNotEqual ? c != 0
-                : op.result == Compare::Result::kGreater  ? c > 0
+        holds = op.result == kv::Compare::Result::kEqual      ? c == 0
+                : op.result == kv::Compare::Result::kNotEqual ? c != 0
+                : op.result == kv::Compare::Result::kGreater  ? c > 0
                                                           : c < 0;
       }
       o.succeeded = holds;

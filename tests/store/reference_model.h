@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "store/range.h"
-#include "store/types.h"
+#include "kv/types.h"
 
 namespace etcfs::store {
 
@@ -20,25 +20,25 @@ class ReferenceModel {
   struct Version {
     int64_t main;
     bool tombstone;
-    KeyValue kv;
+    kv::KeyValue kv;
   };
 
   int64_t revision() const { return rev_; }
   int64_t compact_revision() const { return compact_; }
-  const std::vector<Event>& events() const { return events_; }
+  const std::vector<kv::Event>& events() const { return events_; }
   int64_t key_count() const {
     int64_t n = 0;
     for (const auto& [k, h] : history_) n += !h.back().tombstone;
     return n;
   }
 
-  std::optional<KeyValue> Live(const std::string& key) const {
+  std::optional<kv::KeyValue> Live(const std::string& key) const {
     auto it = history_.find(key);
     if (it == history_.end() || it->second.back().tombstone) return std::nullopt;
     return it->second.back().kv;
   }
 
-  std::optional<KeyValue> At(const std::string& key, int64_t rev) const {
+  std::optional<kv::KeyValue> At(const std::string& key, int64_t rev) const {
     auto it = history_.find(key);
     if (it == history_.end()) return std::nullopt;
     const Version* found = nullptr;
@@ -50,8 +50,8 @@ class ReferenceModel {
   }
 
   // Keys visible at `rev` in [key, end), in key order.
-  std::vector<KeyValue> Range(const std::string& key, const std::string& end, int64_t rev) const {
-    std::vector<KeyValue> out;
+  std::vector<kv::KeyValue> Range(const std::string& key, const std::string& end, int64_t rev) const {
+    std::vector<kv::KeyValue> out;
     KeyInterval interval{key, end};
     for (const auto& [k, h] : history_) {
       if (!interval.Contains(k)) continue;
@@ -67,24 +67,23 @@ class ReferenceModel {
   void Put(const std::string& key, const std::string& value, int64_t lease, int64_t time_ns,
            int64_t main) {
     auto prev = Live(key);
-    KeyValue kv;
+    kv::KeyValue kv;
     kv.key = key;
     kv.value = value;
     kv.lease = lease;
     kv.mod_revision = main;
     kv.create_revision = prev ? prev->create_revision : main;
     kv.version = prev ? prev->version + 1 : 1;
-    kv.attr = prev ? prev->attr : FileAttr{};
-    if (!prev) kv.attr.kind = key.back() == '/' ? FileKind::kDirectory : FileKind::kFile;
+    kv.attr = prev ? prev->attr : kv::FileAttr{};
     kv.attr.mtime_ns = time_ns;
     if (prev && prev->lease != 0) leases_[prev->lease].erase(key);
     if (lease != 0) leases_[lease].insert(key);
     history_[key].push_back({main, false, kv});
-    events_.push_back(Event{Event::Type::kPut, kv, prev});
+    events_.push_back(kv::Event{kv::Event::Type::kPut, kv, prev});
   }
 
   int64_t DeleteRange(const std::string& key, const std::string& end, int64_t main) {
-    std::vector<KeyValue> doomed;
+    std::vector<kv::KeyValue> doomed;
     KeyInterval interval{key, end};
     for (const auto& [k, h] : history_) {
       if (interval.Contains(k) && !h.back().tombstone) doomed.push_back(h.back().kv);
@@ -114,18 +113,18 @@ class ReferenceModel {
   const std::set<int64_t>& compactions() const { return compactions_; }
 
  private:
-  void DeleteOne(const KeyValue& prev, int64_t main) {
+  void DeleteOne(const kv::KeyValue& prev, int64_t main) {
     if (prev.lease != 0) leases_[prev.lease].erase(prev.key);
-    KeyValue t;
+    kv::KeyValue t;
     t.key = prev.key;
     t.mod_revision = main;
     history_[prev.key].push_back({main, true, t});
-    events_.push_back(Event{Event::Type::kDelete, t, prev});
+    events_.push_back(kv::Event{kv::Event::Type::kDelete, t, prev});
   }
 
   std::map<std::string, std::vector<Version>> history_;
   std::map<int64_t, std::set<std::string>> leases_;
-  std::vector<Event> events_;
+  std::vector<kv::Event> events_;
   int64_t rev_ = 1;
   int64_t compact_ = 0;
   std::set<int64_t> compactions_;

@@ -17,7 +17,7 @@ TEST_F(StoreCompaction, CompactionKeepsTheLatestVersion) {
   EXPECT_EQ("2", Get("a", 4));  // the latest version of a at or below 4
   EXPECT_EQ("1", Get("b", 4));
   EXPECT_EQ("3", Get("a"));
-  auto old = store_->Range(RangeRequest{.key = "a", .revision = 3});
+  auto old = store_->Range(kv::RangeRequest{.key = "a", .revision = 3});
   ASSERT_FALSE(old.ok());
   EXPECT_EQ("etcdserver: mvcc: required revision has been compacted", old.status().message());
 }
@@ -72,7 +72,7 @@ TEST_F(StoreCompaction, CompactionIsPhysicalAndHashesAgree) {
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   EXPECT_EQ(101, h->compact_revision);
 
-  RangeRequest all{.key = std::string(1, '\0'), .range_end = std::string(1, '\0')};
+  kv::RangeRequest all{.key = std::string(1, '\0'), .range_end = std::string(1, '\0')};
   auto r = store_->Range(all);
   ASSERT_EQ(10u, r->kvs.size());
   for (const auto& kv : r->kvs) EXPECT_EQ(10, kv.version);
@@ -89,7 +89,7 @@ TEST_F(StoreCompaction, InterruptedCompactionResumesAtOpen) {
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(40, h->compact_revision);
   EXPECT_EQ("38", Get("k", 40));
-  EXPECT_EQ(StatusCode::kCompacted, store_->Range(RangeRequest{.key = "k", .revision = 39}).status().code());
+  EXPECT_EQ(StatusCode::kCompacted, store_->Range(kv::RangeRequest{.key = "k", .revision = 39}).status().code());
 }
 
 TEST_F(StoreCompaction, WritesGoOnDuringCompaction) {

@@ -71,7 +71,7 @@ TEST_F(StoreCrash, KilledWriterReopensAtABatchBoundaryEqualToTheReference) {
     EXPECT_EQ(model.revision(), (*crashed)->CurrentRevision());
     EXPECT_EQ(model.compact_revision(), (*crashed)->CompactedRevision());
     EXPECT_EQ(model.key_count(), (*crashed)->KeyCount());
-    RangeRequest all;
+    kv::RangeRequest all;
     all.key = std::string(1, '\0');
     all.range_end = std::string(1, '\0');
     auto got = (*crashed)->Range(all);

@@ -50,19 +50,19 @@ class StoreTest : public ::testing::Test {
     return result;
   }
 
-  Result<PutResponse> Put(const std::string& k, const std::string& v, int64_t lease = 0) {
-    PutRequest req;
+  Result<kv::PutResponse> Put(const std::string& k, const std::string& v, int64_t lease = 0) {
+    kv::PutRequest req;
     req.key = k;
     req.value = v;
     req.lease = lease;
     req.prev_kv = true;
     return Apply([&](ApplyBatch& b) { return b.Put(req, Ctx()); });
   }
-  Result<DeleteRangeResponse> Delete(const std::string& k, const std::string& end = "") {
-    DeleteRangeRequest req{k, end, true};
+  Result<kv::DeleteRangeResponse> Delete(const std::string& k, const std::string& end = "") {
+    kv::DeleteRangeRequest req{k, end, true};
     return Apply([&](ApplyBatch& b) { return b.DeleteRange(req, Ctx()); });
   }
-  Result<TxnResponse> Txn(const TxnRequest& req) {
+  Result<kv::TxnResponse> Txn(const kv::TxnRequest& req) {
     return Apply([&](ApplyBatch& b) { return b.Txn(req, Ctx()); });
   }
   Status Compact(int64_t rev) {
@@ -70,7 +70,7 @@ class StoreTest : public ::testing::Test {
   }
   // The value of `k` at `rev` (0 = now), or "<none>".
   std::string Get(const std::string& k, int64_t rev = 0) {
-    RangeRequest req;
+    kv::RangeRequest req;
     req.key = k;
     req.revision = rev;
     auto r = store_->Range(req);
@@ -78,8 +78,8 @@ class StoreTest : public ::testing::Test {
     if (r->kvs.empty()) return "<none>";
     return r->kvs[0].value;
   }
-  std::optional<KeyValue> GetKv(const std::string& k, int64_t rev = 0) {
-    RangeRequest req;
+  std::optional<kv::KeyValue> GetKv(const std::string& k, int64_t rev = 0) {
+    kv::RangeRequest req;
     req.key = k;
     req.revision = rev;
     auto r = store_->Range(req);
@@ -88,7 +88,7 @@ class StoreTest : public ::testing::Test {
   }
   // Keys in [k, end) at `rev`, joined by ','.
   std::string Keys(const std::string& k, const std::string& end, int64_t rev = 0) {
-    RangeRequest req;
+    kv::RangeRequest req;
     req.key = k;
     req.range_end = end;
     req.revision = rev;
@@ -99,7 +99,7 @@ class StoreTest : public ::testing::Test {
     return out;
   }
 
-  ApplyContext Ctx() { return ApplyContext{++clock_ns_}; }
+  kv::ApplyContext Ctx() { return kv::ApplyContext{++clock_ns_}; }
 
   // Polls `cond` until it holds or `seconds` pass.
   static bool WaitFor(const std::function<bool()>& cond, double seconds = 10) {

@@ -34,7 +34,7 @@ class StoreImage : public StoreTest {
                       std::to_string(s.CompactedRevision()) + " applied " +
                       std::to_string(s.AppliedIndex().value()) + "\n";
     for (int64_t rev = std::max<int64_t>(1, s.CompactedRevision()); rev <= s.CurrentRevision(); ++rev) {
-      RangeRequest req;
+      kv::RangeRequest req;
       req.key = std::string(1, '\0');
       req.range_end = std::string(1, '\0');
       req.revision = rev;
@@ -74,7 +74,7 @@ TEST_F(StoreImage, InstallReplacesEverythingAndHashesAgree) {
   auto other = OpenOther("other");
   {
     auto b = other->BeginBatch();
-    PutRequest p;
+    kv::PutRequest p;
     p.key = "stale";
     p.value = "gone";
     ASSERT_TRUE(b->Put(p, Ctx()).ok());
@@ -107,7 +107,7 @@ TEST_F(StoreImage, InstallReplacesEverythingAndHashesAgree) {
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ(before, Describe(**reopened));
   auto b = (*reopened)->BeginBatch();
-  PutRequest p;
+  kv::PutRequest p;
   p.key = "after";
   auto r = b->Put(p, Ctx());
   ASSERT_TRUE(r.ok());
@@ -120,7 +120,7 @@ TEST_F(StoreImage, DamagedOrTruncatedImagesAreRefusedAndChangeNothing) {
   auto other = OpenOther("other");
   {
     auto b = other->BeginBatch();
-    PutRequest p;
+    kv::PutRequest p;
     p.key = "mine";
     p.value = "kept";
     ASSERT_TRUE(b->Put(p, Ctx()).ok());
@@ -173,7 +173,7 @@ TEST_F(StoreImage, WatchersCatchUpFromTheInstalledHistoryOrAreCanceled) {
     auto s = OpenOther(name);
     auto b = s->BeginBatch();
     for (int i = 0; i < 4; ++i) {
-      PutRequest p;
+      kv::PutRequest p;
       p.key = "w";
       p.value = std::to_string(i);
       EXPECT_TRUE(b->Put(p, Ctx()).ok());

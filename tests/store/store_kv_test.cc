@@ -104,7 +104,7 @@ TEST_F(StoreKv, RangeAtPastRevisionSeesThatState) {
 
 TEST_F(StoreKv, FutureRevisionFails) {
   ASSERT_TRUE(Put("a", "1").ok());
-  RangeRequest req;
+  kv::RangeRequest req;
   req.key = "a";
   req.revision = 3;
   auto r = store_->Range(req);
@@ -123,7 +123,7 @@ TEST_F(StoreKv, PrefixAndFromKeyRanges) {
 
 TEST_F(StoreKv, LimitSetsMoreAndCountCountsAll) {
   for (auto k : {"a", "b", "c", "d"}) ASSERT_TRUE(Put(k, "v").ok());
-  RangeRequest req;
+  kv::RangeRequest req;
   req.key = "a";
   req.range_end = "z";
   req.limit = 2;
@@ -139,7 +139,7 @@ TEST_F(StoreKv, LimitSetsMoreAndCountCountsAll) {
 
 TEST_F(StoreKv, CountOnlyAndKeysOnly) {
   for (auto k : {"a", "b", "c"}) ASSERT_TRUE(Put(k, "value").ok());
-  RangeRequest req;
+  kv::RangeRequest req;
   req.key = "a";
   req.range_end = "z";
   req.count_only = true;
@@ -159,8 +159,8 @@ TEST_F(StoreKv, SortByEveryTargetBothWays) {
   ASSERT_TRUE(Put("b", "1").ok());  // 3
   ASSERT_TRUE(Put("c", "2").ok());  // 4
   ASSERT_TRUE(Put("b", "4").ok());  // 5: b has version 2
-  auto order = [&](SortTarget t, SortOrder o) {
-    RangeRequest req;
+  auto order = [&](kv::SortTarget t, kv::SortOrder o) {
+    kv::RangeRequest req;
     req.key = "a";
     req.range_end = "z";
     req.sort_target = t;
@@ -170,23 +170,23 @@ TEST_F(StoreKv, SortByEveryTargetBothWays) {
     for (auto& kv : r->kvs) s += kv.key;
     return s;
   };
-  EXPECT_EQ("cba", order(SortTarget::kKey, SortOrder::kDescend));
-  EXPECT_EQ("abc", order(SortTarget::kKey, SortOrder::kAscend));
-  EXPECT_EQ("cab", order(SortTarget::kValue, SortOrder::kAscend));
-  EXPECT_EQ("bac", order(SortTarget::kValue, SortOrder::kDescend));
-  EXPECT_EQ("acb", order(SortTarget::kMod, SortOrder::kAscend));
-  EXPECT_EQ("abc", order(SortTarget::kCreate, SortOrder::kAscend));
-  EXPECT_EQ("bac", order(SortTarget::kVersion, SortOrder::kDescend));  // ties keep key order
+  EXPECT_EQ("cba", order(kv::SortTarget::kKey, kv::SortOrder::kDescend));
+  EXPECT_EQ("abc", order(kv::SortTarget::kKey, kv::SortOrder::kAscend));
+  EXPECT_EQ("cab", order(kv::SortTarget::kValue, kv::SortOrder::kAscend));
+  EXPECT_EQ("bac", order(kv::SortTarget::kValue, kv::SortOrder::kDescend));
+  EXPECT_EQ("acb", order(kv::SortTarget::kMod, kv::SortOrder::kAscend));
+  EXPECT_EQ("abc", order(kv::SortTarget::kCreate, kv::SortOrder::kAscend));
+  EXPECT_EQ("bac", order(kv::SortTarget::kVersion, kv::SortOrder::kDescend));  // ties keep key order
   // A target other than key with order NONE sorts ascending, as etcd does.
-  EXPECT_EQ("acb", order(SortTarget::kMod, SortOrder::kNone));
+  EXPECT_EQ("acb", order(kv::SortTarget::kMod, kv::SortOrder::kNone));
 }
 
 TEST_F(StoreKv, SortAppliesBeforeLimit) {
   for (auto k : {"a", "b", "c"}) ASSERT_TRUE(Put(k, "v").ok());
-  RangeRequest req;
+  kv::RangeRequest req;
   req.key = "a";
   req.range_end = "z";
-  req.sort_order = SortOrder::kDescend;
+  req.sort_order = kv::SortOrder::kDescend;
   req.limit = 1;
   auto r = store_->Range(req);
   ASSERT_EQ(1u, r->kvs.size());
@@ -199,7 +199,7 @@ TEST_F(StoreKv, RevisionFilters) {
   ASSERT_TRUE(Put("b", "v").ok());  // 3
   ASSERT_TRUE(Put("c", "v").ok());  // 4
   ASSERT_TRUE(Put("a", "w").ok());  // 5
-  RangeRequest req;
+  kv::RangeRequest req;
   req.key = "a";
   req.range_end = "z";
   req.min_mod_revision = 4;
@@ -208,7 +208,7 @@ TEST_F(StoreKv, RevisionFilters) {
   EXPECT_EQ("a", r->kvs[0].key);
   EXPECT_EQ("c", r->kvs[1].key);
   EXPECT_EQ(3, r->count);  // count ignores filters, as in etcd
-  req = RangeRequest{};
+  req = kv::RangeRequest{};
   req.key = "a";
   req.range_end = "z";
   req.max_create_revision = 3;
@@ -230,7 +230,7 @@ TEST_F(StoreKv, EmptyKeyIsRefused) {
 }
 
 TEST_F(StoreKv, IgnoreValueKeepsValueAndNeedsTheKey) {
-  PutRequest req;
+  kv::PutRequest req;
   req.key = "k";
   req.ignore_value = true;
   auto r = Apply([&](ApplyBatch& b) { return b.Put(req, Ctx()); });
@@ -247,7 +247,7 @@ TEST_F(StoreKv, IgnoreValueKeepsValueAndNeedsTheKey) {
 TEST_F(StoreKv, HeaderRevisionIsCurrentEvenForOldReads) {
   ASSERT_TRUE(Put("a", "1").ok());
   ASSERT_TRUE(Put("a", "2").ok());
-  RangeRequest req;
+  kv::RangeRequest req;
   req.key = "a";
   req.revision = 2;
   auto r = store_->Range(req);
@@ -269,7 +269,7 @@ TEST_F(StoreKv, ReopenResumesAtAppliedIndexWithoutLosingData) {
 
 TEST_F(StoreKv, ABatchOfManyRequestsIsOneWrite) {
   auto batch = store_->BeginBatch();
-  PutRequest p;
+  kv::PutRequest p;
   p.key = "k";
   for (int i = 0; i < 10; ++i) {
     p.value = std::to_string(i);
@@ -288,21 +288,21 @@ TEST_F(StoreKv, ABatchOfManyRequestsIsOneWrite) {
 }
 
 TEST_F(StoreKv, AttributesAreStoredAndVersioned) {
-  PutRequest p;
+  kv::PutRequest p;
   p.key = "/etc/app.conf";
   p.value = "x=1";
-  p.attr = FileAttr{true, 0600, 1000, 1000, 0, FileKind::kFile};
-  ASSERT_TRUE(Apply([&](ApplyBatch& b) { return b.Put(p, ApplyContext{42}); }).ok());
+  p.attr = kv::FileAttr{true, 0600, 1000, 1000, 0, kv::FileKind::kFile};
+  ASSERT_TRUE(Apply([&](ApplyBatch& b) { return b.Put(p, kv::ApplyContext{42}); }).ok());
   auto kv = GetKv("/etc/app.conf");
   EXPECT_TRUE(kv->attr.explicit_attrs);
   EXPECT_EQ(0600u, kv->attr.mode);
   EXPECT_EQ(1000u, kv->attr.uid);
   EXPECT_EQ(42, kv->attr.mtime_ns);  // stamped with the entry's time
   // An API write without attributes keeps owner and mode, and stamps mtime.
-  PutRequest api;
+  kv::PutRequest api;
   api.key = "/etc/app.conf";
   api.value = "x=2";
-  ASSERT_TRUE(Apply([&](ApplyBatch& b) { return b.Put(api, ApplyContext{99}); }).ok());
+  ASSERT_TRUE(Apply([&](ApplyBatch& b) { return b.Put(api, kv::ApplyContext{99}); }).ok());
   kv = GetKv("/etc/app.conf");
   EXPECT_EQ(0600u, kv->attr.mode);
   EXPECT_EQ(99, kv->attr.mtime_ns);
@@ -310,20 +310,17 @@ TEST_F(StoreKv, AttributesAreStoredAndVersioned) {
   EXPECT_EQ(42, GetKv("/etc/app.conf", 2)->attr.mtime_ns);
 }
 
-TEST_F(StoreKv, NewKeysWithoutAttributesGetDefaults) {
-  ASSERT_TRUE(Put("/d/", "").ok());
-  ASSERT_TRUE(Put("/d/f", "v").ok());
-  EXPECT_EQ(FileKind::kDirectory, GetKv("/d/")->attr.kind);
-  EXPECT_EQ(FileKind::kFile, GetKv("/d/f")->attr.kind);
-  EXPECT_FALSE(GetKv("/d/f")->attr.explicit_attrs);
-}
-
-TEST_F(StoreKv, MarkerKeysCannotBeFiles) {
-  PutRequest p;
-  p.key = "/d/";
-  p.attr = FileAttr{true, 0644, 0, 0, 0, FileKind::kFile};
-  auto r = Apply([&](ApplyBatch& b) { return b.Put(p, Ctx()); });
-  EXPECT_EQ(StatusCode::kInvalidArgument, r.status().code());
+TEST_F(StoreKv, NewKeysWithoutAttributesGetAnEmptyRecordStampedWithTheirTime) {
+  ASSERT_TRUE(Apply([&](ApplyBatch& b) {
+                kv::PutRequest p;
+                p.key = "/d/f";
+                p.value = "v";
+                return b.Put(p, kv::ApplyContext{77});
+              }).ok());
+  const auto kv = GetKv("/d/f");
+  EXPECT_FALSE(kv->attr.explicit_attrs);
+  EXPECT_EQ(kv->attr.mtime_ns, 77);
+  EXPECT_EQ(kv->attr.mode, 0u);
 }
 
 }  // namespace
@@ -334,7 +331,7 @@ namespace {
 
 TEST_F(StoreKv, FiltersApplyToASingleKeyToo) {
   ASSERT_TRUE(Put("k", "v").ok());  // mod 2
-  RangeRequest req;
+  kv::RangeRequest req;
   req.key = "k";
   req.min_mod_revision = 3;
   auto r = store_->Range(req);

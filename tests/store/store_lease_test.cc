@@ -66,7 +66,7 @@ TEST_F(StoreLease, OverwriteMovesOrDetachesTheKey) {
 TEST_F(StoreLease, IgnoreLeaseKeepsTheAttachment) {
   ASSERT_TRUE(Apply([](ApplyBatch& b) { return b.LeaseGrant({.ttl = 10, .id = 1}); }).ok());
   ASSERT_TRUE(Put("a", "v", 1).ok());
-  PutRequest p;
+  kv::PutRequest p;
   p.key = "a";
   p.value = "w";
   p.ignore_lease = true;
@@ -96,7 +96,7 @@ TEST_F(StoreLease, TimeToLiveAndCheckpointSurviveReopen) {
 TEST_F(StoreLease, GrantAndAttachInOneBatch) {
   auto batch = store_->BeginBatch();
   ASSERT_TRUE(batch->LeaseGrant({.ttl = 10, .id = 3}).ok());
-  PutRequest p;
+  kv::PutRequest p;
   p.key = "k";
   p.lease = 3;
   ASSERT_TRUE(batch->Put(p, Ctx()).ok());

@@ -23,38 +23,38 @@ TEST_F(StoreMaintenance, QuotaIsCheckedAgainstTheBackendSize) {
 TEST_F(StoreMaintenance, NoSpaceAlarmRefusesWritesButNotReadsDeletesOrCompaction) {
   ASSERT_TRUE(Put("a", "1").ok());
   ASSERT_TRUE(Put("b", "1").ok());
-  auto alarms = Apply([](ApplyBatch& b) { return b.ActivateAlarm({7, AlarmType::kNoSpace}); });
+  auto alarms = Apply([](ApplyBatch& b) { return b.ActivateAlarm({7, kv::AlarmType::kNoSpace}); });
   EXPECT_EQ(1u, alarms.size());
   auto put = Put("c", "1");
   ASSERT_FALSE(put.ok());
   EXPECT_EQ("etcdserver: mvcc: database space exceeded", put.status().message());
   auto grant = Apply([](ApplyBatch& b) { return b.LeaseGrant({.ttl = 5}); });
   EXPECT_EQ(StatusCode::kNoSpace, grant.status().code());
-  TxnRequest txn;
-  PutRequest p;
+  kv::TxnRequest txn;
+  kv::PutRequest p;
   p.key = "d";
   txn.failure = {p};
   EXPECT_EQ(StatusCode::kNoSpace, Txn(txn).status().code());
 
   EXPECT_EQ("1", Get("a"));
   EXPECT_TRUE(Delete("a").ok());
-  TxnRequest del;
-  del.success = {DeleteRangeRequest{"b", "", false}};
+  kv::TxnRequest del;
+  del.success = {kv::DeleteRangeRequest{"b", "", false}};
   EXPECT_TRUE(Txn(del).ok());
   EXPECT_TRUE(Compact(store_->CurrentRevision()).ok());
 
   // The alarm is replicated state: it survives a reopen, and disarming it
   // lets writes through again.
   Reopen();
-  EXPECT_EQ((std::vector<AlarmMember>{{7, AlarmType::kNoSpace}}), store_->Alarms());
+  EXPECT_EQ((std::vector<kv::AlarmMember>{{7, kv::AlarmType::kNoSpace}}), store_->Alarms());
   // As etcd's, the answers name the alarm raised or cleared, not all alarms.
-  auto again = Apply([](ApplyBatch& b) { return b.ActivateAlarm({9, AlarmType::kNoSpace}); });
-  EXPECT_EQ((std::vector<AlarmMember>{{9, AlarmType::kNoSpace}}), again);
-  auto cleared = Apply([](ApplyBatch& b) { return b.DeactivateAlarm({7, AlarmType::kNoSpace}); });
-  EXPECT_EQ((std::vector<AlarmMember>{{7, AlarmType::kNoSpace}}), cleared);
-  auto none = Apply([](ApplyBatch& b) { return b.DeactivateAlarm({7, AlarmType::kNoSpace}); });
+  auto again = Apply([](ApplyBatch& b) { return b.ActivateAlarm({9, kv::AlarmType::kNoSpace}); });
+  EXPECT_EQ((std::vector<kv::AlarmMember>{{9, kv::AlarmType::kNoSpace}}), again);
+  auto cleared = Apply([](ApplyBatch& b) { return b.DeactivateAlarm({7, kv::AlarmType::kNoSpace}); });
+  EXPECT_EQ((std::vector<kv::AlarmMember>{{7, kv::AlarmType::kNoSpace}}), cleared);
+  auto none = Apply([](ApplyBatch& b) { return b.DeactivateAlarm({7, kv::AlarmType::kNoSpace}); });
   EXPECT_TRUE(none.empty());
-  Apply([](ApplyBatch& b) { return b.DeactivateAlarm({9, AlarmType::kNoSpace}); });
+  Apply([](ApplyBatch& b) { return b.DeactivateAlarm({9, kv::AlarmType::kNoSpace}); });
   EXPECT_TRUE(store_->Alarms().empty());
   EXPECT_TRUE(Put("c", "1").ok());
 }
@@ -76,10 +76,10 @@ TEST_F(StoreMaintenance, HashKVIsEqualOnStoresThatAppliedTheSameEntries) {
           ASSERT_TRUE(b->Compact(50).ok());
           continue;
         }
-        PutRequest p;
+        kv::PutRequest p;
         p.key = "k" + std::to_string(i % 17);
         p.value = std::to_string(i);
-        ASSERT_TRUE(b->Put(p, ApplyContext{i}).ok());
+        ASSERT_TRUE(b->Put(p, kv::ApplyContext{i}).ok());
       }
       b->SetApplied(RaftIndex(++index), RaftTerm(1));
       ASSERT_TRUE(b->Commit().ok());

@@ -35,7 +35,7 @@ class RecordingSink : public WatchSink {
     for (auto& e : u.events) events_.push_back(std::move(e));
     return true;
   }
-  std::vector<Event> events() {
+  std::vector<kv::Event> events() {
     std::lock_guard<std::mutex> lock(mu_);
     return events_;
   }
@@ -52,25 +52,25 @@ class RecordingSink : public WatchSink {
   std::mutex mu_;
   std::mt19937 rng_;
   int refuse_percent_;
-  std::vector<Event> events_;
+  std::vector<kv::Event> events_;
   bool canceled_ = false;
   int64_t compact_revision_ = 0;
 };
 
-std::string Show(const Event& e) {
-  std::string s = (e.type == Event::Type::kPut ? "PUT " : "DEL ") + e.kv.key + "@" +
+std::string Show(const kv::Event& e) {
+  std::string s = (e.type == kv::Event::Type::kPut ? "PUT " : "DEL ") + e.kv.key + "@" +
                   std::to_string(e.kv.mod_revision) + " v=" + e.kv.value;
   if (e.prev_kv) s += " prev=" + e.prev_kv->value + "@" + std::to_string(e.prev_kv->mod_revision);
   return s;
 }
 
 // The events of the model that a watcher of [key, end) from `start` expects.
-std::vector<Event> Expected(const ReferenceModel& m, const std::string& key, const std::string& end,
+std::vector<kv::Event> Expected(const ReferenceModel& m, const std::string& key, const std::string& end,
                             int64_t start, bool prev_kv) {
-  std::vector<Event> out;
+  std::vector<kv::Event> out;
   for (const auto& e : m.events()) {
     if (e.kv.mod_revision < start || !KeyInterval{key, end}.Contains(e.kv.key)) continue;
-    Event copy = e;
+    kv::Event copy = e;
     if (!prev_kv) copy.prev_kv.reset();
     out.push_back(copy);
   }
@@ -128,7 +128,7 @@ TEST_P(StoreModel, AgreesWithTheReferenceModel) {
     for (int probe = 0; probe < 2; ++probe) {
       int64_t lo = std::max<int64_t>(1, model.compact_revision());
       int64_t rev = gen.Int(lo, model.revision());
-      RangeRequest req;
+      kv::RangeRequest req;
       req.key = std::string(1, '\0');
       req.range_end = std::string(1, '\0');
       req.revision = rev;
@@ -145,7 +145,7 @@ TEST_P(StoreModel, AgreesWithTheReferenceModel) {
       EXPECT_EQ(model.revision(), got->revision);
     }
     if (model.compact_revision() > 1) {
-      RangeRequest old;
+      kv::RangeRequest old;
       old.key = "a";
       old.revision = model.compact_revision() - 1;
       ASSERT_EQ(StatusCode::kCompacted, store_->Range(old).status().code());
@@ -160,8 +160,8 @@ TEST_P(StoreModel, AgreesWithTheReferenceModel) {
     auto want = Expected(model, key, end, start, prev_kv);
     // A watcher replaying history may find that compaction at exactly a
     // delete's revision removed it (etcd's rule); every other event arrives.
-    auto droppable = [&](const Event& e) {
-      return e.type == Event::Type::kDelete && model.compactions().count(e.kv.mod_revision) > 0;
+    auto droppable = [&](const kv::Event& e) {
+      return e.type == kv::Event::Type::kDelete && model.compactions().count(e.kv.mod_revision) > 0;
     };
     size_t must = 0;
     for (const auto& e : want) must += !droppable(e);
@@ -190,9 +190,9 @@ TEST_P(StoreModel, AgreesWithTheReferenceModel) {
   check(late, "dir/", PrefixEnd("dir/"), late_start, false);
 
   // After a reopen, the same state.
-  auto before = store_->Range(RangeRequest{.key = std::string(1, '\0'), .range_end = std::string(1, '\0')});
+  auto before = store_->Range(kv::RangeRequest{.key = std::string(1, '\0'), .range_end = std::string(1, '\0')});
   Reopen();
-  auto after = store_->Range(RangeRequest{.key = std::string(1, '\0'), .range_end = std::string(1, '\0')});
+  auto after = store_->Range(kv::RangeRequest{.key = std::string(1, '\0'), .range_end = std::string(1, '\0')});
   ASSERT_TRUE(before.ok() && after.ok());
   EXPECT_EQ(before->kvs, after->kvs);
   EXPECT_EQ(model.revision(), store_->CurrentRevision());

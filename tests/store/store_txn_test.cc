@@ -7,17 +7,17 @@ namespace {
 
 using StoreTxn = StoreTest;
 
-Compare ValueIs(const std::string& k, const std::string& v) {
-  Compare c;
+kv::Compare ValueIs(const std::string& k, const std::string& v) {
+  kv::Compare c;
   c.key = k;
-  c.target = Compare::Target::kValue;
-  c.result = Compare::Result::kEqual;
+  c.target = kv::Compare::Target::kValue;
+  c.result = kv::Compare::Result::kEqual;
   c.value = v;
   return c;
 }
 
-Compare Number(const std::string& k, Compare::Target t, Compare::Result r, int64_t n) {
-  Compare c;
+kv::Compare Number(const std::string& k, kv::Compare::Target t, kv::Compare::Result r, int64_t n) {
+  kv::Compare c;
   c.key = k;
   c.target = t;
   c.result = r;
@@ -25,16 +25,16 @@ Compare Number(const std::string& k, Compare::Target t, Compare::Result r, int64
   return c;
 }
 
-PutRequest P(const std::string& k, const std::string& v) {
-  PutRequest p;
+kv::PutRequest P(const std::string& k, const std::string& v) {
+  kv::PutRequest p;
   p.key = k;
   p.value = v;
   return p;
 }
 
 TEST_F(StoreTxn, ATxnBumpsTheRevisionOnce) {
-  TxnRequest t;
-  t.success = {P("a", "1"), P("b", "2"), DeleteRangeRequest{"c", "", false}};
+  kv::TxnRequest t;
+  t.success = {P("a", "1"), P("b", "2"), kv::DeleteRangeRequest{"c", "", false}};
   ASSERT_TRUE(Put("c", "x").ok());  // rev 2
   auto r = Txn(t);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -48,7 +48,7 @@ TEST_F(StoreTxn, ATxnBumpsTheRevisionOnce) {
 
 TEST_F(StoreTxn, CompareChoosesTheBranch) {
   ASSERT_TRUE(Put("k", "v1").ok());
-  TxnRequest t;
+  kv::TxnRequest t;
   t.compare = {ValueIs("k", "v1")};
   t.success = {P("k", "ok")};
   t.failure = {P("k", "failed")};
@@ -63,10 +63,10 @@ TEST_F(StoreTxn, CompareChoosesTheBranch) {
 TEST_F(StoreTxn, CompareTargets) {
   ASSERT_TRUE(Put("k", "v").ok());  // create 2, mod 2, version 1
   ASSERT_TRUE(Put("k", "w").ok());  // mod 3, version 2
-  using T = Compare::Target;
-  using R = Compare::Result;
-  auto holds = [&](Compare c) {
-    TxnRequest t;
+  using T = kv::Compare::Target;
+  using R = kv::Compare::Result;
+  auto holds = [&](kv::Compare c) {
+    kv::TxnRequest t;
     t.compare = {c};
     return Txn(t)->succeeded;
   };
@@ -84,9 +84,9 @@ TEST_F(StoreTxn, CompareTargets) {
 TEST_F(StoreTxn, RangeCompareNeedsEveryKey) {
   ASSERT_TRUE(Put("a1", "x").ok());
   ASSERT_TRUE(Put("a2", "x").ok());
-  Compare c = ValueIs("a", "x");
+  kv::Compare c = ValueIs("a", "x");
   c.range_end = "b";
-  TxnRequest t;
+  kv::TxnRequest t;
   t.compare = {c};
   EXPECT_TRUE(Txn(t)->succeeded);
   ASSERT_TRUE(Put("a3", "y").ok());
@@ -94,56 +94,56 @@ TEST_F(StoreTxn, RangeCompareNeedsEveryKey) {
 }
 
 TEST_F(StoreTxn, OpsSeeEarlierOpsOfTheTxn) {
-  TxnRequest t;
-  RangeRequest read;
+  kv::TxnRequest t;
+  kv::RangeRequest read;
   read.key = "k";
   t.success = {P("k", "new"), read};
   auto r = Txn(t);
   ASSERT_TRUE(r.ok());
-  const auto& rr = std::get<RangeResponse>(r->responses[1]);
+  const auto& rr = std::get<kv::RangeResponse>(r->responses[1]);
   ASSERT_EQ(1u, rr.kvs.size());
   EXPECT_EQ("new", rr.kvs[0].value);
 }
 
 TEST_F(StoreTxn, NestedTxnComparesSeeTheStateBeforeTheTxn) {
   ASSERT_TRUE(Put("k", "before").ok());
-  auto inner = std::make_shared<TxnRequest>();
+  auto inner = std::make_shared<kv::TxnRequest>();
   inner->compare = {ValueIs("k", "before")};
   inner->success = {P("inner", "saw-before")};
   inner->failure = {P("inner", "saw-after")};
-  TxnRequest t;
-  t.success = {P("k", "after"), std::shared_ptr<const TxnRequest>(inner)};
+  kv::TxnRequest t;
+  t.success = {P("k", "after"), std::shared_ptr<const kv::TxnRequest>(inner)};
   auto r = Txn(t);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ("saw-before", Get("inner"));
-  const auto& nested = std::get<std::shared_ptr<const TxnResponse>>(r->responses[1]);
+  const auto& nested = std::get<std::shared_ptr<const kv::TxnResponse>>(r->responses[1]);
   EXPECT_TRUE(nested->succeeded);
   EXPECT_EQ(3, GetKv("inner")->mod_revision);  // still one revision for all
 }
 
 TEST_F(StoreTxn, DuplicateKeyInABranchIsRefused) {
-  TxnRequest t;
+  kv::TxnRequest t;
   t.success = {P("k", "1"), P("k", "2")};
   auto r = Txn(t);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ("etcdserver: duplicate key given in txn request", r.status().message());
   // Put over a deleted range, too.
-  t.success = {DeleteRangeRequest{"a", "z", false}, P("k", "1")};
+  t.success = {kv::DeleteRangeRequest{"a", "z", false}, P("k", "1")};
   EXPECT_FALSE(Txn(t).ok());
   // The two branches of a nested txn exclude each other: allowed.
-  auto inner = std::make_shared<TxnRequest>();
+  auto inner = std::make_shared<kv::TxnRequest>();
   inner->success = {P("k", "1")};
   inner->failure = {P("k", "2")};
-  t.success = {std::shared_ptr<const TxnRequest>(inner)};
+  t.success = {std::shared_ptr<const kv::TxnRequest>(inner)};
   EXPECT_TRUE(Txn(t).ok());
   // But not next to a put of the same key.
-  t.success = {std::shared_ptr<const TxnRequest>(inner), P("k", "3")};
+  t.success = {std::shared_ptr<const kv::TxnRequest>(inner), P("k", "3")};
   EXPECT_FALSE(Txn(t).ok());
   EXPECT_EQ(2, store_->CurrentRevision());
 }
 
 TEST_F(StoreTxn, TooManyOpsIsRefused) {
-  TxnRequest t;
+  kv::TxnRequest t;
   for (int i = 0; i < 129; ++i) t.success.push_back(P("k" + std::to_string(i), "v"));
   auto r = Txn(t);
   ASSERT_FALSE(r.ok());
@@ -151,8 +151,8 @@ TEST_F(StoreTxn, TooManyOpsIsRefused) {
 }
 
 TEST_F(StoreTxn, AFailingOpLeavesNoTrace) {
-  TxnRequest t;
-  PutRequest bad = P("b", "v");
+  kv::TxnRequest t;
+  kv::PutRequest bad = P("b", "v");
   bad.lease = 12345;  // no such lease
   t.success = {P("a", "v"), bad};
   auto r = Txn(t);
@@ -164,8 +164,8 @@ TEST_F(StoreTxn, AFailingOpLeavesNoTrace) {
 
 TEST_F(StoreTxn, ReadOnlyTxnKeepsTheRevision) {
   ASSERT_TRUE(Put("k", "v").ok());
-  TxnRequest t;
-  RangeRequest read;
+  kv::TxnRequest t;
+  kv::RangeRequest read;
   read.key = "k";
   t.success = {read};
   auto r = Txn(t);
@@ -175,8 +175,8 @@ TEST_F(StoreTxn, ReadOnlyTxnKeepsTheRevision) {
 }
 
 TEST_F(StoreTxn, RangeOpAtAFutureRevisionFailsTheTxn) {
-  TxnRequest t;
-  RangeRequest read;
+  kv::TxnRequest t;
+  kv::RangeRequest read;
   read.key = "k";
   read.revision = 100;
   t.success = {P("a", "v"), read};
@@ -195,16 +195,16 @@ namespace {
 TEST_F(StoreTxn, AReadOfARevisionWrittenEarlierInTheSameBatchSeesIt) {
   ASSERT_TRUE(Put("a", "committed").ok());  // rev 2
   auto batch = store_->BeginBatch();
-  PutRequest p;
+  kv::PutRequest p;
   p.key = "a";
   p.value = "in-batch";
   ASSERT_TRUE(batch->Put(p, Ctx()).ok());  // rev 3
   p.key = "b";
   p.value = "in-batch-b";
   ASSERT_TRUE(batch->Put(p, Ctx()).ok());  // rev 4
-  ASSERT_TRUE(batch->DeleteRange(DeleteRangeRequest{"a", "", false}, Ctx()).ok());  // rev 5
+  ASSERT_TRUE(batch->DeleteRange(kv::DeleteRangeRequest{"a", "", false}, Ctx()).ok());  // rev 5
   auto at = [&](int64_t rev) {
-    RangeRequest r;
+    kv::RangeRequest r;
     r.key = "a";
     r.range_end = "z";
     r.revision = rev;
@@ -218,7 +218,7 @@ TEST_F(StoreTxn, AReadOfARevisionWrittenEarlierInTheSameBatchSeesIt) {
   EXPECT_EQ("a=in-batch ", at(3));
   EXPECT_EQ("a=in-batch b=in-batch-b ", at(4));
   EXPECT_EQ("b=in-batch-b ", at(5));
-  RangeRequest single;
+  kv::RangeRequest single;
   single.key = "a";
   single.revision = 3;
   EXPECT_EQ("in-batch", batch->Range(single)->kvs.at(0).value);

@@ -35,8 +35,8 @@ TEST_F(StoreWatch, SyncedWatcherSeesNewEventsInOrder) {
 TEST_F(StoreWatch, PrefixWatchSeesEveryEventOfATxnInSubRevisionOrder) {
   CollectingSink sink;
   Watch(&sink, "/a/", PrefixEnd("/a/"));
-  TxnRequest t;
-  PutRequest p1, p2;
+  kv::TxnRequest t;
+  kv::PutRequest p1, p2;
   p1.key = "/a/2";
   p1.value = "x";
   p2.key = "/a/1";
@@ -165,7 +165,7 @@ TEST_F(StoreWatch, EventsWrittenBeforeTheFirstWatcherAreReplayed) {
   // A batch that began with nobody watching gathers no events; a watcher
   // registered meanwhile is caught up from history instead.
   auto batch = store_->BeginBatch();
-  PutRequest p;
+  kv::PutRequest p;
   p.key = "k";
   p.value = "v";
   ASSERT_TRUE(batch->Put(p, Ctx()).ok());

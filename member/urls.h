@@ -8,12 +8,12 @@
 
 #include "base/result.h"
 
-namespace etcfs::server {
+namespace etcfs::member {
 
 // "http://host:port" -> "host:port" ("localhost" stays as given).
-Result<std::string> HostPort(const std::string& url);
-Result<std::vector<std::string>> HostPorts(const std::string& urls);
+Result<std::string> UrlAddress(const std::string& url);
+Result<std::vector<std::string>> UrlAddresses(const std::string& urls);
 // "name=url,..." -> name -> host:port. A name may appear once.
 Result<std::map<std::string, std::string>> ParseInitialCluster(const std::string& spec);
 
-}  // namespace etcfs::server
+}  // namespace etcfs::member

@@ -25,7 +25,7 @@
 #include "base/result.h"
 #include "etcd/etcdserverpb/rpc.pb.h"
 
-namespace etcfs::server {
+namespace etcfs::member {
 
 uint64_t InitialMemberId(const std::string& name, const std::string& peer_address, const std::string& token);
 uint64_t AddedMemberId(const std::vector<std::string>& peer_urls, const std::string& token, int64_t now_ns);
@@ -60,4 +60,4 @@ std::string RemovedKey(uint64_t id);
 // "http://host:port" for a peer address (urls.h's HostPort goes back).
 std::string PeerUrl(const std::string& address);
 
-}  // namespace etcfs::server
+}  // namespace etcfs::member

@@ -1,12 +1,12 @@
-#include "server/urls.h"
+#include "member/urls.h"
 
 #include <sstream>
 
 #include "base/host_port.h"
 
-namespace etcfs::server {
+namespace etcfs::member {
 
-Result<std::string> HostPort(const std::string& url) {
+Result<std::string> UrlAddress(const std::string& url) {
   std::string scheme;
   ETCFS_ASSIGN_OR_RETURN(etcfs::HostPort hp, ParseUrlAddress(url, &scheme));
   if (!scheme.empty() && scheme != "http") {
@@ -15,13 +15,13 @@ Result<std::string> HostPort(const std::string& url) {
   return hp.ToString();
 }
 
-Result<std::vector<std::string>> HostPorts(const std::string& urls) {
+Result<std::vector<std::string>> UrlAddresses(const std::string& urls) {
   std::vector<std::string> out;
   std::stringstream in(urls);
   std::string url;
   while (std::getline(in, url, ',')) {
     if (url.empty()) continue;
-    ETCFS_ASSIGN_OR_RETURN(std::string hp, HostPort(url));
+    ETCFS_ASSIGN_OR_RETURN(std::string hp, UrlAddress(url));
     out.push_back(hp);
   }
   if (out.empty()) return Status::InvalidArgument("no URL in '" + urls + "'");
@@ -37,7 +37,7 @@ Result<std::map<std::string, std::string>> ParseInitialCluster(const std::string
     if (eq == std::string::npos || eq == 0) {
       return Status::InvalidArgument("--initial-cluster entry '" + item + "' is not name=url");
     }
-    ETCFS_ASSIGN_OR_RETURN(std::string hp, HostPort(item.substr(eq + 1)));
+    ETCFS_ASSIGN_OR_RETURN(std::string hp, UrlAddress(item.substr(eq + 1)));
     if (!out.emplace(item.substr(0, eq), hp).second) {
       return Status::InvalidArgument("--initial-cluster names member '" + item.substr(0, eq) + "' twice");
     }
@@ -46,4 +46,4 @@ Result<std::map<std::string, std::string>> ParseInitialCluster(const std::string
   return out;
 }
 
-}  // namespace etcfs::server
+}  // namespace etcfs::member

@@ -1,4 +1,4 @@
-#include "mount-tools/endpoints.h"
+#include "client/endpoints.h"
 
 #include "base/host_port.h"
 
@@ -10,20 +10,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-namespace etcfs::mount_tools {
+namespace etcfs::client {
 
 namespace {
-
-std::vector<std::string> SplitCommas(std::string_view s) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    const size_t comma = s.find(',');
-    std::string_view part = s.substr(0, comma);
-    if (!part.empty()) out.emplace_back(part);
-    s.remove_prefix(comma == std::string_view::npos ? s.size() : comma + 1);
-  }
-  return out;
-}
 
 // Resolves "host:port" to literal addresses ("1.2.3.4:2379", "[::1]:2379").
 Status Resolve(const std::string& endpoint, std::vector<std::string>* v4, std::vector<std::string>* v6) {
@@ -55,36 +44,6 @@ Status Resolve(const std::string& endpoint, std::vector<std::string>* v4, std::v
 }
 
 }  // namespace
-
-Result<MountSource> ParseMountSource(std::string_view spec) {
-  MountSource src;
-  std::string_view eps = spec;
-  for (size_t pos = spec.rfind(":/"); pos != std::string_view::npos; pos = spec.rfind(":/", pos - 1)) {
-    if (pos + 2 < spec.size() && spec[pos + 2] == '/') {  // "http://": part of an endpoint
-      if (pos == 0) break;
-      continue;
-    }
-    eps = spec.substr(0, pos);
-    src.prefix = std::string(spec.substr(pos + 1));
-    break;
-  }
-  if (src.prefix.back() != '/') src.prefix += '/';
-  for (std::string ep : SplitCommas(eps)) {
-    if (ep.starts_with("https://")) {
-      return Status::InvalidArgument("endpoint '" + ep + "': TLS is not supported yet; use an http:// endpoint");
-    }
-    if (ep.starts_with("http://")) ep = ep.substr(7);
-    while (!ep.empty() && ep.back() == '/') ep.pop_back();
-    if (ep.find('/') != std::string::npos) return Status::InvalidArgument("endpoint '" + ep + "' is not HOST:PORT");
-    src.endpoints.push_back(std::move(ep));
-  }
-  if (src.endpoints.empty()) {
-    return Status::InvalidArgument("'" + std::string(spec) +
-                                   "' names no endpoint; expected ENDPOINT[,ENDPOINT...][:/PREFIX/], "
-                                   "e.g. 127.0.0.1:2379:/app/");
-  }
-  return src;
-}
 
 Result<std::shared_ptr<grpc::Channel>> DialEndpoints(const std::vector<std::string>& endpoints) {
   std::vector<std::string> v4, v6;
@@ -158,4 +117,4 @@ Status FromGrpc(const grpc::Status& s, std::string_view what) {
   }
 }
 
-}  // namespace etcfs::mount_tools
+}  // namespace etcfs::client

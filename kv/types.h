@@ -1,6 +1,14 @@
-// The store's requests, responses and records. They follow etcd's v3 messages
-// (etcdserverpb, mvccpb) field for field, so that server/ maps them one to one,
-// plus file attributes that only the filesystem sees. Plain values; no threads.
+// etcd's v3 data model as plain values: keys with their revisions, the
+// requests and responses of ranges, puts, deletes and transactions, events,
+// leases and alarms. They follow etcd's messages (etcdserverpb, mvccpb) field
+// for field, so that kv/api_convert.h maps them one to one. Every layer that
+// handles keys speaks them: the store applies them, the filesystem reads
+// and writes through them, the server and the clients convert them.
+//
+// Each value carries an attribute record (FileAttr) that no etcd client
+// sees: the filesystem's (etcfs(5)); the store keeps it with each version
+// and stamps its time with the writing entry's, and reads nothing else in it.
+// Plain values; no threads.
 #pragma once
 
 #include <cstdint>
@@ -10,15 +18,16 @@
 #include <variant>
 #include <vector>
 
-namespace etcfs::store {
+namespace etcfs::kv {
 
-// What a key is to the filesystem. A key ending in '/' is always a directory marker.
+// What a key is to the filesystem (etcfs(5)): a key ending in '/' is a
+// directory marker, whatever its record says.
 enum class FileKind : uint8_t { kFile = 0, kDirectory = 1, kSymlink = 2 };
 
 // File attributes stored and versioned with each value. Invisible to etcd API
 // clients. `explicit_attrs` is false for keys written through the etcd API
 // without attributes: the filesystem then shows its mount defaults instead of
-// mode/uid/gid (mtime and kind are always meaningful).
+// mode/uid/gid/kind (mtime is always meaningful).
 struct FileAttr {
   bool explicit_attrs = false;
   uint32_t mode = 0;  // permission bits only (07777)
@@ -182,4 +191,4 @@ struct ApplyContext {
   int64_t time_ns = 0;  // the leader's timestamp in the Raft entry; stamps mtime
 };
 
-}  // namespace etcfs::store
+}  // namespace etcfs::kv

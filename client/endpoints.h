@@ -1,5 +1,6 @@
-// Endpoints: what a remote mount's source names ("ENDPOINTS:/PREFIX") and the
-// gRPC channel that reaches them, failing over from one to the next.
+// The client side of etcd's v3 API that etcfsctl and mount.etcfs share: one
+// gRPC channel over a cluster's endpoints, failing over from one to the
+// next; retries of calls safe to repeat; etcd's errors as our Status.
 #pragma once
 
 #include <chrono>
@@ -14,17 +15,7 @@
 #include "base/result.h"
 #include "base/status.h"
 
-namespace etcfs::mount_tools {
-
-struct MountSource {
-  std::vector<std::string> endpoints;  // host:port, as given (scheme removed)
-  std::string prefix = "/";            // ends with '/'
-};
-
-// "10.0.0.1:2379,10.0.0.2:2379:/app/" or "http://etcd:2379" (prefix "/").
-// The prefix is what follows the last ":/" that does not start "://"; it
-// must end with '/' (one is added to a prefix given without).
-Result<MountSource> ParseMountSource(std::string_view spec);
+namespace etcfs::client {
 
 // One channel over every endpoint (resolved now): gRPC's pick_first uses the
 // first that answers and moves to the next when it fails.
@@ -42,4 +33,4 @@ grpc::Status RetryUnavailable(std::chrono::system_clock::time_point deadline,
 // gRPC codes and messages); `what` names the call in the message.
 Status FromGrpc(const grpc::Status& s, std::string_view what);
 
-}  // namespace etcfs::mount_tools
+}  // namespace etcfs::client

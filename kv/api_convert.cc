@@ -1,15 +1,15 @@
-#include "server/convert.h"
+#include "kv/api_convert.h"
 
-namespace etcfs::server {
+namespace etcfs::kv {
 
-store::RangeRequest FromPb(const etcdserverpb::RangeRequest& in) {
-  store::RangeRequest r;
+RangeRequest FromPb(const etcdserverpb::RangeRequest& in) {
+  RangeRequest r;
   r.key = in.key();
   r.range_end = in.range_end();
   r.limit = in.limit();
   r.revision = in.revision();
-  r.sort_order = static_cast<store::SortOrder>(in.sort_order());
-  r.sort_target = static_cast<store::SortTarget>(in.sort_target());
+  r.sort_order = static_cast<SortOrder>(in.sort_order());
+  r.sort_target = static_cast<SortTarget>(in.sort_target());
   r.keys_only = in.keys_only();
   r.count_only = in.count_only();
   r.min_mod_revision = in.min_mod_revision();
@@ -19,8 +19,8 @@ store::RangeRequest FromPb(const etcdserverpb::RangeRequest& in) {
   return r;
 }
 
-store::PutRequest FromPb(const etcdserverpb::PutRequest& in) {
-  store::PutRequest r;
+PutRequest FromPb(const etcdserverpb::PutRequest& in) {
+  PutRequest r;
   r.key = in.key();
   r.value = in.value();
   r.lease = in.lease();
@@ -30,14 +30,14 @@ store::PutRequest FromPb(const etcdserverpb::PutRequest& in) {
   return r;
 }
 
-store::DeleteRangeRequest FromPb(const etcdserverpb::DeleteRangeRequest& in) {
-  return store::DeleteRangeRequest{in.key(), in.range_end(), in.prev_kv()};
+DeleteRangeRequest FromPb(const etcdserverpb::DeleteRangeRequest& in) {
+  return DeleteRangeRequest{in.key(), in.range_end(), in.prev_kv()};
 }
 
-store::Compare FromPb(const etcdserverpb::Compare& in) {
-  store::Compare c;
-  c.result = static_cast<store::Compare::Result>(in.result());
-  c.target = static_cast<store::Compare::Target>(in.target());
+Compare FromPb(const etcdserverpb::Compare& in) {
+  Compare c;
+  c.result = static_cast<Compare::Result>(in.result());
+  c.target = static_cast<Compare::Target>(in.target());
   c.key = in.key();
   c.range_end = in.range_end();
   switch (in.target_union_case()) {
@@ -53,8 +53,8 @@ store::Compare FromPb(const etcdserverpb::Compare& in) {
 
 namespace {
 
-std::vector<store::RequestOp> OpsFromPb(const google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>& ops) {
-  std::vector<store::RequestOp> out;
+std::vector<RequestOp> OpsFromPb(const google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>& ops) {
+  std::vector<RequestOp> out;
   out.reserve(ops.size());
   for (const auto& op : ops) {
     switch (op.request_case()) {
@@ -64,12 +64,12 @@ std::vector<store::RequestOp> OpsFromPb(const google::protobuf::RepeatedPtrField
         out.emplace_back(FromPb(op.request_delete_range()));
         break;
       case etcdserverpb::RequestOp::kRequestTxn:
-        out.emplace_back(std::make_shared<const store::TxnRequest>(FromPb(op.request_txn())));
+        out.emplace_back(std::make_shared<const TxnRequest>(FromPb(op.request_txn())));
         break;
       default:
         // An empty op: etcd treats it as a range of nothing; an empty key
         // fails validation with etcd's message.
-        out.emplace_back(store::RangeRequest{});
+        out.emplace_back(RangeRequest{});
         break;
     }
   }
@@ -78,52 +78,15 @@ std::vector<store::RequestOp> OpsFromPb(const google::protobuf::RepeatedPtrField
 
 }  // namespace
 
-store::TxnRequest FromPb(const etcdserverpb::TxnRequest& in) {
-  store::TxnRequest t;
+TxnRequest FromPb(const etcdserverpb::TxnRequest& in) {
+  TxnRequest t;
   for (const auto& c : in.compare()) t.compare.push_back(FromPb(c));
   t.success = OpsFromPb(in.success());
   t.failure = OpsFromPb(in.failure());
   return t;
 }
 
-store::FileAttr FromPb(const requestpb::FileAttr& in) {
-  return store::FileAttr{in.explicit_attrs(), in.mode(), in.uid(), in.gid(), in.mtime_ns(),
-                         static_cast<store::FileKind>(in.kind())};
-}
-
-namespace {
-
-// Visits the puts of a txn in ordinal order (see txn_put_attrs).
-template <typename Txn, typename Fn>
-void ForEachPut(Txn& t, uint32_t* ordinal, const Fn& fn) {
-  for (auto* branch : {&t.success, &t.failure}) {
-    for (auto& op : *branch) {
-      if (auto* put = std::get_if<store::PutRequest>(&op)) {
-        fn((*ordinal)++, *put);
-      } else if (auto* nested = std::get_if<std::shared_ptr<const store::TxnRequest>>(&op)) {
-        // Nested requests are immutable once shared; copy before changing.
-        auto copy = std::make_shared<store::TxnRequest>(**nested);
-        ForEachPut(*copy, ordinal, fn);
-        *nested = std::move(copy);
-      }
-    }
-  }
-}
-
-}  // namespace
-
-store::TxnRequest TxnFromRequest(const requestpb::Request& in) {
-  store::TxnRequest t = FromPb(in.txn());
-  if (in.txn_put_attrs().empty()) return t;
-  uint32_t ordinal = 0;
-  ForEachPut(t, &ordinal, [&](uint32_t n, store::PutRequest& put) {
-    auto it = in.txn_put_attrs().find(n);
-    if (it != in.txn_put_attrs().end()) put.attr = FromPb(it->second);
-  });
-  return t;
-}
-
-void ToPb(const store::RangeRequest& in, etcdserverpb::RangeRequest* out) {
+void ToPb(const RangeRequest& in, etcdserverpb::RangeRequest* out) {
   out->set_key(in.key);
   out->set_range_end(in.range_end);
   out->set_limit(in.limit);
@@ -138,7 +101,7 @@ void ToPb(const store::RangeRequest& in, etcdserverpb::RangeRequest* out) {
   out->set_max_create_revision(in.max_create_revision);
 }
 
-void ToPb(const store::PutRequest& in, etcdserverpb::PutRequest* out) {
+void ToPb(const PutRequest& in, etcdserverpb::PutRequest* out) {
   out->set_key(in.key);
   out->set_value(in.value);
   out->set_lease(in.lease);
@@ -147,40 +110,40 @@ void ToPb(const store::PutRequest& in, etcdserverpb::PutRequest* out) {
   out->set_ignore_lease(in.ignore_lease);
 }
 
-void ToPb(const store::DeleteRangeRequest& in, etcdserverpb::DeleteRangeRequest* out) {
+void ToPb(const DeleteRangeRequest& in, etcdserverpb::DeleteRangeRequest* out) {
   out->set_key(in.key);
   out->set_range_end(in.range_end);
   out->set_prev_kv(in.prev_kv);
 }
 
-void ToPb(const store::Compare& in, etcdserverpb::Compare* out) {
+void ToPb(const Compare& in, etcdserverpb::Compare* out) {
   out->set_result(static_cast<etcdserverpb::Compare::CompareResult>(in.result));
   out->set_target(static_cast<etcdserverpb::Compare::CompareTarget>(in.target));
   out->set_key(in.key);
   out->set_range_end(in.range_end);
   switch (in.target) {
-    case store::Compare::Target::kVersion: out->set_version(in.number); break;
-    case store::Compare::Target::kCreate: out->set_create_revision(in.number); break;
-    case store::Compare::Target::kMod: out->set_mod_revision(in.number); break;
-    case store::Compare::Target::kLease: out->set_lease(in.number); break;
-    case store::Compare::Target::kValue: out->set_value(in.value); break;
+    case Compare::Target::kVersion: out->set_version(in.number); break;
+    case Compare::Target::kCreate: out->set_create_revision(in.number); break;
+    case Compare::Target::kMod: out->set_mod_revision(in.number); break;
+    case Compare::Target::kLease: out->set_lease(in.number); break;
+    case Compare::Target::kValue: out->set_value(in.value); break;
   }
 }
 
 namespace {
 
-void OpsToPb(const std::vector<store::RequestOp>& ops,
+void OpsToPb(const std::vector<RequestOp>& ops,
              google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>* out) {
   for (const auto& op : ops) {
     etcdserverpb::RequestOp* o = out->Add();
     std::visit(
         [o](const auto& req) {
           using T = std::decay_t<decltype(req)>;
-          if constexpr (std::is_same_v<T, store::RangeRequest>) {
+          if constexpr (std::is_same_v<T, RangeRequest>) {
             ToPb(req, o->mutable_request_range());
-          } else if constexpr (std::is_same_v<T, store::PutRequest>) {
+          } else if constexpr (std::is_same_v<T, PutRequest>) {
             ToPb(req, o->mutable_request_put());
-          } else if constexpr (std::is_same_v<T, store::DeleteRangeRequest>) {
+          } else if constexpr (std::is_same_v<T, DeleteRangeRequest>) {
             ToPb(req, o->mutable_request_delete_range());
           } else {
             ToPb(*req, o->mutable_request_txn());
@@ -192,46 +155,13 @@ void OpsToPb(const std::vector<store::RequestOp>& ops,
 
 }  // namespace
 
-void ToPb(const store::TxnRequest& in, etcdserverpb::TxnRequest* out) {
+void ToPb(const TxnRequest& in, etcdserverpb::TxnRequest* out) {
   for (const auto& c : in.compare) ToPb(c, out->add_compare());
   OpsToPb(in.success, out->mutable_success());
   OpsToPb(in.failure, out->mutable_failure());
 }
 
-void ToPb(const store::FileAttr& in, requestpb::FileAttr* out) {
-  out->set_explicit_attrs(in.explicit_attrs);
-  out->set_mode(in.mode);
-  out->set_uid(in.uid);
-  out->set_gid(in.gid);
-  out->set_mtime_ns(in.mtime_ns);
-  out->set_kind(static_cast<uint32_t>(in.kind));
-}
-
-requestpb::Request TxnToRequest(const store::TxnRequest& in) {
-  requestpb::Request r;
-  ToPb(in, r.mutable_txn());
-  store::TxnRequest walk = in;  // ForEachPut may copy nested txns
-  uint32_t ordinal = 0;
-  ForEachPut(walk, &ordinal, [&](uint32_t n, store::PutRequest& put) {
-    if (put.attr) ToPb(*put.attr, &(*r.mutable_txn_put_attrs())[n]);
-  });
-  return r;
-}
-
-store::WatchRequest FromPb(const etcdserverpb::WatchCreateRequest& in) {
-  store::WatchRequest w;
-  w.key = in.key();
-  w.range_end = in.range_end();
-  w.start_revision = in.start_revision();
-  w.prev_kv = in.prev_kv();
-  for (int f : in.filters()) {
-    if (f == etcdserverpb::WatchCreateRequest::NOPUT) w.filter_put = true;
-    if (f == etcdserverpb::WatchCreateRequest::NODELETE) w.filter_delete = true;
-  }
-  return w;
-}
-
-void ToPb(const store::KeyValue& in, mvccpb::KeyValue* out) {
+void ToPb(const KeyValue& in, mvccpb::KeyValue* out) {
   out->set_key(in.key);
   out->set_create_revision(in.create_revision);
   out->set_mod_revision(in.mod_revision);
@@ -240,39 +170,39 @@ void ToPb(const store::KeyValue& in, mvccpb::KeyValue* out) {
   out->set_lease(in.lease);
 }
 
-void ToPb(const store::Event& in, mvccpb::Event* out) {
-  out->set_type(in.type == store::Event::Type::kPut ? mvccpb::Event::PUT : mvccpb::Event::DELETE);
+void ToPb(const Event& in, mvccpb::Event* out) {
+  out->set_type(in.type == Event::Type::kPut ? mvccpb::Event::PUT : mvccpb::Event::DELETE);
   ToPb(in.kv, out->mutable_kv());
   if (in.prev_kv) ToPb(*in.prev_kv, out->mutable_prev_kv());
 }
 
-void ToPb(const store::RangeResponse& in, etcdserverpb::RangeResponse* out) {
+void ToPb(const RangeResponse& in, etcdserverpb::RangeResponse* out) {
   for (const auto& kv : in.kvs) ToPb(kv, out->add_kvs());
   out->set_more(in.more);
   out->set_count(in.count);
 }
 
-void ToPb(const store::PutResponse& in, etcdserverpb::PutResponse* out) {
+void ToPb(const PutResponse& in, etcdserverpb::PutResponse* out) {
   if (in.prev_kv) ToPb(*in.prev_kv, out->mutable_prev_kv());
 }
 
-void ToPb(const store::DeleteRangeResponse& in, etcdserverpb::DeleteRangeResponse* out) {
+void ToPb(const DeleteRangeResponse& in, etcdserverpb::DeleteRangeResponse* out) {
   out->set_deleted(in.deleted);
   for (const auto& kv : in.prev_kvs) ToPb(kv, out->add_prev_kvs());
 }
 
-void ToPb(const store::TxnResponse& in, etcdserverpb::TxnResponse* out) {
+void ToPb(const TxnResponse& in, etcdserverpb::TxnResponse* out) {
   out->set_succeeded(in.succeeded);
   for (const auto& r : in.responses) {
     etcdserverpb::ResponseOp* op = out->add_responses();
     std::visit(
         [op](const auto& resp) {
           using T = std::decay_t<decltype(resp)>;
-          if constexpr (std::is_same_v<T, store::RangeResponse>) {
+          if constexpr (std::is_same_v<T, RangeResponse>) {
             ToPb(resp, op->mutable_response_range());
-          } else if constexpr (std::is_same_v<T, store::PutResponse>) {
+          } else if constexpr (std::is_same_v<T, PutResponse>) {
             ToPb(resp, op->mutable_response_put());
-          } else if constexpr (std::is_same_v<T, store::DeleteRangeResponse>) {
+          } else if constexpr (std::is_same_v<T, DeleteRangeResponse>) {
             ToPb(resp, op->mutable_response_delete_range());
           } else {
             ToPb(*resp, op->mutable_response_txn());
@@ -282,8 +212,8 @@ void ToPb(const store::TxnResponse& in, etcdserverpb::TxnResponse* out) {
   }
 }
 
-store::KeyValue FromPb(const mvccpb::KeyValue& in) {
-  store::KeyValue kv;
+KeyValue FromPb(const mvccpb::KeyValue& in) {
+  KeyValue kv;
   kv.key = in.key();
   kv.value = in.value();
   kv.create_revision = in.create_revision();
@@ -293,16 +223,16 @@ store::KeyValue FromPb(const mvccpb::KeyValue& in) {
   return kv;
 }
 
-store::Event FromPb(const mvccpb::Event& in) {
-  store::Event e;
-  e.type = in.type() == mvccpb::Event::DELETE ? store::Event::Type::kDelete : store::Event::Type::kPut;
+Event FromPb(const mvccpb::Event& in) {
+  Event e;
+  e.type = in.type() == mvccpb::Event::DELETE ? Event::Type::kDelete : Event::Type::kPut;
   e.kv = FromPb(in.kv());
   if (in.has_prev_kv()) e.prev_kv = FromPb(in.prev_kv());
   return e;
 }
 
-store::RangeResponse FromPb(const etcdserverpb::RangeResponse& in) {
-  store::RangeResponse r;
+RangeResponse FromPb(const etcdserverpb::RangeResponse& in) {
+  RangeResponse r;
   r.kvs.reserve(in.kvs_size());
   for (const auto& kv : in.kvs()) r.kvs.push_back(FromPb(kv));
   r.more = in.more();
@@ -311,8 +241,8 @@ store::RangeResponse FromPb(const etcdserverpb::RangeResponse& in) {
   return r;
 }
 
-store::TxnResponse FromPb(const etcdserverpb::TxnResponse& in) {
-  store::TxnResponse t;
+TxnResponse FromPb(const etcdserverpb::TxnResponse& in) {
+  TxnResponse t;
   t.succeeded = in.succeeded();
   t.revision = in.header().revision();
   for (const auto& op : in.responses()) {
@@ -321,14 +251,14 @@ store::TxnResponse FromPb(const etcdserverpb::TxnResponse& in) {
         t.responses.emplace_back(FromPb(op.response_range()));
         break;
       case etcdserverpb::ResponseOp::kResponsePut: {
-        store::PutResponse p;
+        PutResponse p;
         if (op.response_put().has_prev_kv()) p.prev_kv = FromPb(op.response_put().prev_kv());
         p.revision = op.response_put().header().revision();
         t.responses.emplace_back(std::move(p));
         break;
       }
       case etcdserverpb::ResponseOp::kResponseDeleteRange: {
-        store::DeleteRangeResponse d;
+        DeleteRangeResponse d;
         d.deleted = op.response_delete_range().deleted();
         for (const auto& kv : op.response_delete_range().prev_kvs()) d.prev_kvs.push_back(FromPb(kv));
         d.revision = op.response_delete_range().header().revision();
@@ -336,7 +266,7 @@ store::TxnResponse FromPb(const etcdserverpb::TxnResponse& in) {
         break;
       }
       case etcdserverpb::ResponseOp::kResponseTxn:
-        t.responses.emplace_back(std::make_shared<const store::TxnResponse>(FromPb(op.response_txn())));
+        t.responses.emplace_back(std::make_shared<const TxnResponse>(FromPb(op.response_txn())));
         break;
       default:
         break;
@@ -345,4 +275,4 @@ store::TxnResponse FromPb(const etcdserverpb::TxnResponse& in) {
   return t;
 }
 
-}  // namespace etcfs::server
+}  // namespace etcfs::kv

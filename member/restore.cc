@@ -1,4 +1,4 @@
-#include "server/restore.h"
+#include "member/restore.h"
 
 #include <filesystem>
 #include <fstream>
@@ -11,12 +11,12 @@
 #include "consensus/bootstrap.h"
 #include "consensus/wal.h"
 #include "etcd/etcdserverpb/rpc.pb.h"
-#include "server/membership.h"
-#include "server/snapshot_file.h"
+#include "member/membership.h"
+#include "member/snapshot_file.h"
 #include "store/apply_batch.h"
 #include "store/store.h"
 
-namespace etcfs::server {
+namespace etcfs::member {
 namespace {
 
 namespace fsys = std::filesystem;
@@ -134,4 +134,4 @@ Result<RestoreSummary> RestoreMember(const RestoreOptions& o, const RestoreProgr
   return summary;
 }
 
-}  // namespace etcfs::server
+}  // namespace etcfs::member

@@ -12,7 +12,7 @@
 
 #include "base/result.h"
 
-namespace etcfs::server {
+namespace etcfs::member {
 
 inline constexpr size_t kSnapshotAlign = 512;
 inline constexpr size_t kSha256Bytes = 32;
@@ -39,4 +39,4 @@ class SnapshotHasher {
 // Errors: Corruption, saying what is wrong (not a snapshot, hash mismatch...).
 Result<std::string_view> ImageOfSnapshotFile(std::string_view file);
 
-}  // namespace etcfs::server
+}  // namespace etcfs::member

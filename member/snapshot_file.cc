@@ -1,11 +1,11 @@
-#include "server/snapshot_file.h"
+#include "member/snapshot_file.h"
 
 #include <openssl/evp.h>
 
 #include "base/coding.h"
 #include "store/image.h"
 
-namespace etcfs::server {
+namespace etcfs::member {
 
 struct SnapshotHasher::Ctx {
   EVP_MD_CTX* md = EVP_MD_CTX_new();
@@ -61,4 +61,4 @@ Result<std::string_view> ImageOfSnapshotFile(std::string_view file) {
   return body.substr(0, body.size() - rest.size() + 9);
 }
 
-}  // namespace etcfs::server
+}  // namespace etcfs::member

@@ -1,4 +1,4 @@
-#include "server/membership.h"
+#include "member/membership.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,7 +7,7 @@
 
 #include "base/coding.h"
 
-namespace etcfs::server {
+namespace etcfs::member {
 namespace {
 
 uint64_t NonZeroHash(const std::string& seed) {
@@ -89,4 +89,4 @@ std::string MemberKey(uint64_t id) { return HexKey(kMemberPrefix, id); }
 std::string RemovedKey(uint64_t id) { return HexKey(kRemovedPrefix, id); }
 std::string PeerUrl(const std::string& address) { return "http://" + address; }
 
-}  // namespace etcfs::server
+}  // namespace etcfs::member

@@ -20,7 +20,7 @@
 
 #include "base/result.h"
 
-namespace etcfs::server {
+namespace etcfs::member {
 
 struct RestoreOptions {
   std::string snapshot_file;
@@ -48,4 +48,4 @@ using RestoreProgress = std::function<void(std::string_view step)>;
 // Corruption (the snapshot), IOError.
 Result<RestoreSummary> RestoreMember(const RestoreOptions& options, const RestoreProgress& progress);
 
-}  // namespace etcfs::server
+}  // namespace etcfs::member
