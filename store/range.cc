@@ -4,6 +4,7 @@
 #include <map>
 
 #include "base/coding.h"
+#include "kv/compare.h"
 #include "store/errors.h"
 #include "store/key_codec.h"
 
@@ -210,41 +211,12 @@ Result<kv::RangeResponse> EvaluateRange(KvReader& reader, const kv::RangeRequest
 Result<bool> EvaluateCompare(KvReader& reader, const kv::Compare& cmp) {
   bool all = true;
   bool any = false;
-  auto check = [&](const kv::KeyValue& kv) {
-    int c;
-    if (cmp.target == kv::Compare::Target::kValue) {
-      c = kv.value.compare(cmp.value);
-    } else {
-      int64_t v = 0;
-      switch (cmp.target) {
-        case kv::Compare::Target::kVersion: v = kv.version; break;
-        case kv::Compare::Target::kCreate: v = kv.create_revision; break;
-        case kv::Compare::Target::kMod: v = kv.mod_revision; break;
-        case kv::Compare::Target::kLease: v = kv.lease; break;
-        case kv::Compare::Target::kValue: break;
-      }
-      c = v < cmp.number ? -1 : (v > cmp.number ? 1 : 0);
-    }
-    switch (cmp.result) {
-      case kv::Compare::Result::kEqual: return c == 0;
-      case kv::Compare::Result::kNotEqual: return c != 0;
-      case kv::Compare::Result::kGreater: return c > 0;
-      case kv::Compare::Result::kLess: return c < 0;
-    }
-    return false;
-  };
   ETCFS_RETURN_IF_ERROR(ForEachLive(reader, KeyInterval{cmp.key, cmp.range_end}, [&](Record&& r) {
     any = true;
-    all = check(r.kv);
+    all = kv::Satisfies(cmp, r.kv);
     return all;
   }));
-  if (!any) {
-    // etcd: a value compare on missing keys always fails (there is no way to
-    // tell a missing value from an empty one); other targets compare zeros.
-    if (cmp.target == kv::Compare::Target::kValue) return false;
-    return check(kv::KeyValue{});
-  }
-  return all;
+  return any ? all : kv::HoldsWithoutKeys(cmp);
 }
 
 }  // namespace etcfs::store

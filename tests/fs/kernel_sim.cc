@@ -103,6 +103,14 @@ int KernelSim::AddFile(const File& f) {
   return fd;
 }
 
+int KernelSim::FileOf(int fd, bool opened, File* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = files_.find(fd);
+  if (it == files_.end() || (opened && it->second.path_only)) return EBADF;
+  *out = it->second;
+  return 0;
+}
+
 int KernelSim::Dup(int fd, int* out) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = files_.find(fd);
@@ -212,34 +220,19 @@ int KernelSim::Reopen(const Caller& c, int path_fd, int flags, int* fd) {
 
 int KernelSim::Read(int fd, std::string* out, off_t offset, size_t size) {
   File f;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = files_.find(fd);
-    if (it == files_.end() || it->second.path_only) return EBADF;
-    f = it->second;
-  }
+  if (int err = FileOf(fd, /*opened=*/true, &f)) return err;
   return ops::Read(*fs_, Process(f.tid), f.ino, f.fh, offset, size, out);
 }
 
 int KernelSim::Write(int fd, const std::string& data, off_t offset) {
   File f;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = files_.find(fd);
-    if (it == files_.end() || it->second.path_only) return EBADF;
-    f = it->second;
-  }
+  if (int err = FileOf(fd, /*opened=*/true, &f)) return err;
   return ops::Write(*fs_, Process(f.tid), f.ino, f.fh, data.data(), data.size(), offset);
 }
 
 int KernelSim::Fstat(int fd, struct stat* st) {
   File f;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = files_.find(fd);
-    if (it == files_.end()) return EBADF;
-    f = it->second;
-  }
+  if (int err = FileOf(fd, /*opened=*/false, &f)) return err;
   Node n;
   if (int err = ops::Getattr(*fs_, Process(f.tid), f.ino, f.fh, &n)) return err;
   fs_->tree().FillStat(n, st);
@@ -248,12 +241,7 @@ int KernelSim::Fstat(int fd, struct stat* st) {
 
 int KernelSim::Ftruncate(int fd, off_t size) {
   File f;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = files_.find(fd);
-    if (it == files_.end() || it->second.path_only) return EBADF;
-    f = it->second;
-  }
+  if (int err = FileOf(fd, /*opened=*/true, &f)) return err;
   ops::AttrChange change;
   change.size = size;
   change.descriptor = true;
@@ -263,12 +251,7 @@ int KernelSim::Ftruncate(int fd, off_t size) {
 
 int KernelSim::Fsync(int fd) {
   File f;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = files_.find(fd);
-    if (it == files_.end()) return EBADF;
-    f = it->second;
-  }
+  if (int err = FileOf(fd, /*opened=*/false, &f)) return err;
   return ops::Fsync(*fs_, Process(f.tid), f.ino);
 }
 

@@ -131,6 +131,8 @@ class KernelSim : public CacheNotifier, public EchoTarget, public ProcessProbe {
   void Took(Ino parent, const std::string& name, const ops::Entry& e);
   void DropName(Ino parent, const std::string& name);
   int AddFile(const File& f);
+  // The open file `fd` refers to (`opened`: not an O_PATH one); EBADF.
+  int FileOf(int fd, bool opened, File* out) const;
   int OpenOnce(const Caller& c, const std::string& path, int flags, mode_t mode, bool reval, int* fd);
 
   Filesystem* const fs_;

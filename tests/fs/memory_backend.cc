@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kv/compare.h"
+
 namespace etcfs::fs::testing {
 
 namespace {
@@ -43,37 +45,13 @@ Result<kv::RangeResponse> MemoryBackend::Range(const kv::RangeRequest& req) {
 }
 
 bool MemoryBackend::Holds(const kv::Compare& cmp) const {
-  auto check = [&](const kv::KeyValue& kv) {
-    int c;
-    if (cmp.target == kv::Compare::Target::kValue) {
-      c = kv.value.compare(cmp.value);
-    } else {
-      int64_t v = 0;
-      switch (cmp.target) {
-        case kv::Compare::Target::kVersion: v = kv.version; break;
-        case kv::Compare::Target::kCreate: v = kv.create_revision; break;
-        case kv::Compare::Target::kMod: v = kv.mod_revision; break;
-        case kv::Compare::Target::kLease: v = kv.lease; break;
-        case kv::Compare::Target::kValue: break;
-      }
-      c = v < cmp.number ? -1 : (v > cmp.number ? 1 : 0);
-    }
-    switch (cmp.result) {
-      case kv::Compare::Result::kEqual: return c == 0;
-      case kv::Compare::Result::kNotEqual: return c != 0;
-      case kv::Compare::Result::kGreater: return c > 0;
-      case kv::Compare::Result::kLess: return c < 0;
-    }
-    return false;
-  };
   bool any = false;
   for (auto it = live_.lower_bound(cmp.key); it != live_.end() && InInterval(it->first, cmp.key, cmp.range_end);
        ++it) {
     any = true;
-    if (!check(it->second)) return false;
+    if (!kv::Satisfies(cmp, it->second)) return false;
   }
-  if (any) return true;
-  return cmp.target != kv::Compare::Target::kValue && check(kv::KeyValue{});
+  return any || kv::HoldsWithoutKeys(cmp);
 }
 
 void MemoryBackend::ApplyOps(const std::vector<kv::RequestOp>& ops, int64_t rev,
