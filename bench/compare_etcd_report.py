@@ -94,6 +94,16 @@ if "etcd" in restart and "etcfs" in restart:
         "%.1f")
     row("data directory per member", int(e["data_mb"]), int(f["data_mb"]), "MB", None, False)
 
+    def slowest(times):  # the slowest member's keys-only range, or None if one failed
+        parts = times.split(",") if times else ["failed"]
+        return None if "failed" in parts else max(float(x) for x in parts)
+
+    er, fr = slowest(e.get("range_s", "")), slowest(f.get("range_s", ""))
+    if er is not None and fr is not None:
+        row(f"keys-only range of all {n:,} keys (slowest member)", er, fr, "s", 0.5, False, "%.2f")
+    else:
+        rows.append(f"| keys-only range of all {n:,} keys | {e.get('range_s')} | {f.get('range_s')} | | | a step failed |")
+
 md = [
     "# etcfs beside etcd 3.4",
     "",
