@@ -48,10 +48,10 @@ struct BenchStore {
     for (int64_t i = first; i < first + n;) {
       auto b = store->BeginBatch();
       for (int j = 0; j < batch && i < first + n; ++j, ++i) {
-        PutRequest p;
+        kv::PutRequest p;
         p.key = KeyOf(i);
         p.value = kValue;
-        if (!b->Put(p, ApplyContext{i}).ok()) std::abort();
+        if (!b->Put(p, kv::ApplyContext{i}).ok()) std::abort();
       }
       b->SetApplied(RaftIndex(++index), RaftTerm(1));
       if (!b->Commit().ok()) std::abort();
@@ -72,10 +72,10 @@ void BM_PutBatched(benchmark::State& state) {
   for (auto _ : state) {
     auto b = bs.store->BeginBatch();
     for (int j = 0; j < batch; ++j, ++i) {
-      PutRequest p;
+      kv::PutRequest p;
       p.key = KeyOf(i % 1'000'000);
       p.value = kValue;
-      if (!b->Put(p, ApplyContext{i}).ok()) std::abort();
+      if (!b->Put(p, kv::ApplyContext{i}).ok()) std::abort();
     }
     b->SetApplied(RaftIndex(++bs.index), RaftTerm(1));
     if (!b->Commit().ok()) std::abort();
@@ -94,7 +94,7 @@ void BM_PointGet(benchmark::State& state) {
     return b;
   }();
   uint64_t x = 88172645463325252ULL;
-  RangeRequest req;
+  kv::RangeRequest req;
   for (auto _ : state) {
     x ^= x << 13;
     x ^= x >> 7;
@@ -115,7 +115,7 @@ void BM_Range1000(benchmark::State& state) {
   bs.Fill(0, 100'000, 1024);
   int64_t start = 0;
   for (auto _ : state) {
-    RangeRequest req;
+    kv::RangeRequest req;
     req.key = KeyOf(start);
     req.range_end = KeyOf(start + 1000);
     auto r = bs.store->Range(req);
@@ -137,8 +137,8 @@ void BM_DeletePrefix60k(benchmark::State& state) {
     bs.Fill(first, 60'000, 1024);
     state.ResumeTiming();
     auto b = bs.store->BeginBatch();
-    DeleteRangeRequest req{"/bench/", "/bench0", false};
-    auto r = b->DeleteRange(req, ApplyContext{first});
+    kv::DeleteRangeRequest req{"/bench/", "/bench0", false};
+    auto r = b->DeleteRange(req, kv::ApplyContext{first});
     if (!r.ok() || r->deleted != 60'000) std::abort();
     b->SetApplied(RaftIndex(++bs.index), RaftTerm(1));
     if (!b->Commit().ok()) std::abort();
@@ -173,10 +173,10 @@ void BM_WatchFanout1000(benchmark::State& state) {
   for (auto _ : state) {
     auto b = bs.store->BeginBatch();
     for (int j = 0; j < 16; ++j) {
-      PutRequest p;
+      kv::PutRequest p;
       p.key = "/bench/watched";
       p.value = kValue;
-      if (!b->Put(p, ApplyContext{++i}).ok()) std::abort();
+      if (!b->Put(p, kv::ApplyContext{++i}).ok()) std::abort();
     }
     b->SetApplied(RaftIndex(++bs.index), RaftTerm(1));
     if (!b->Commit().ok()) std::abort();
