@@ -7,9 +7,14 @@
 # etcfs/etcd ratios against the targets) and OUT/compare-etcd.png (the
 # latency distributions), and prints the table.
 #   compare_etcd.sh ETCFSD ETCFSCTL FREE_PORT [OUT]
-#   env: REPEAT (3), KEYS (1000000), SKIP_RESTART=1 (only the workloads)
+#   env: REPEAT (3), KEYS (1000000), SKIP_RESTART=1 (only the workloads),
+#        ETCD_BENCHMARK: etcd's own load generator (tools/benchmark of etcd
+#        3.4), run with the same workloads beside etcfsctl bench when given.
+# Each run also records the members' CPU time (user + system, from
+# /proc/PID/stat), for the CPU each request costs the servers.
 etcfsd=$(realpath "$1"); etcfsctl=$(realpath "$2"); FP=$(realpath "$3"); out=$(realpath -m "${4:-compare-etcd}")
 repeat=${REPEAT:-3}; keys=${KEYS:-1000000}
+benchmark=${ETCD_BENCHMARK:+$(realpath "$ETCD_BENCHMARK")}
 here=$(dirname "$(realpath "$0")")
 source "$here/mounts_lib.sh"
 for tool in etcd etcdctl gnuplot python3; do
@@ -29,7 +34,26 @@ workloads=(
 )
 
 cluster etcfs 3 ""
+etcfs_pids=("${pids[@]: -3}")
 etcd_cluster 3
+etcd_pids=("${pids[@]: -3}")
+tck=$(getconf CLK_TCK)
+cpu_s() {  # cpu_s PID...: their user + system time so far, in seconds
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "scale=3; $t / $tck" | bc
+}
+# etcd's benchmark tool: name|arguments, the same workloads as below.
+bench_workloads=(
+  "put-1|--conns=1 --clients=1 put --key-size=8 --val-size=256 --total=5000 --key-space-size=100000"
+  "put-100|--conns=10 --clients=100 put --key-size=8 --val-size=256 --total=50000 --key-space-size=100000"
+  "txn-put-100|--conns=10 --clients=100 txn-put --txn-ops=4 --key-size=8 --val-size=256 --total=10000 --key-space-size=100000"
+  "range-l-100|--conns=10 --clients=100 range foo --consistency=l --total=40000"
+  "range-s-100|--conns=10 --clients=100 range foo --consistency=s --total=40000"
+  "watch|--conns=10 --clients=10 watch --streams=10 --watch-per-stream=100 --put-total=2000 --put-rate=100000"
+  "watch-latency|--conns=10 --clients=10 watch-latency --total=2000 --put-rate=200 --key-size=8 --val-size=256"
+  "lease-keepalive|--conns=10 --clients=100 lease-keepalive --total=30000"
+)
 etcfs_eps="127.0.0.1:${cp[1]},127.0.0.1:${cp[2]},127.0.0.1:${cp[3]}"
 etcd_eps="127.0.0.1:${etcd_cps[1]},127.0.0.1:${etcd_cps[2]},127.0.0.1:${etcd_cps[3]}"
 for eps in "$etcfs_eps" "$etcd_eps"; do "$etcfsctl" --endpoints "$eps" put foo bar >/dev/null; done
@@ -37,14 +61,32 @@ for r in $(seq 1 "$repeat"); do
   for wl in "${workloads[@]}"; do
     name=${wl%%|*}; args=${wl#*|}
     for sys in etcd etcfs; do
-      eps=$etcd_eps; [ "$sys" = etcfs ] && eps=$etcfs_eps
+      eps=$etcd_eps; members=("${etcd_pids[@]}")
+      [ "$sys" = etcfs ] && { eps=$etcfs_eps; members=("${etcfs_pids[@]}"); }
+      c0=$(cpu_s "${members[@]}")
       # shellcheck disable=SC2086  # the flags are words
       "$etcfsctl" --endpoints "$eps" --command-timeout 30s bench -w json $args >"$out/runs/$sys-$name-$r.json"
+      echo "$c0 $(cpu_s "${members[@]}")" | awk '{print $2 - $1}' >"$out/runs/$sys-$name-$r.cpu"
     done
     echo "run $r/$repeat: $name" >&2
   done
+  for wl in "${bench_workloads[@]}"; do
+    [ -n "$benchmark" ] || break
+    name=${wl%%|*}; args=${wl#*|}
+    for sys in etcd etcfs; do
+      eps=$etcd_eps; members=("${etcd_pids[@]}")
+      [ "$sys" = etcfs ] && { eps=$etcfs_eps; members=("${etcfs_pids[@]}"); }
+      c0=$(cpu_s "${members[@]}")
+      # shellcheck disable=SC2086
+      "$benchmark" --endpoints="$eps" $args >"$out/runs/$sys-bm-$name-$r.txt" 2>&1 || echo "benchmark $name against $sys failed" >&2
+      echo "$c0 $(cpu_s "${members[@]}")" | awk '{print $2 - $1}' >"$out/runs/$sys-bm-$name-$r.cpu"
+    done
+    echo "run $r/$repeat: benchmark $name" >&2
+  done
 done
 printf '%s\n' "${workloads[@]}" >"$out/workloads.txt"
+printf '%s\n' "${bench_workloads[@]}" >"$out/bench_workloads.txt"
+[ -n "$benchmark" ] || : >"$out/bench_workloads.txt"
 # The workload clusters go before the restart clusters start: one pair at a time.
 cleanup; w=$(mktemp -d /tmp/fsb-XXXX); pids=(); mounts=()
 

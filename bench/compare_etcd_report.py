@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """compare_etcd.sh's report: the median of each workload's runs per system,
-the etcfs/etcd ratios against the targets, as markdown, and a gnuplot script
-that plots the latency distributions of the median runs.
+the etcfs/etcd ratios against the targets (throughput, latency, and the
+servers' CPU per request), as markdown, for etcfsctl bench and, when it ran,
+etcd's own benchmark tool; and a gnuplot script that plots the latency
+distributions of the median runs.
 
     compare_etcd_report.py OUT REPEAT KEYS
 """
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -17,12 +20,17 @@ keys = int(sys.argv[3])
 # name -> (title, what the throughput counts, target on the throughput ratio)
 TITLES = {
     "put-1": ("put, 1 client", "req/s", 1.5),
-    "put-100": ("put, 100 clients", "req/s", 1.5),
-    "txn-put-100": ("txn of 4 puts, 100 clients", "txn/s", 1.5),
-    "range-l-100": ("range linearizable, 100 clients", "req/s", 1.5),
-    "range-s-100": ("range serializable, 100 clients", "req/s", None),
-    "watch-1000": ("watch: 1000 watchers, 2000 puts", "events/s", None),
+    "put-100": ("put, 100 clients", "req/s", 2.0),
+    "txn-put-100": ("txn of 4 puts, 100 clients", "txn/s", 2.0),
+    "range-l-100": ("range linearizable, 100 clients", "req/s", 2.0),
+    "range-s-100": ("range serializable, 100 clients", "req/s", 3.0),
+    "watch-1000": ("watch: 1000 watchers, 2000 puts", "events/s", 1.5),
+    "watch": ("watch: 1000 watchers, 2000 puts", "events/s", 1.5),
+    "watch-latency": ("watch latency, puts at 200/s", "events/s", None),
+    "lease-keepalive": ("lease keep-alive, 100 clients", "req/s", 2.0),
 }
+# The servers' CPU per request, etcfs/etcd.
+CPU_TARGET = 0.5
 
 
 def load(path):
@@ -30,19 +38,45 @@ def load(path):
     if "events" in r:  # watch: the events delivered, timed from each put's sending
         r = r["events"]
     rate = r.get("requests_per_second", r.get("txns_per_second", r.get("events_per_second")))
-    return {"rate": rate, "p50": r["latency_ms"]["p50"], "p99": r["latency_ms"]["p99"],
-            "errors": r["errors"], "distribution": r.get("distribution_ms", [])}
+    count = r.get("requests", r.get("count", 0)) or rate * r.get("total_seconds", 0)
+    return {"rate": rate, "p50": r["latency_ms"]["p50"], "p99": r["latency_ms"]["p99"], "count": count,
+            "errors": r["errors"], "distribution": r.get("distribution_ms", []), "cpu": cpu_of(path)}
 
 
-def median_run(system, name):
-    runs = [load(p) for p in sorted(out.glob(f"runs/{system}-{name}-*.json"))]
+def cpu_of(path):
+    cpu = path.with_suffix(".cpu")
+    return float(cpu.read_text()) if cpu.exists() and cpu.read_text().strip() else None
+
+
+def load_benchmark(path):
+    """etcd's benchmark tool's text report (its last summary, for watch the events')."""
+    text = path.read_text()
+    rates = re.findall(r"Requests/sec:\s*([0-9.]+)", text)
+    totals = re.findall(r"Total:\s*([0-9.]+) secs", text)
+    p50 = re.findall(r"\s50% in ([0-9.]+) secs", text)
+    p99 = re.findall(r"\s99% in ([0-9.]+) secs", text)
+    if not rates or not p99:
+        return None
+    rate = float(rates[-1])
+    return {"rate": rate, "p50": float(p50[-1]) * 1e3 if p50 else 0, "p99": float(p99[-1]) * 1e3,
+            "count": rate * float(totals[-1]) if totals else 0, "errors": 0, "distribution": [],
+            "cpu": cpu_of(path)}
+
+
+def median_run(system, name, tool="bench"):
+    if tool == "bench":
+        runs = [load(p) for p in sorted(out.glob(f"runs/{system}-{name}-*.json"))]
+    else:
+        runs = [r for r in (load_benchmark(p) for p in sorted(out.glob(f"runs/{system}-bm-{name}-*.txt"))) if r]
     if not runs:
         return None
     by_rate = sorted(runs, key=lambda r: r["rate"])
+    cpus = [r["cpu"] / r["count"] for r in runs if r["cpu"] is not None and r["count"]]
     return {"rate": statistics.median(r["rate"] for r in runs),
             "p50": statistics.median(r["p50"] for r in runs),
             "p99": statistics.median(r["p99"] for r in runs),
             "errors": sum(r["errors"] for r in runs),
+            "cpu_per_req_us": statistics.median(cpus) * 1e6 if cpus else None,
             "distribution": by_rate[len(by_rate) // 2]["distribution"]}
 
 
@@ -72,7 +106,27 @@ for name, args in workloads:
     errors = "" if not (e["errors"] or f["errors"]) else f" (errors: etcd {e['errors']}, etcfs {f['errors']})"
     row(f"{title}{errors}: throughput", e["rate"], f["rate"], unit, target, True)
     row(f"{title}: p99 latency", e["p99"], f["p99"], "ms", 1.0, False, "%.2f")
+    if e["cpu_per_req_us"] and f["cpu_per_req_us"]:
+        row(f"{title}: server CPU per request", e["cpu_per_req_us"], f["cpu_per_req_us"], "µs", CPU_TARGET, False,
+            "%.1f")
     plots.append((name, title, e["distribution"], f["distribution"]))
+
+benchmark_rows_start = len(rows)
+bench_file = out / "bench_workloads.txt"
+bench_workloads = [line.split("|", 1) for line in bench_file.read_text().splitlines() if line] \
+    if bench_file.exists() else []
+for name, args in bench_workloads:
+    title, unit, target = TITLES.get(name, (name, "req/s", None))
+    e, f = median_run("etcd", name, "benchmark"), median_run("etcfs", name, "benchmark")
+    if not e or not f:
+        rows.append(f"| etcd's benchmark: {title} | {'ran' if e else 'failed'} | {'ran' if f else 'failed'} | | | |")
+        continue
+    row(f"etcd's benchmark: {title}: throughput", e["rate"], f["rate"], unit, target, True)
+    row(f"etcd's benchmark: {title}: p50 latency", e["p50"], f["p50"], "ms", None, False, "%.2f")
+    row(f"etcd's benchmark: {title}: p99 latency", e["p99"], f["p99"], "ms", 1.0, False, "%.2f")
+    if e["cpu_per_req_us"] and f["cpu_per_req_us"]:
+        row(f"etcd's benchmark: {title}: server CPU per request", e["cpu_per_req_us"], f["cpu_per_req_us"], "µs",
+            CPU_TARGET, False, "%.1f")
 
 restart = {}
 restart_file = out / "restart.txt"
@@ -117,6 +171,10 @@ md = [
     "Workloads (`etcfsctl bench ...`):",
     "",
     *[f"- {TITLES.get(n, (n,))[0]}: `{a}`" for n, a in workloads],
+    "",
+    *(["Workloads of etcd's benchmark tool (`benchmark --endpoints=... ...`):", ""] +
+      [f"- {TITLES.get(n, (n,))[0]}: `{a}`" for n, a in bench_workloads] + [""] if bench_workloads else []),
+    "Server CPU per request: user + system time of the three members over the run, divided by its requests.",
     "",
     "Watch rows: events delivered per second to all watchers; latency from each put's sending to each event.",
     "",
