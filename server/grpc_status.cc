@@ -33,4 +33,10 @@ grpc::Status ToGrpc(const Status& s) {
   }
 }
 
+grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* ctx, const grpc::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
+}
+
 }  // namespace etcfs::server

@@ -10,4 +10,7 @@ namespace etcfs::server {
 
 grpc::Status ToGrpc(const Status& s);
 
+// A unary call of the callback API answered at once with `status`.
+grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* ctx, const grpc::Status& status);
+
 }  // namespace etcfs::server

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "server/request_convert.h"
 #include "server/grpc_status.h"
+#include "server/request_convert.h"
 #include "store/validation.h"
 
 namespace etcfs::server {
@@ -12,15 +12,15 @@ namespace {
 // Requests slower than this are logged, as etcd does.
 constexpr auto kSlowRequest = std::chrono::milliseconds(100);
 
+// Logs a request that took longer than kSlowRequest, once it is answered.
 class SlowLog {
  public:
   explicit SlowLog(const char* what) : what_(what), start_(std::chrono::steady_clock::now()) {}
-  ~SlowLog() {
+  void Answered() const {
     const auto took = std::chrono::steady_clock::now() - start_;
     if (took > kSlowRequest) {
       spdlog::warn("etcfsd: slow request: {} took {} ms (expected under {} ms)", what_,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
-                   kSlowRequest.count());
+                   std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), kSlowRequest.count());
     }
   }
 
@@ -31,102 +31,139 @@ class SlowLog {
 
 }  // namespace
 
+KvService::KvService(Node* node) : node_(node), finisher_(node) {}
+
 void KvService::FillHeader(etcdserverpb::ResponseHeader* h, int64_t revision) const {
   node_->FillHeader(h, revision);
 }
 
-grpc::Status KvService::Range(grpc::ServerContext* ctx, const etcdserverpb::RangeRequest* req,
-                              etcdserverpb::RangeResponse* resp) {
-  SlowLog slow("range");
-  if (!req->serializable()) {
-    // No point waiting past the client's own deadline.
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        ctx->deadline() - std::chrono::system_clock::now());
-    Status s = node_->WaitLinearizable(std::max(left, std::chrono::milliseconds(0)));
-    if (!s.ok()) return ToGrpc(s);
-  }
-  auto r = node_->store().Range(FromPb(*req));
-  if (!r.ok()) return ToGrpc(r.status());
-  ToPb(*r, resp);
-  FillHeader(resp->mutable_header(), r->revision);
-  return grpc::Status::OK;
+void KvService::Write(grpc::ServerUnaryReactor* reactor, requestpb::Request w, const char* what,
+                      std::function<void(WriteResponse&)> respond) {
+  node_->Submit(std::move(w), {},
+                [this, reactor, slow = SlowLog(what), respond = std::move(respond)](Result<WriteResponse> r) mutable {
+                  if (!r.ok()) {
+                    slow.Answered();
+                    reactor->Finish(ToGrpc(r.status()));
+                    return;
+                  }
+                  // This may run later, on the finisher: it owns what it needs.
+                  finisher_.AfterLocalViews([reactor, slow, respond = std::move(respond),
+                                             response = std::move(*r)]() mutable {
+                    respond(response);
+                    slow.Answered();
+                    reactor->Finish(grpc::Status::OK);
+                  });
+                });
 }
 
-grpc::Status KvService::Put(grpc::ServerContext*, const etcdserverpb::PutRequest* req,
-                            etcdserverpb::PutResponse* resp) {
-  SlowLog slow("put");
-  Status valid = store::ValidatePut(FromPb(*req));
-  if (!valid.ok()) return ToGrpc(valid);
+grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* ctx, const etcdserverpb::RangeRequest* req,
+                                           etcdserverpb::RangeResponse* resp) {
+  auto evaluate = [this, req, resp]() -> grpc::Status {
+    auto r = node_->store().Range(FromPb(*req));
+    if (!r.ok()) return ToGrpc(r.status());
+    ToPb(*r, resp);
+    FillHeader(resp->mutable_header(), r->revision);
+    return grpc::Status::OK;
+  };
+  if (req->serializable()) {
+    const SlowLog slow("range");
+    auto* reactor = Finished(ctx, evaluate());
+    slow.Answered();
+    return reactor;
+  }
+  auto* reactor = ctx->DefaultReactor();
+  node_->AwaitLinearizable([reactor, evaluate, slow = SlowLog("range")](Status s) {
+    reactor->Finish(s.ok() ? evaluate() : ToGrpc(s));
+    slow.Answered();
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const etcdserverpb::PutRequest* req,
+                                         etcdserverpb::PutResponse* resp) {
+  if (Status valid = store::ValidatePut(FromPb(*req)); !valid.ok()) return Finished(ctx, ToGrpc(valid));
   // As etcd: past the quota, raise the NOSPACE alarm and refuse.
-  Status quota = node_->CheckQuota(static_cast<int64_t>(req->key().size() + req->value().size()));
-  if (!quota.ok()) return ToGrpc(quota);
+  if (Status quota = node_->CheckQuota(static_cast<int64_t>(req->key().size() + req->value().size())); !quota.ok()) {
+    return Finished(ctx, ToGrpc(quota));
+  }
   requestpb::Request w;
   *w.mutable_put() = *req;
-  auto r = node_->Write(std::move(w));
-  if (!r.ok()) return ToGrpc(r.status());
-  node_->AwaitLocalViews();
-  const auto& put = std::get<kv::PutResponse>(*r);
-  ToPb(put, resp);
-  FillHeader(resp->mutable_header(), put.revision);
-  return grpc::Status::OK;
+  auto* reactor = ctx->DefaultReactor();
+  Write(reactor, std::move(w), "put", [this, resp](WriteResponse& r) {
+    const auto& put = std::get<kv::PutResponse>(r);
+    ToPb(put, resp);
+    FillHeader(resp->mutable_header(), put.revision);
+  });
+  return reactor;
 }
 
-grpc::Status KvService::DeleteRange(grpc::ServerContext*, const etcdserverpb::DeleteRangeRequest* req,
-                                    etcdserverpb::DeleteRangeResponse* resp) {
-  SlowLog slow("delete range");
-  Status valid = store::ValidateDeleteRange(FromPb(*req));
-  if (!valid.ok()) return ToGrpc(valid);
+grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* ctx,
+                                                 const etcdserverpb::DeleteRangeRequest* req,
+                                                 etcdserverpb::DeleteRangeResponse* resp) {
+  if (Status valid = store::ValidateDeleteRange(FromPb(*req)); !valid.ok()) return Finished(ctx, ToGrpc(valid));
   requestpb::Request w;
   *w.mutable_delete_range() = *req;
-  auto r = node_->Write(std::move(w));
-  if (!r.ok()) return ToGrpc(r.status());
-  node_->AwaitLocalViews();
-  const auto& del = std::get<kv::DeleteRangeResponse>(*r);
-  ToPb(del, resp);
-  FillHeader(resp->mutable_header(), del.revision);
-  return grpc::Status::OK;
+  auto* reactor = ctx->DefaultReactor();
+  Write(reactor, std::move(w), "delete range", [this, resp](WriteResponse& r) {
+    const auto& del = std::get<kv::DeleteRangeResponse>(r);
+    ToPb(del, resp);
+    FillHeader(resp->mutable_header(), del.revision);
+  });
+  return reactor;
 }
 
-grpc::Status KvService::Txn(grpc::ServerContext*, const etcdserverpb::TxnRequest* req,
-                            etcdserverpb::TxnResponse* resp) {
-  SlowLog slow("txn");
+grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const etcdserverpb::TxnRequest* req,
+                                         etcdserverpb::TxnResponse* resp) {
   const kv::TxnRequest txn_req = FromPb(*req);
-  Status valid = store::ValidateTxn(txn_req, node_->options().max_txn_ops);
-  if (!valid.ok()) return ToGrpc(valid);
+  if (Status valid = store::ValidateTxn(txn_req, node_->options().max_txn_ops); !valid.ok()) {
+    return Finished(ctx, ToGrpc(valid));
+  }
   if (int64_t cost = store::PutBytes(txn_req); cost > 0) {
-    Status quota = node_->CheckQuota(cost);
-    if (!quota.ok()) return ToGrpc(quota);
+    if (Status quota = node_->CheckQuota(cost); !quota.ok()) return Finished(ctx, ToGrpc(quota));
   }
   requestpb::Request w;
   *w.mutable_txn() = *req;
-  auto r = node_->Write(std::move(w));
-  if (!r.ok()) return ToGrpc(r.status());
-  node_->AwaitLocalViews();
-  const auto& txn = std::get<kv::TxnResponse>(*r);
-  ToPb(txn, resp);
-  FillHeader(resp->mutable_header(), txn.revision);
-  // Sub-responses carry headers too in etcd.
-  for (auto& op : *resp->mutable_responses()) {
-    if (op.has_response_range()) FillHeader(op.mutable_response_range()->mutable_header(), txn.revision);
-    if (op.has_response_put()) FillHeader(op.mutable_response_put()->mutable_header(), txn.revision);
-    if (op.has_response_delete_range()) FillHeader(op.mutable_response_delete_range()->mutable_header(), txn.revision);
-  }
-  return grpc::Status::OK;
+  auto* reactor = ctx->DefaultReactor();
+  Write(reactor, std::move(w), "txn", [this, resp](WriteResponse& r) {
+    const auto& txn = std::get<kv::TxnResponse>(r);
+    ToPb(txn, resp);
+    FillHeader(resp->mutable_header(), txn.revision);
+    // Sub-responses carry headers too in etcd.
+    for (auto& op : *resp->mutable_responses()) {
+      if (op.has_response_range()) FillHeader(op.mutable_response_range()->mutable_header(), txn.revision);
+      if (op.has_response_put()) FillHeader(op.mutable_response_put()->mutable_header(), txn.revision);
+      if (op.has_response_delete_range()) FillHeader(op.mutable_response_delete_range()->mutable_header(), txn.revision);
+    }
+  });
+  return reactor;
 }
 
-grpc::Status KvService::Compact(grpc::ServerContext*, const etcdserverpb::CompactionRequest* req,
-                                etcdserverpb::CompactionResponse* resp) {
-  SlowLog slow("compact");
+grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* ctx,
+                                             const etcdserverpb::CompactionRequest* req,
+                                             etcdserverpb::CompactionResponse* resp) {
   requestpb::Request w;
   *w.mutable_compaction() = *req;
-  auto r = node_->Write(std::move(w));
-  if (!r.ok()) return ToGrpc(r.status());
-  if (req->physical()) {
-    Status s = node_->store().WaitForCompaction();
-    if (!s.ok()) return ToGrpc(s);
-  }
-  FillHeader(resp->mutable_header(), node_->store().CurrentRevision());
-  return grpc::Status::OK;
+  auto* reactor = ctx->DefaultReactor();
+  const bool physical = req->physical();
+  node_->Submit(std::move(w), {}, [this, reactor, resp, physical, slow = SlowLog("compact")](Result<WriteResponse> r) {
+    if (!r.ok()) {
+      reactor->Finish(ToGrpc(r.status()));
+      return;
+    }
+    // A physical compaction is answered once the store has done it: off the apply thread.
+    finisher_.Post([this, reactor, resp, physical, slow] {
+      if (physical) {
+        if (Status s = node_->store().WaitForCompaction(); !s.ok()) {
+          reactor->Finish(ToGrpc(s));
+          return;
+        }
+      }
+      FillHeader(resp->mutable_header(), node_->store().CurrentRevision());
+      slow.Answered();
+      reactor->Finish(grpc::Status::OK);
+    });
+  });
+  return reactor;
 }
 
 }  // namespace etcfs::server

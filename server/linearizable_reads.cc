@@ -39,6 +39,23 @@ Status LinearizableReads::Wait(std::chrono::steady_clock::time_point deadline) {
   return round->result;
 }
 
+void LinearizableReads::Await(std::function<void(Status)> done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      std::shared_ptr<Round> round = next_;
+      ++round->readers;
+      round->callbacks.push_back(std::move(done));
+      if (!round->started) {
+        round->started = true;
+        loop_cv_.notify_all();
+      }
+      return;
+    }
+  }
+  done(Status::Unavailable("etcdserver: server stopped"));
+}
+
 void LinearizableReads::OnReadState(std::string_view ctx, uint64_t index) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -84,10 +101,16 @@ void LinearizableReads::Loop() {
     round->done = true;
     ctx_.clear();
     round->cv.notify_all();
+    lock.unlock();
+    for (auto& done : round->callbacks) done(round->result);
+    lock.lock();
   }
   next_->done = true;
   next_->result = Status::Unavailable("etcdserver: server stopped");
   next_->cv.notify_all();
+  auto callbacks = std::move(next_->callbacks);
+  lock.unlock();
+  for (auto& done : callbacks) done(next_->result);
 }
 
 Status LinearizableReads::RunRound(std::unique_lock<std::mutex>& lock) {

@@ -8,7 +8,8 @@
 // every write committed before any of them.
 //
 // Threads: the object runs one loop thread of its own. Wait is thread-safe
-// and blocks; OnReadState (the Raft loop) and OnApplied (the apply thread)
+// and blocks; Await does not: its callback runs on the loop thread when the
+// round ends. OnReadState (the Raft loop) and OnApplied (the apply thread)
 // never block beyond a short lock.
 #pragma once
 
@@ -22,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "base/result.h"
 
@@ -55,6 +57,10 @@ class LinearizableReads {
   // call. Errors: Timeout (the round failed, or `deadline` passed first),
   // Unavailable (stopping).
   Status Wait(std::chrono::steady_clock::time_point deadline);
+  // Wait without waiting: `done` hears the round's outcome on the loop
+  // thread (Unavailable at once when stopping). It must not block; the
+  // round's other readers wait for it.
+  void Await(std::function<void(Status)> done);
 
   // Raft's answer to a ReadIndex: `ctx` may be served at `index`.
   void OnReadState(std::string_view ctx, uint64_t index);
@@ -73,6 +79,7 @@ class LinearizableReads {
     int readers = 0;
     bool done = false;
     Status result;
+    std::vector<std::function<void(Status)>> callbacks;  // Await's readers
   };
 
   void Loop();

@@ -24,7 +24,8 @@ class HubWatch : public fs::KvWatch, public store::WatchSink {
 
   bool Deliver(store::WatchUpdate&& update) override {
     fs::WatchUpdate u;
-    u.events = std::move(update.events);
+    u.events.reserve(update.events.size());
+    for (size_t i = 0; i < update.events.size(); ++i) u.events.push_back(update.EventAt(i));
     u.revision = update.revision;
     if (update.canceled) u.compacted = update.compact_revision > 0 ? update.compact_revision : 1;
     on_update_(std::move(u));

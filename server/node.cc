@@ -118,6 +118,7 @@ Node::~Node() {
   if (publish_thread_.joinable()) publish_thread_.join();
   if (driver_) driver_->Stop();  // the Raft loop, then the peer connections
   apply_queue_.reset();          // applies what Raft handed over
+  proposer_.reset();             // after the last apply; fails what was not applied
   reads_.reset();                // after the last apply, which reports to it
   driver_.reset();
   store_.reset();
@@ -180,6 +181,10 @@ Result<WriteResponse> Node::Write(requestpb::Request req, const WriteControl& co
   return proposer_->Write(std::move(req), control);
 }
 
+void Node::Submit(requestpb::Request req, const WriteControl& control, Proposer::Done done) {
+  proposer_->Submit(std::move(req), control, std::move(done));
+}
+
 Status Node::CheckQuota(int64_t cost) {
   if (store_->QuotaAvailable(cost)) return Status::Ok();
   requestpb::Request alarm;
@@ -202,6 +207,18 @@ void Node::AwaitLocalViews() {
     barrier = local_view_barrier_;
   }
   if (barrier) (*barrier)();
+}
+
+void Node::AwaitLinearizable(std::function<void(Status)> done) {
+  reads_->Await([this, done = std::move(done)](Status s) {
+    if (s.code() == StatusCode::kTimeout && leader() == 0) s = Status::Timeout("etcdserver: no leader");
+    done(std::move(s));
+  });
+}
+
+bool Node::HasLocalViews() {
+  std::lock_guard<std::mutex> lock(barrier_mu_);
+  return local_view_barrier_ != nullptr;
 }
 
 Status Node::WaitLinearizable(std::chrono::milliseconds timeout) {

@@ -102,6 +102,10 @@ class Node : public consensus::StateMachine {
   // Proposes `req` and waits until this node applied it. Errors: the
   // store's (compacted, no space, ...), Unavailable (no leader), Timeout.
   Result<WriteResponse> Write(requestpb::Request req, const WriteControl& control = {});
+  // Write without waiting: `done` hears the outcome exactly once, on the
+  // apply thread once applied here, or on the proposer's thread when it
+  // failed (Proposer::Submit). It must not block.
+  void Submit(requestpb::Request req, const WriteControl& control, Proposer::Done done);
   // etcd's quota check before a write that adds `cost` bytes: past the
   // quota, raises the NOSPACE alarm through Raft and fails with NoSpace.
   Status CheckQuota(int64_t cost);
@@ -109,6 +113,11 @@ class Node : public consensus::StateMachine {
   // call (ReadIndex), for at most `timeout` (and never past request_timeout).
   // Errors: Unavailable (no leader), Timeout.
   Status WaitLinearizable(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
+  // WaitLinearizable without waiting: `done` runs once the ReadIndex round
+  // ends (on its thread), with its outcome. It must not block.
+  void AwaitLinearizable(std::function<void(Status)> done);
+  // Whether API writes must wait for this member's mount (AwaitLocalViews).
+  bool HasLocalViews();
 
   // This node's mount caches what it shows in the kernel; `barrier` waits
   // (bounded) until the changes applied so far are invalidated there. The

@@ -1,5 +1,8 @@
 #include "server/proposer.h"
 
+#include <pthread.h>
+
+#include <future>
 #include <random>
 
 namespace etcfs::server {
@@ -12,97 +15,138 @@ uint64_t NewSession() {
   return s;
 }
 
+// How often the timer looks at what is pending: the caller's cancel is
+// polled this often.
+constexpr std::chrono::milliseconds kTick{20};
+
 }  // namespace
 
 Proposer::Proposer(ProposerOptions options, NodeMetrics* metrics)
-    : options_(std::move(options)), metrics_(metrics), session_(NewSession()) {}
+    : options_(std::move(options)), metrics_(metrics), session_(NewSession()), timer_([this] { Run(); }) {}
 
-Result<WriteResponse> Proposer::Write(requestpb::Request req, const WriteControl& control) {
+Proposer::~Proposer() {
+  std::map<uint64_t, Pending> left;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    left.swap(pending_);
+  }
+  cv_.notify_all();
+  timer_.join();
+  for (auto& [id, p] : left) {
+    --metrics_->proposals_pending;
+    p.done(Status::Unavailable("etcdserver: server stopped"));
+  }
+}
+
+void Proposer::Submit(requestpb::Request req, const WriteControl& control, Done done) {
   if (req.ByteSizeLong() > options_.max_request_bytes) {
-    return Status::ResourceExhausted("etcdserver: request is too large");
+    done(Status::ResourceExhausted("etcdserver: request is too large"));
+    return;
   }
   req.set_time_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count());
   req.set_session(session_);
-  auto waiter = std::make_shared<Waiter>();
+  const auto now = Clock::now();
+  const auto timeout = control.timeout.count() > 0 ? control.timeout : options_.request_timeout;
+  uint64_t id;
+  std::string data;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    req.set_id(next_id_++);
-    waiters_[req.id()] = waiter;
-    req.set_first_outstanding(waiters_.begin()->first);
+    if (stopping_) {
+      done(Status::Unavailable("etcdserver: server stopped"));
+      return;
+    }
+    id = next_id_++;
+    req.set_id(id);
+    req.set_first_outstanding(pending_.empty() ? id : pending_.begin()->first);
+    data = req.SerializeAsString();
+    pending_.emplace(id, Pending{data, std::move(done), control.cancelled, now + timeout,
+                                 now + options_.election_timeout, std::nullopt});
   }
-  const uint64_t id = req.id();
   ++metrics_->proposals_pending;
-  struct Pending {
-    Proposer* proposer;
-    uint64_t id;
-    ~Pending() {
-      --proposer->metrics_->proposals_pending;
-      std::lock_guard<std::mutex> lock(proposer->mu_);
-      proposer->waiters_.erase(id);
-    }
-  } pending{this, id};
-  auto on_drop = [waiter](const Status& s) {
-    std::lock_guard<std::mutex> lock(waiter->mu);
-    waiter->dropped = s;
-    waiter->cv.notify_all();
-  };
+  cv_.notify_one();  // the timer may have nothing else to wait for
+  Propose(id, data);
+}
 
-  const std::string data = req.SerializeAsString();
-  const auto timeout = control.timeout.count() > 0 ? control.timeout : options_.request_timeout;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  // Waits until `until`, an answer, a drop (if `on_drop`) or the caller's cancel.
-  auto wait = [&](std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point until, bool on_drop) {
-    for (;;) {
-      auto slice = until;
-      if (control.cancelled) slice = std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
-      if (waiter->cv.wait_until(lock, slice, [&] { return waiter->done || (on_drop && waiter->dropped.has_value()); })) {
-        return;
-      }
-      if (slice == until || control.cancelled()) return;
+Result<WriteResponse> Proposer::Write(requestpb::Request req, const WriteControl& control) {
+  std::promise<Result<WriteResponse>> outcome;
+  auto result = outcome.get_future();
+  Submit(std::move(req), control, [&outcome](Result<WriteResponse> r) { outcome.set_value(std::move(r)); });
+  return result.get();
+}
+
+void Proposer::Propose(uint64_t id, const std::string& data) {
+  options_.propose(data, [this, id](const Status& s) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = pending_.find(id);
+      if (it == pending_.end()) return;
+      it->second.dropped = s;
+      // No leader yet: try again after a heartbeat. Any other refusal ends it.
+      it->second.repropose_at = Clock::now() + options_.heartbeat;
     }
-  };
-  std::unique_lock<std::mutex> lock(waiter->mu);
-  for (;;) {
-    waiter->dropped.reset();
-    lock.unlock();
-    options_.propose(data, on_drop);
-    lock.lock();
-    wait(lock, std::min(deadline, std::chrono::steady_clock::now() + options_.election_timeout), true);
-    if (waiter->done) return std::move(waiter->result);
-    if (waiter->dropped && waiter->dropped->code() != StatusCode::kUnavailable) {
-      ++metrics_->proposals_failed;
-      return *waiter->dropped;
-    }
-    if (waiter->dropped) {
-      wait(lock, std::min(deadline, std::chrono::steady_clock::now() + options_.heartbeat), false);
-      if (waiter->done) return std::move(waiter->result);
-    }
-    if (control.cancelled && control.cancelled()) {
-      ++metrics_->proposals_failed;
-      return Status::Cancelled("the caller gave up waiting; the request may still be applied");
-    }
-    if (std::chrono::steady_clock::now() >= deadline) break;
-    ++metrics_->proposals_retried;
-  }
-  ++metrics_->proposals_failed;
-  return Status::Timeout(options_.has_leader() ? "etcdserver: request timed out" : "etcdserver: no leader");
+    cv_.notify_one();
+  });
 }
 
 void Proposer::Resolve(uint64_t id, Result<WriteResponse> result) {
-  std::shared_ptr<Waiter> w;
+  Done done;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = waiters_.find(id);
-    if (it == waiters_.end()) return;  // gave up
-    w = it->second;
-    waiters_.erase(it);
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;  // failed meanwhile (timed out, given up)
+    done = std::move(it->second.done);
+    pending_.erase(it);
   }
-  std::lock_guard<std::mutex> lock(w->mu);
-  w->result = std::move(result);
-  w->done = true;
-  w->cv.notify_all();
+  --metrics_->proposals_pending;
+  done(std::move(result));
+}
+
+void Proposer::Run() {
+  pthread_setname_np(pthread_self(), "proposer");
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    if (!stopping_) cv_.wait_for(lock, kTick, [&] { return stopping_; });
+    if (stopping_) return;
+    const auto now = Clock::now();
+    std::vector<std::pair<Done, Status>> failed;
+    std::vector<std::pair<uint64_t, std::string>> again;
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      Pending& p = it->second;
+      std::optional<Status> outcome;
+      if (p.dropped && p.dropped->code() != StatusCode::kUnavailable) {
+        outcome = *p.dropped;
+      } else if (p.cancelled && p.cancelled()) {
+        outcome = Status::Cancelled("the caller gave up waiting; the request may still be applied");
+      } else if (now >= p.deadline) {
+        outcome = Status::Timeout(options_.has_leader() ? "etcdserver: request timed out" : "etcdserver: no leader");
+      } else if (now >= p.repropose_at) {
+        p.dropped.reset();
+        p.repropose_at = now + options_.election_timeout;
+        again.emplace_back(it->first, p.data);
+      }
+      if (outcome) {
+        failed.emplace_back(std::move(p.done), std::move(*outcome));
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    lock.unlock();
+    for (auto& [id, data] : again) {
+      ++metrics_->proposals_retried;
+      Propose(id, data);
+    }
+    for (auto& [done, status] : failed) {
+      --metrics_->proposals_pending;
+      ++metrics_->proposals_failed;
+      done(std::move(status));
+    }
+    lock.lock();
+  }
 }
 
 }  // namespace etcfs::server

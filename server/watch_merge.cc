@@ -16,7 +16,7 @@ std::vector<bool> MergeWatchUpdates(const std::vector<store::WatchUpdate*>& upda
       continue;
     }
     size_t bytes = 0;
-    for (const auto& ev : u->events) bytes += ev.kv.key.size() + ev.kv.value.size() + 64;
+    for (const auto& ev : u->events) bytes += ev->kv.key.size() + ev->kv.value.size() + 64;
     auto it = open.find(u->tag);
     if (it == open.end() || it->second.second + bytes > byte_limit) {
       open[u->tag] = {u, bytes};

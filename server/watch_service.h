@@ -1,24 +1,23 @@
-// The Watch service of etcd's v3 API: one bidirectional stream carries many
-// watches. Creates, cancels and progress requests arrive on the stream;
-// events reach the client in revision order, exactly once, fragmented when a
-// response would pass the request size limit and the watch asked for it.
-// The store's watch hub does the matching and catch-up; this class keeps the
-// stream's own ids and a bounded queue between the hub and the socket.
+// The Watch service of etcd's v3 API on gRPC's callback API: each call is a
+// WatchStream (watch_stream.h), and one WatchWriter encodes for all of them.
+// The stream's messages travel as raw bytes, so that the writer can send an
+// event's encoding to many watchers without encoding it for each.
 #pragma once
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "server/node.h"
+#include "server/watch_writer.h"
 
 namespace etcfs::server {
 
-class WatchService final : public etcdserverpb::Watch::Service {
+class WatchService final : public etcdserverpb::Watch::WithRawCallbackMethod_Watch<etcdserverpb::Watch::Service> {
  public:
   explicit WatchService(Node* node) : node_(node) {}
-  grpc::Status Watch(grpc::ServerContext* ctx,
-                     grpc::ServerReaderWriter<etcdserverpb::WatchResponse, etcdserverpb::WatchRequest>* stream) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Watch(grpc::CallbackServerContext* ctx) override;
 
  private:
   Node* node_;
+  WatchWriter writer_;
 };
 
 }  // namespace etcfs::server

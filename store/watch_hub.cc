@@ -17,15 +17,21 @@ constexpr size_t kCatchUpChunkEvents = 4096;
 
 std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
-kv::Event CopyFor(const kv::Event& ev, bool with_prev) {
-  kv::Event out;
-  out.type = ev.type;
-  out.kv = ev.kv;
-  if (with_prev) out.prev_kv = ev.prev_kv;
+// The events as the hub hands them out: one shared copy each.
+std::vector<SharedEvent> Share(std::vector<kv::Event>* events) {
+  std::vector<SharedEvent> out;
+  out.reserve(events->size());
+  for (kv::Event& ev : *events) out.push_back(std::make_shared<const kv::Event>(std::move(ev)));
   return out;
 }
 
 }  // namespace
+
+kv::Event WatchUpdate::EventAt(size_t i) const {
+  kv::Event ev = *events[i];
+  if (!prev_kv) ev.prev_kv.reset();
+  return ev;
+}
 
 bool WatchHub::Watcher::Matches(const kv::Event& ev) const {
   if (ev.type == kv::Event::Type::kPut && req.filter_put) return false;
@@ -90,7 +96,7 @@ bool WatchHub::RequestProgress(WatchId id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = watchers_.find(id);
   if (it == watchers_.end() || !it->second->synced) return false;
-  return it->second->sink->Deliver(WatchUpdate{id, it->second->req.tag, {}, notified_rev_, false, 0});
+  return it->second->sink->Deliver(WatchUpdate{id, it->second->req.tag, {}, false, notified_rev_, false, 0});
 }
 
 std::optional<int64_t> WatchHub::ProgressRevision(const std::vector<WatchId>& ids) const {
@@ -156,24 +162,26 @@ void WatchHub::Notify(int64_t first, int64_t last, std::vector<kv::Event>* event
     return;
   }
 
-  // Group the batch's events per watcher, preserving their order.
-  std::vector<std::pair<Watcher*, std::vector<kv::Event>>> per;
+  // Group the batch's events per watcher, preserving their order; each
+  // event is shared by all its watchers.
+  const std::vector<SharedEvent> shared = Share(events);
+  std::vector<std::pair<Watcher*, std::vector<SharedEvent>>> per;
   std::unordered_map<Watcher*, size_t> slot;
-  auto add = [&](Watcher* w, const kv::Event& ev) {
-    if (ev.kv.mod_revision < w->next_rev || !w->Matches(ev)) return;
+  auto add = [&](Watcher* w, const SharedEvent& ev) {
+    if (ev->kv.mod_revision < w->next_rev || !w->Matches(*ev)) return;
     auto [it, inserted] = slot.try_emplace(w, per.size());
-    if (inserted) per.emplace_back(w, std::vector<kv::Event>());
-    per[it->second].second.push_back(CopyFor(ev, w->req.prev_kv));
+    if (inserted) per.emplace_back(w, std::vector<SharedEvent>());
+    per[it->second].second.push_back(ev);
   };
-  for (const kv::Event& ev : *events) {
-    if (auto it = synced_keys_.find(ev.kv.key); it != synced_keys_.end()) {
+  for (const SharedEvent& ev : shared) {
+    if (auto it = synced_keys_.find(ev->kv.key); it != synced_keys_.end()) {
       for (Watcher* w : it->second) add(w, ev);
     }
     for (Watcher* w : synced_ranges_) add(w, ev);
   }
   for (auto& [w, evs] : per) {
-    const int64_t first_undelivered = evs.front().kv.mod_revision;
-    if (w->sink->Deliver(WatchUpdate{w->id, w->req.tag, std::move(evs), last, false, 0})) {
+    const int64_t first_undelivered = evs.front()->kv.mod_revision;
+    if (w->sink->Deliver(WatchUpdate{w->id, w->req.tag, std::move(evs), w->req.prev_kv, last, false, 0})) {
       w->next_rev = last + 1;
     } else {
       w->next_rev = first_undelivered;
@@ -271,6 +279,7 @@ bool WatchHub::CatchUpRound() {
     spdlog::error("store: watch catch-up cannot read history ({}); ending the watchers that need it",
                   read_status.ToString());
   }
+  const std::vector<SharedEvent> shared = Share(&events);
   bool refused = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -280,19 +289,18 @@ bool WatchHub::CatchUpRound() {
       Watcher* w = found->second.get();
       if (w->next_rev < compact || !read_status.ok()) {
         // The history this watcher needs is gone (or unreadable): end it.
-        w->sink->Deliver(WatchUpdate{w->id, w->req.tag, {}, current, true, compact});
+        w->sink->Deliver(WatchUpdate{w->id, w->req.tag, {}, false, current, true, compact});
         --unsynced_;
         watchers_.erase(found);
         continue;
       }
       if (w->next_rev <= end_rev) {
-        std::vector<kv::Event> evs;
-        for (const kv::Event& ev : events) {
-          if (ev.kv.mod_revision >= w->next_rev && w->Matches(ev)) {
-            evs.push_back(CopyFor(ev, w->req.prev_kv));
-          }
+        std::vector<SharedEvent> evs;
+        for (const SharedEvent& ev : shared) {
+          if (ev->kv.mod_revision >= w->next_rev && w->Matches(*ev)) evs.push_back(ev);
         }
-        if (evs.empty() || w->sink->Deliver(WatchUpdate{w->id, w->req.tag, std::move(evs), end_rev, false, 0})) {
+        if (evs.empty() ||
+            w->sink->Deliver(WatchUpdate{w->id, w->req.tag, std::move(evs), w->req.prev_kv, end_rev, false, 0})) {
           w->next_rev = end_rev + 1;
         } else {
           refused = true;

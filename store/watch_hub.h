@@ -41,13 +41,22 @@ struct WatchRequest {
   int64_t tag = 0;             // the caller's own id for the watch, echoed in every update
 };
 
+// An event as the hub hands it out: built once per revision and shared by
+// every watcher it goes to. Its prev_kv is there when any watcher asked for
+// previous values; an update says whether its watcher did (prev_kv).
+using SharedEvent = std::shared_ptr<const kv::Event>;
+
 struct WatchUpdate {
   WatchId id = 0;
-  int64_t tag = 0;  // WatchRequest::tag
-  std::vector<kv::Event> events;     // in revision order; may be empty (progress)
-  int64_t revision = 0;          // the watcher has seen everything up to here
+  int64_t tag = 0;                  // WatchRequest::tag
+  std::vector<SharedEvent> events;  // in revision order; may be empty (progress)
+  bool prev_kv = false;             // the watcher wants events' previous values
+  int64_t revision = 0;             // the watcher has seen everything up to here
   bool canceled = false;
-  int64_t compact_revision = 0;  // with canceled: history the watcher needed is gone
+  int64_t compact_revision = 0;     // with canceled: history the watcher needed is gone
+
+  // The watcher's view of event `i`: without prev_kv unless it asked.
+  kv::Event EventAt(size_t i) const;
 };
 
 class WatchSink {
@@ -85,8 +94,9 @@ class WatchHub {
   size_t WatcherCount() const;
 
   // From the apply thread after a commit: revisions [first, last] are now
-  // readable. `events` holds their events when the batch gathered them; when
-  // null, watchers that need those revisions are caught up from history.
+  // readable. `events` holds their events when the batch gathered them (they
+  // are moved out); when null, watchers that need those revisions are caught
+  // up from history.
   void Notify(int64_t first, int64_t last, std::vector<kv::Event>* events);
 
  private:

@@ -33,27 +33,33 @@ all="127.0.0.1:${cport[1]},127.0.0.1:${cport[2]},127.0.0.1:${cport[3]}"
 for _ in $(seq 1 100); do ctl --endpoints "$all" get ready >/dev/null 2>&1 && break; sleep 0.1; done
 
 for i in 1 2 3; do ctl --endpoints "127.0.0.1:${cport[$i]}" put "via$i" "$i" >/dev/null; done
-# The leader is the member whose status names itself as leader.
-leader=""
-for i in 1 2 3; do
-  status=$(ctl --endpoints "127.0.0.1:${cport[$i]}" endpoint status -w json)
-  me=$(grep -o '"member_id":[0-9]*' <<<"$status" | cut -d: -f2)
-  lead=$(grep -o '"leader":[0-9]*' <<<"$status" | cut -d: -f2)
-  [ "$me" = "$lead" ] && leader=$i
-done
+# The leader: the member whose status names itself as leader.
+find_leader() {
+  local i status me lead
+  for i in 1 2 3; do
+    status=$(ctl --endpoints "127.0.0.1:${cport[$i]}" endpoint status -w json 2>/dev/null) || continue
+    me=$(grep -o '"member_id":[0-9]*' <<<"$status" | cut -d: -f2)
+    lead=$(grep -o '"leader":[0-9]*' <<<"$status" | cut -d: -f2)
+    [ "$me" = "$lead" ] && { echo "$i"; return; }
+  done
+}
+leader=$(find_leader)
 [ -n "$leader" ] || { echo "FAIL: no leader found"; exit 1; }
 
-# A lease kept alive through a follower outlives its TTL (the follower
+# A lease kept alive through follower $1 outlives its TTL (the follower
 # forwards renewals to the leader's lessor).
+keep_alive_through() {
+  local fep="127.0.0.1:${cport[$1]}" lease
+  lease=$(ctl --endpoints "$fep" lease grant 3 | awk '{print $2}')
+  ctl --endpoints "$fep" put --lease="$lease" "kept$1" v >/dev/null
+  timeout 6 env ETCDCTL_API=3 etcdctl --endpoints "$fep" lease keep-alive "$lease" >/dev/null 2>&1 || true
+  if [ "$(ctl --endpoints "$fep" get "kept$1" --print-value-only)" != v ]; then
+    echo "FAIL: a lease kept alive through follower n$1 (leader n$(find_leader)) expired"; exit 1
+  fi
+  ctl --endpoints "$fep" lease revoke "$lease" >/dev/null
+}
 follower=$(( leader % 3 + 1 ))
-fep="127.0.0.1:${cport[$follower]}"
-lease=$(ctl --endpoints "$fep" lease grant 3 | awk '{print $2}')
-ctl --endpoints "$fep" put --lease="$lease" kept v >/dev/null
-timeout 6 env ETCDCTL_API=3 etcdctl --endpoints "$fep" lease keep-alive "$lease" >/dev/null 2>&1 || true
-if [ "$(ctl --endpoints "$fep" get kept --print-value-only)" != v ]; then
-  echo "FAIL: a lease kept alive through follower n$follower expired"; exit 1
-fi
-ctl --endpoints "$fep" lease revoke "$lease" >/dev/null
+keep_alive_through "$follower"
 
 # A writer through all endpoints; the leader dies in the middle.
 : >"$work/acked"
@@ -83,4 +89,9 @@ started=$(ctl --endpoints "127.0.0.1:${cport[1]}" member list | grep -c ", start
 if [ "$started" != 3 ]; then ctl --endpoints "127.0.0.1:${cport[1]}" member list; echo "FAIL: member list"; exit 1; fi
 hashes=$(ctl --endpoints "127.0.0.1:${cport[1]}" endpoint hashkv --cluster | awk '{print $2}' | sort -u | wc -l)
 if [ "$hashes" != 1 ]; then ctl --endpoints "$all" endpoint hashkv --cluster; echo "FAIL: hash-kv differs"; exit 1; fi
-echo "cluster: leader n$leader killed under load; $acked acknowledged writes on all 3 members; hash-kv equal"
+# Followers renew through the new leader: the surviving follower's stream
+# to the dead leader is replaced.
+new_leader=$(find_leader)
+[ -n "$new_leader" ] || { echo "FAIL: no leader after the restart"; exit 1; }
+for i in 1 2 3; do [ "$i" = "$new_leader" ] || keep_alive_through "$i"; done
+echo "cluster: leader n$leader killed under load; $acked acknowledged writes on all 3 members; hash-kv equal; leases renewed through followers before and after"

@@ -15,14 +15,14 @@ store::WatchUpdate Update(int64_t tag, int64_t revision, std::vector<std::string
     ev.kv.key = k;
     ev.kv.value = "v";
     ev.kv.mod_revision = revision;
-    u.events.push_back(ev);
+    u.events.push_back(std::make_shared<const kv::Event>(ev));
   }
   return u;
 }
 
 std::vector<std::string> Keys(const store::WatchUpdate& u) {
   std::vector<std::string> keys;
-  for (const auto& ev : u.events) keys.push_back(ev.kv.key);
+  for (const auto& ev : u.events) keys.push_back(ev->kv.key);
   return keys;
 }
 

@@ -20,7 +20,7 @@ class CollectingSink : public WatchSink {
       compact_revision_ = u.compact_revision;
     }
     if (u.events.empty() && !u.canceled) progress_.push_back(u.revision);
-    for (auto& e : u.events) events_.push_back(std::move(e));
+    for (size_t i = 0; i < u.events.size(); ++i) events_.push_back(u.EventAt(i));
     return true;
   }
   void Refuse(bool r) {

@@ -32,7 +32,7 @@ class RecordingSink : public WatchSink {
     if (!u.events.empty() && std::uniform_int_distribution<int>(0, 99)(rng_) < refuse_percent_) {
       return false;
     }
-    for (auto& e : u.events) events_.push_back(std::move(e));
+    for (size_t i = 0; i < u.events.size(); ++i) events_.push_back(u.EventAt(i));
     return true;
   }
   std::vector<kv::Event> events() {
