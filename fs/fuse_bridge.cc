@@ -194,7 +194,7 @@ void Link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(
 
 void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   ops::Opened o;
-  ReplyOpen(req, ops::Open(Fs(req), CallerOf(req), ino, &o), o, fi);
+  ReplyOpen(req, ops::Open(Fs(req), CallerOf(req), ino, fi->flags, &o), o, fi);
 }
 
 void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {

@@ -42,18 +42,28 @@ struct DirSnapshot {
 
 // A descriptor's file handle: which incarnation of the key it opened (its
 // create revision), so that it goes on reading that file whatever number
-// the name carries later; or the echo's mark (RELEASE names no thread).
+// the name carries later, or for a read-only descriptor which value it
+// opened (below); or the echo's mark (RELEASE names no thread).
 // 0: a file not yet committed, or a handle made elsewhere.
 namespace file_handle {
 
 inline constexpr uint64_t kEcho = 0xEC40;
 inline constexpr uint64_t kOpenedTag = uint64_t{1} << 63;
 
-inline uint64_t Opened(const Node& n) {
-  return n.kv && n.kv->create_revision > 0 ? kOpenedTag | static_cast<uint64_t>(n.kv->create_revision) : 0;
+// A read-only descriptor is pinned to the value it opened (its mod
+// revision): it reads that file whatever happens to the key meanwhile.
+inline constexpr uint64_t kPinnedTag = uint64_t{1} << 62;
+
+inline uint64_t Opened(const Node& n, bool read_only) {
+  if (!n.kv || n.kv->create_revision <= 0) return 0;
+  if (read_only && n.kv->mod_revision > 0) return kOpenedTag | kPinnedTag | static_cast<uint64_t>(n.kv->mod_revision);
+  return kOpenedTag | static_cast<uint64_t>(n.kv->create_revision);
 }
 inline int64_t CreateRevision(uint64_t fh) {
-  return (fh & kOpenedTag) ? static_cast<int64_t>(fh & ~kOpenedTag) : 0;
+  return (fh & kOpenedTag) && !(fh & kPinnedTag) ? static_cast<int64_t>(fh & ~kOpenedTag) : 0;
+}
+inline int64_t PinnedRevision(uint64_t fh) {
+  return (fh & kOpenedTag) && (fh & kPinnedTag) ? static_cast<int64_t>(fh & ~(kOpenedTag | kPinnedTag)) : 0;
 }
 
 }  // namespace file_handle

@@ -92,7 +92,11 @@ int TreeView::ToOpen(Ino ino, Node* out) {
 int TreeView::Opened(Ino ino, int64_t create_revision, Node* out) {
   if (int err = Get(ino, out)) return err;
   if (create_revision == 0 || !out->kv || out->kv->create_revision == create_revision) return 0;
-  if (inodes_->Path(ino)) return 0;  // the name's own file, written again since: what it holds now
+  // The name's own number, but the file the descriptor opened was replaced
+  // since (renamed over, or deleted and created again): reading on would
+  // give the start of one file and the rest of the other, a value nobody
+  // wrote (fault harness, file clients). Its content is gone: ESTALE.
+  if (inodes_->Path(ino)) return ESTALE;
   // A ghost's number: the descriptor opened the file that took the name.
   Node live;
   if (At(out->path, &live) != 0 || !live.kv || live.kv->create_revision != create_revision) return ESTALE;

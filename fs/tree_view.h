@@ -50,7 +50,9 @@ class TreeView {
   // `create_revision` (0: unknown). The echo may take a number over for the
   // file deleted elsewhere (EchoState::Split) after a descriptor was opened
   // on it for the newer file then at the name: that descriptor goes on
-  // reading the newer file, never the deleted one.
+  // reading the newer file, never the deleted one. A descriptor whose file
+  // was replaced under its name (renamed over, deleted and created again)
+  // gets ESTALE: it never reads the file that replaced it.
   int Opened(Ino ino, int64_t create_revision, Node* out);
 
   // --- by name ---

@@ -195,7 +195,8 @@ int Main(int argc, char** argv) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 2 * 3600 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   builder.SetMaxReceiveMessageSize(static_cast<int>(o.max_request_bytes) + (1 << 20));
-  // The sync server runs each call on a thread of its own and, by default,
+  // Maintenance and Cluster are on the sync server (the rest is callback
+  // API). The sync server runs each call on a thread of its own and, by default,
   // ends any thread beyond two idle pollers once its call returns: under a
   // hundred concurrent clients it created and destroyed a thread per request
   // (a fifth of the CPU). Idle threads are kept instead.

@@ -1,3 +1,5 @@
+#include <fcntl.h>
+
 #include "fs/ops/ops.h"
 
 namespace etcfs::fs::ops {
@@ -7,7 +9,7 @@ namespace etcfs::fs::ops {
 // never leaves the kernel. Writes still reach the buffer, and close still
 // sends FLUSH, which commits. Linearizable mounts confirm with the leader on
 // every open and let the kernel keep nothing.
-int Open(Filesystem& fs, const Caller& c, Ino ino, Opened* out) {
+int Open(Filesystem& fs, const Caller& c, Ino ino, int flags, Opened* out) {
   if (fs.options().consistency == Consistency::kSerializable) return ENOSYS;
   if (c.echo) {  // replaying committed state: nothing to confirm
     out->fh = file_handle::kEcho;
@@ -17,7 +19,7 @@ int Open(Filesystem& fs, const Caller& c, Ino ino, Opened* out) {
   Node n;
   if (int err = fs.tree().ToOpen(ino, &n)) return err;
   out->keep_cache = false;
-  out->fh = file_handle::Opened(n);
+  out->fh = file_handle::Opened(n, (flags & O_ACCMODE) == O_RDONLY);
   return 0;
 }
 

@@ -52,6 +52,12 @@ struct AttrChange {
   bool descriptor = false;
 };
 
+// The node a descriptor with handle `fh` reads (read, fstat). A read-only
+// descriptor reads the file as it was opened, also after the key changed
+// (renamed over, written, deleted elsewhere): from the key's history at the
+// revision it opened; ESTALE once that was compacted away.
+int OpenedNode(Filesystem& fs, Ino ino, uint64_t fh, Node* out);
+
 int Lookup(Filesystem& fs, const Caller& c, Ino parent, const char* name, Entry* out);
 void Forget(Filesystem& fs, Ino ino, uint64_t nlookup);
 // `fh`: the descriptor's handle, 0 for a path.
@@ -67,7 +73,8 @@ int Symlink(Filesystem& fs, const Caller& c, const char* target, Ino parent, con
 int Rename(Filesystem& fs, const Caller& c, Ino parent, const char* name, Ino new_parent, const char* new_name,
            unsigned int flags);
 // ENOSYS on a serializable mount: the kernel then opens files without asking.
-int Open(Filesystem& fs, const Caller& c, Ino ino, Opened* out);
+// `flags`: open(2)'s; a read-only descriptor reads the value it opened.
+int Open(Filesystem& fs, const Caller& c, Ino ino, int flags, Opened* out);
 int Create(Filesystem& fs, const Caller& c, Ino parent, const char* name, mode_t mode, Entry* entry, Opened* out);
 int Read(Filesystem& fs, const Caller& c, Ino ino, uint64_t fh, off_t offset, size_t size, std::string* out);
 int Write(Filesystem& fs, const Caller& c, Ino ino, uint64_t fh, const char* data, size_t size, off_t offset);

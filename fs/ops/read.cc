@@ -5,7 +5,7 @@ namespace etcfs::fs::ops {
 // From the file's buffer while it is written here, else its committed value.
 int Read(Filesystem& fs, const Caller&, Ino ino, uint64_t fh, off_t offset, size_t size, std::string* out) {
   Node n;
-  if (int err = fs.tree().Opened(ino, file_handle::CreateRevision(fh), &n)) return err;
+  if (int err = OpenedNode(fs, ino, fh, &n)) return err;
   if (n.kind == Kind::kDirectory) return EISDIR;
   auto read = [&](const std::string& data) {
     if (offset >= static_cast<off_t>(data.size())) {

@@ -104,17 +104,21 @@ TEST_F(FsTest, ADescriptorReadsTheFileItOpenedWhenItsNumberGoesToAGhost) {
   ASSERT_EQ(kernel_->OpenPath(user_, "k", &held), 0);
   backend_.Delete("/k");
   backend_.Put("/k", "newer-file");
-  int fd;
-  ASSERT_EQ(kernel_->Reopen(user_, held, O_RDONLY, &fd), 0);  // the name's number: the newer file
+  int fd, ro;
+  ASSERT_EQ(kernel_->Reopen(user_, held, O_RDWR, &fd), 0);  // the name's number: the newer file
+  ASSERT_EQ(kernel_->Reopen(user_, held, O_RDONLY, &ro), 0);
   EXPECT_EQ(Read("k"), "newer-file");  // a lookup: the ghost takes the old number apart
-  std::string got;
-  ASSERT_EQ(kernel_->Read(fd, &got), 0);
-  EXPECT_EQ(got, "newer-file");
-  struct stat st;
-  ASSERT_EQ(kernel_->Fstat(fd, &st), 0);
-  EXPECT_EQ(st.st_size, 10);
+  for (int d : {fd, ro}) {
+    std::string got;
+    ASSERT_EQ(kernel_->Read(d, &got), 0);
+    EXPECT_EQ(got, "newer-file");
+    struct stat st;
+    ASSERT_EQ(kernel_->Fstat(d, &st), 0);
+    EXPECT_EQ(st.st_size, 10);
+  }
   EXPECT_EQ(kernel_->Write(fd, "x", 0), ESTALE);  // its writes would follow the number elsewhere
   kernel_->Close(fd);
+  kernel_->Close(ro);
   kernel_->Close(held);
   kernel_->ReplayEcho();
   EXPECT_EQ(fs_->echo()->failed(), 0u);
@@ -183,6 +187,39 @@ TEST_F(FsTest, AFileOpenedBeforeTheEchosRenameOntoItReadsOn) {
   EXPECT_EQ(got, "new");
   kernel_->Close(fd);
   EXPECT_EQ(Read("conf"), "new");
+}
+
+// Fault harness (file clients, seed 648372): a reader read the first bytes
+// of a key's file, another mount renamed a longer file over it, and the
+// reader's next read went on in the newer file ("c7.741" + "8" of
+// "c0.1208"): a value nobody wrote. A read-only descriptor reads the file it
+// opened to the end, as the replaced file of a local filesystem.
+TEST_F(FsTest, AReadOnlyDescriptorReadsTheFileItOpenedToTheEnd) {
+  backend_.Put("/k", "c7.741");
+  Mount("consistency=linearizable");
+  int fd;
+  ASSERT_EQ(kernel_->Open(user_, "k", O_RDONLY, &fd), 0);
+  std::string got;
+  ASSERT_EQ(kernel_->Read(fd, &got, 0, 6), 0);
+  EXPECT_EQ(got, "c7.741");
+  backend_.Put("/.tmp", "c0.1208");
+  RenameElsewhere("/.tmp", "/k");
+  ASSERT_EQ(kernel_->Read(fd, &got, 6), 0);
+  EXPECT_EQ(got, "");  // the end of the file it opened
+  kernel_->ReplayEcho();
+  ASSERT_EQ(kernel_->Read(fd, &got), 0);
+  EXPECT_EQ(got, "c7.741");
+  backend_.Put("/k", "written again");
+  ASSERT_EQ(kernel_->Read(fd, &got), 0);
+  EXPECT_EQ(got, "c7.741");
+  kernel_->Close(fd);
+  EXPECT_EQ(Read("k"), "written again");  // reopened by its name: the newest file
+  // Once the history it read from is compacted, the descriptor says so.
+  ASSERT_EQ(kernel_->Open(user_, "k", O_RDONLY, &fd), 0);
+  backend_.Put("/k", "newer");
+  backend_.Compact(backend_.revision());
+  EXPECT_EQ(kernel_->Read(fd, &got), ESTALE);
+  kernel_->Close(fd);
 }
 
 // A rename elsewhere of a directory the kernel knows: one rename, and the

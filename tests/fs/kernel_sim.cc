@@ -154,7 +154,7 @@ int KernelSim::OpenOnce(const Caller& c, const std::string& path, int flags, mod
   }
   if (ask) {
     ops::Opened o;
-    err = ops::Open(*fs_, c, ino, &o);
+    err = ops::Open(*fs_, c, ino, flags, &o);
     if (err == ENOSYS) {
       std::lock_guard<std::mutex> lock(mu_);
       no_open_ = true;
@@ -210,7 +210,7 @@ int KernelSim::Reopen(const Caller& c, int path_fd, int flags, int* fd) {
   uint64_t fh = 0;
   if (ask) {
     ops::Opened o;
-    const int err = ops::Open(*fs_, c, ino, &o);
+    const int err = ops::Open(*fs_, c, ino, flags, &o);
     if (err != 0 && err != ENOSYS) return err;
     fh = o.fh;
   }

@@ -35,6 +35,27 @@ MemoryBackend::~MemoryBackend() = default;
 Result<kv::RangeResponse> MemoryBackend::Range(const kv::RangeRequest& req) {
   std::lock_guard<std::mutex> lock(mu_);
   kv::RangeResponse r;
+  if (req.revision > 0 && req.revision < revision_) {  // a past revision, from the history
+    if (req.revision <= compacted_) return Status::Compacted("mvcc: required revision has been compacted");
+    // Today's keys, with every later event undone (each carries what it replaced).
+    std::map<std::string, kv::KeyValue> then;
+    for (auto it = live_.lower_bound(req.key); it != live_.end() && InInterval(it->first, req.key, req.range_end);
+         ++it) {
+      then.insert(*it);
+    }
+    for (auto e = history_.rbegin(); e != history_.rend() && e->kv.mod_revision > req.revision; ++e) {
+      if (!InInterval(e->kv.key, req.key, req.range_end)) continue;
+      if (e->prev_kv) {
+        then[e->kv.key] = *e->prev_kv;
+      } else {
+        then.erase(e->kv.key);
+      }
+    }
+    for (auto& [key, kv] : then) r.kvs.push_back(std::move(kv));
+    r.count = static_cast<int64_t>(r.kvs.size());
+    r.revision = revision_;
+    return r;
+  }
   for (auto it = live_.lower_bound(req.key); it != live_.end() && InInterval(it->first, req.key, req.range_end);
        ++it) {
     r.kvs.push_back(it->second);
