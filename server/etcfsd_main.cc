@@ -260,6 +260,7 @@ int Main(int argc, char** argv) {
   (*node)->SetLocalViewBarrier(nullptr);
   mounted.reset();
   filesystem.reset();
+  lease.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   lessor.Stop();
   lessor_thread.join();

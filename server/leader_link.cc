@@ -135,10 +135,13 @@ std::string LeaderTarget(Node* node, uint64_t leader) {
 
 }  // namespace
 
-LeaderLink::~LeaderLink() {
+LeaderLink::~LeaderLink() { Close(); }
+
+void LeaderLink::Close() {
   std::shared_ptr<Stream> last;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
     last = std::move(stream_);
   }
   if (last) {
@@ -154,6 +157,7 @@ void LeaderLink::Renew(int64_t id, Done done) {
     std::shared_ptr<Stream> stream;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) break;
       if (!stream_ || stream_->leader() != leader) {
         const std::string target = LeaderTarget(node_, leader);
         if (target.empty()) break;
@@ -172,7 +176,14 @@ void LeaderLink::Renew(int64_t id, Done done) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stream_ == stream) stream_.reset();
   }
-  done(Status::Unavailable(leader == 0 ? "etcdserver: no leader" : "etcdserver: leader changed"));
+  bool closed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed = closed_;
+  }
+  done(Status::Unavailable(closed         ? "etcdserver: server stopped"
+                           : leader == 0 ? "etcdserver: no leader"
+                                         : "etcdserver: leader changed"));
 }
 
 }  // namespace etcfs::server

@@ -33,6 +33,10 @@ class LeaderLink {
   LeaderLink& operator=(const LeaderLink&) = delete;
 
   void Renew(int64_t id, Done done);
+  // Answers what waits, and every later renewal, with Unavailable: before
+  // the server shuts down, which waits for every keep-alive stream to end,
+  // and a leader that never answers (stopped, cut off) would hold it.
+  void Close();
 
  private:
   class Stream;
@@ -40,6 +44,7 @@ class LeaderLink {
   Node* const node_;
   std::mutex mu_;
   std::shared_ptr<Stream> stream_;  // to the leader it was opened for; guarded by mu_
+  bool closed_ = false;             // guarded by mu_
 };
 
 }  // namespace etcfs::server

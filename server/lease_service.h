@@ -28,6 +28,10 @@ class LeaseService final : public etcdserverpb::Lease::CallbackService {
   grpc::ServerUnaryReactor* LeaseTimeToLive(grpc::CallbackServerContext* ctx,
                                             const etcdserverpb::LeaseTimeToLiveRequest* req,
                                             etcdserverpb::LeaseTimeToLiveResponse* resp) override;
+  // Before the server shuts down: keep-alives forwarded to the leader are
+  // answered now (LeaderLink::Close).
+  void Stop() { leader_.Close(); }
+
   grpc::ServerUnaryReactor* LeaseLeases(grpc::CallbackServerContext* ctx, const etcdserverpb::LeaseLeasesRequest* req,
                                         etcdserverpb::LeaseLeasesResponse* resp) override;
 

@@ -94,4 +94,22 @@ if [ "$hashes" != 1 ]; then ctl --endpoints "$all" endpoint hashkv --cluster; ec
 new_leader=$(find_leader)
 [ -n "$new_leader" ] || { echo "FAIL: no leader after the restart"; exit 1; }
 for i in 1 2 3; do [ "$i" = "$new_leader" ] || keep_alive_through "$i"; done
-echo "cluster: leader n$leader killed under load; $acked acknowledged writes on all 3 members; hash-kv equal; leases renewed through followers before and after"
+# A follower stops promptly (SIGTERM) while a keep-alive it forwarded waits
+# on a leader that never answers (stopped): the renewal is answered as
+# unavailable, so the server's shutdown is not held by the stream.
+follower=$(( new_leader % 3 + 1 ))
+lease=$(ctl --endpoints "127.0.0.1:${cport[$follower]}" lease grant 60 | awk '{print $2}')
+kill -STOP "${pid[$new_leader]}"
+ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:${cport[$follower]}" lease keep-alive "$lease" >/dev/null 2>&1 &
+keeper=$!
+sleep 0.5
+kill -TERM "${pid[$follower]}"
+stopped=0
+for _ in $(seq 1 100); do kill -0 "${pid[$follower]}" 2>/dev/null || { stopped=1; break; }; sleep 0.1; done
+kill -CONT "${pid[$new_leader]}"
+kill "$keeper" 2>/dev/null || true
+if [ "$stopped" != 1 ]; then
+  echo "FAIL: follower n$follower did not stop within 10 s of SIGTERM with a keep-alive waiting on a stopped leader"
+  tail -5 "$work/n$follower.log"; exit 1
+fi
+echo "cluster: leader n$leader killed under load; $acked acknowledged writes on all 3 members; hash-kv equal; leases renewed through followers before and after; a follower stops with a renewal waiting on a stopped leader"
