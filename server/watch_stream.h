@@ -14,7 +14,7 @@
 // little longer (shared), but never touches gRPC after OnDone.
 //
 // Threads: Deliver on the apply path (the hub's lock held); reactions on
-// gRPC's threads; Take and Send on the writer's thread.
+// gRPC's threads; EncodeQueued and Send on the writer's thread.
 #pragma once
 
 #include <deque>
