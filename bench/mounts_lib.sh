@@ -3,7 +3,7 @@
 # Set etcfsd, FP (the free_port helper) and, for etcd_with_mounts,
 # mount_etcfs before sourcing.
 #   cluster NAME N [MEMBER...]: N etcfsd members on loopback (fdatasync on);
-#     each MEMBER (default: 1) mounted on $w/NAME-mntMEMBER; client ports in cp[].
+#     each MEMBER (default: 1; "" for none) mounted on $w/NAME-mntMEMBER; client ports in cp[].
 #   etcd_with_mounts N: one etcd 3.4 member (its own fsync, as always), mounted
 #     N times with mount.etcfs on $w/etcd-mnt1..N; its client port in etcd_cp.
 #   etcd_cluster N: N etcd 3.4 members on loopback; their client ports in etcd_cps[].
@@ -23,7 +23,8 @@ trap cleanup EXIT
 
 cluster() {
   local name=$1 n=$2 spec="" i; shift 2
-  local mounted=("${@:-1}")
+  local mounted=("$@")  # no MEMBER: member 1; "" alone: none
+  [ $# -eq 0 ] && mounted=(1)
   declare -ga cp pp
   for i in $(seq 1 "$n"); do cp[$i]=$($FP); pp[$i]=$($FP); spec+="${spec:+,}m$i=http://127.0.0.1:${pp[$i]}"; done
   for i in $(seq 1 "$n"); do
@@ -39,7 +40,7 @@ cluster() {
   for _ in $(seq 1 300); do
     if ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:${cp[1]}" put /ready y >/dev/null 2>&1; then
       local up=1
-      for i in "${mounted[@]}"; do mountpoint -q "$w/$name-mnt$i" || up=0; done
+      for i in "${mounted[@]}"; do [ -z "$i" ] || mountpoint -q "$w/$name-mnt$i" || up=0; done
       [ "$up" = 1 ] && return
     fi
     sleep 0.1

@@ -1,5 +1,7 @@
 #include "consensus/driver.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
@@ -106,8 +108,12 @@ Driver::~Driver() { Stop(); }
 
 void Driver::Start() {
   io_work_.emplace(io_.get_executor());
-  io_thread_ = std::thread([this] { io_.run(); });
+  io_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "raft-io");
+    io_.run();
+  });
   raft_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "raft-loop");
     Run();
     if (options_.on_loop_end) options_.on_loop_end(State().fatal);
   });

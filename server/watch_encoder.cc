@@ -1,5 +1,8 @@
 #include "server/watch_encoder.h"
 
+#include <cstring>
+
+#include <grpc/slice.h>
 #include <grpcpp/support/slice.h>
 
 #include "kv/api_convert.h"
@@ -8,21 +11,35 @@ namespace etcfs::server {
 
 namespace {
 
-// WatchResponse.events: field 11, length-delimited.
-constexpr char kEventsTag = (11 << 3) | 2;
+// WatchResponse's fields: header (1, message), watch_id (2, varint),
+// fragment (7, varint), events (11, messages).
+constexpr uint8_t kHeaderTag = (1 << 3) | 2;
+constexpr uint8_t kWatchIdTag = (2 << 3) | 0;
+constexpr uint8_t kFragmentTag = (7 << 3) | 0;
+constexpr uint8_t kEventsTag = (11 << 3) | 2;
 
-void PutVarint(std::string* out, uint64_t v) {
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
   while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
     v >>= 7;
+    ++n;
   }
-  out->push_back(static_cast<char>(v));
+  return n;
 }
 
-grpc::ByteBuffer Own(std::string bytes) {
-  auto* owned = new std::string(std::move(bytes));
-  grpc::Slice slice(owned->data(), owned->size(), [](void* p) { delete static_cast<std::string*>(p); }, owned);
-  return grpc::ByteBuffer(&slice, 1);
+uint8_t* PutVarint(uint8_t* out, uint64_t v) {
+  while (v >= 0x80) {
+    *out++ = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  *out++ = static_cast<uint8_t>(v);
+  return out;
+}
+
+uint8_t* PutBytesField(uint8_t* out, uint8_t tag, const std::string& bytes) {
+  *out++ = tag;
+  out = PutVarint(out, bytes.size());
+  return static_cast<uint8_t*>(std::memcpy(out, bytes.data(), bytes.size())) + bytes.size();
 }
 
 }  // namespace
@@ -42,23 +59,46 @@ const std::string& WatchEncoder::EventBytes(const store::SharedEvent& ev, bool p
   return out;
 }
 
-grpc::ByteBuffer WatchEncoder::Encode(const etcdserverpb::WatchResponse& head,
-                                      const std::vector<const std::string*>& events) {
-  size_t size = head.ByteSizeLong();
-  for (const std::string* e : events) size += e->size() + 6;
-  std::string out;
-  out.reserve(size);
-  head.AppendToString(&out);
-  for (const std::string* e : events) {
-    out.push_back(kEventsTag);
-    PutVarint(&out, e->size());
-    out.append(*e);
+const std::string& WatchEncoder::HeaderBytes(int64_t revision,
+                                             const std::function<void(etcdserverpb::ResponseHeader*)>& fill) {
+  auto [it, inserted] = headers_.try_emplace(revision);
+  if (inserted) {
+    etcdserverpb::ResponseHeader h;
+    fill(&h);
+    h.SerializeToString(&it->second);
   }
-  return Own(std::move(out));
+  return it->second;
+}
+
+grpc::ByteBuffer WatchEncoder::Encode(const std::string& header, int64_t watch_id, bool fragment,
+                                      const std::vector<const std::string*>& events) {
+  // Negative ids (none a watch has) take ten bytes, as protobuf writes them.
+  const auto id = static_cast<uint64_t>(watch_id);
+  size_t size = 1 + VarintSize(header.size()) + header.size();
+  if (id != 0) size += 1 + VarintSize(id);
+  if (fragment) size += 2;
+  for (const std::string* e : events) size += 1 + VarintSize(e->size()) + e->size();
+  grpc_slice slice = grpc_slice_malloc(size);
+  uint8_t* out = GRPC_SLICE_START_PTR(slice);
+  out = PutBytesField(out, kHeaderTag, header);
+  if (id != 0) {
+    *out++ = kWatchIdTag;
+    out = PutVarint(out, id);
+  }
+  if (fragment) {
+    *out++ = kFragmentTag;
+    *out++ = 1;
+  }
+  for (const std::string* e : events) out = PutBytesField(out, kEventsTag, *e);
+  grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
+  return grpc::ByteBuffer(&owned, 1);
 }
 
 grpc::ByteBuffer WatchEncoder::Encode(const etcdserverpb::WatchResponse& resp) {
-  return Own(resp.SerializeAsString());
+  grpc_slice slice = grpc_slice_malloc(resp.ByteSizeLong());
+  resp.SerializeWithCachedSizesToArray(GRPC_SLICE_START_PTR(slice));
+  grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
+  return grpc::ByteBuffer(&owned, 1);
 }
 
 }  // namespace etcfs::server

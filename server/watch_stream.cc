@@ -3,15 +3,17 @@
 #include <spdlog/spdlog.h>
 
 #include "server/request_convert.h"
-#include "server/watch_merge.h"
 #include "server/watch_writer.h"
 
 namespace etcfs::server {
 
 namespace {
 
-// Updates a stream may hold before the hub must replay from history instead.
+// What a stream may hold before the hub must replay from history instead:
+// queued entries, and events in them (pointers to events shared by all
+// watchers).
 constexpr size_t kStreamQueue = 1024;
+constexpr size_t kStreamEvents = 1 << 16;
 
 }  // namespace
 
@@ -22,26 +24,28 @@ WatchStream* WatchStream::Open(Node* node, WatchWriter* writer) {
   return stream.get();
 }
 
+WatchStream::WatchStream(Node* node, WatchWriter* writer)
+    : node_(node), writer_(writer), queue_(node->options().max_request_bytes, kStreamQueue, kStreamEvents) {}
+
 bool WatchStream::Deliver(store::WatchUpdate&& u) {
   std::lock_guard<std::mutex> lock(mu_);
   if (reads_done_ || done_) return true;  // nobody to send it to
-  if (queue_.size() >= kStreamQueue && !u.canceled) return false;
-  Push(Item{std::move(u), {}});
+  if (!queue_.PushUpdate(std::move(u))) return false;
+  Schedule();
   return true;
 }
 
-void WatchStream::Push(Item item) {
-  queue_.push_back(std::move(item));
-  if (!scheduled_) {
-    scheduled_ = true;
-    writer_->Ready(shared_from_this());
-  }
+void WatchStream::Schedule() {
+  if (scheduled_ || out_.size() > 1 || queue_.empty()) return;
+  scheduled_ = true;
+  writer_->Ready(shared_from_this());
 }
 
 void WatchStream::Respond(etcdserverpb::WatchResponse resp) {
   std::lock_guard<std::mutex> lock(mu_);
   if (reads_done_ || done_) return;
-  Push(Item{std::nullopt, std::move(resp)});
+  queue_.PushResponse(std::move(resp));
+  Schedule();
 }
 
 void WatchStream::OnReadDone(bool ok) {
@@ -61,7 +65,7 @@ void WatchStream::OnReadDone(bool ok) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     reads_done_ = true;
-    queue_.clear();
+    queue_.Clear();
     if (!out_.empty()) out_.erase(writing_ ? out_.begin() + 1 : out_.begin(), out_.end());
     finish = ShouldFinish();
   }
@@ -99,6 +103,7 @@ void WatchStream::OnWriteDone(bool ok) {
     std::lock_guard<std::mutex> lock(mu_);
     out_.pop_front();
     if (!ok) out_.clear();  // the client went away; OnReadDone(false) follows
+    if (ok && !done_) Schedule();  // what queued meanwhile, joined
     if (out_.empty() || done_) {
       writing_ = false;
       finish = ShouldFinish();
@@ -119,7 +124,7 @@ void WatchStream::OnDone() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     done_ = true;
-    queue_.clear();
+    queue_.Clear();
     out_.clear();
   }
   auto last = std::move(self_);  // the writer may still hold one: it sends nothing now
@@ -153,7 +158,10 @@ void WatchStream::Create(const etcdserverpb::WatchCreateRequest& req) {
       resp.set_created(true);
       resp.set_canceled(true);
       resp.set_cancel_reason("etcdserver: duplicate watch ID provided on the WatchStream");
-      if (!reads_done_ && !done_) Push(Item{std::nullopt, std::move(resp)});
+      if (!reads_done_ && !done_) {
+        queue_.PushResponse(std::move(resp));
+        Schedule();
+      }
       return;
     }
     next_id_ = std::max(next_id_, id + 1);
@@ -181,6 +189,7 @@ void WatchStream::Cancel(int64_t id) {
     if (it == ids_.end()) return;
     hub_id = it->second;
     ids_.erase(it);
+    queue_.Forget(id);
   }
   node_->store().watch_hub().Cancel(hub_id);
   etcdserverpb::WatchResponse resp;
@@ -218,23 +227,18 @@ void WatchStream::CancelAll() {
   for (auto h : hub_ids) node_->store().watch_hub().Cancel(h);
 }
 
-// All that is queued goes out together, and a watch's updates queued
-// meanwhile become one response (watch_merge.h).
+// All that is queued goes out together (a watch's updates already joined).
 std::vector<grpc::ByteBuffer> WatchStream::EncodeQueued(WatchEncoder* encoder) {
-  std::deque<Item> batch;
+  std::deque<WatchQueue::Item> batch;
   {
     std::lock_guard<std::mutex> lock(mu_);
     scheduled_ = false;
     if (reads_done_ || done_) return {};
-    batch.swap(queue_);
+    batch = queue_.Take();
   }
-  std::vector<store::WatchUpdate*> updates;
-  for (Item& item : batch) updates.push_back(item.update ? &*item.update : nullptr);
-  const std::vector<bool> merged = MergeWatchUpdates(updates, node_->options().max_request_bytes);
   std::vector<grpc::ByteBuffer> out;
   out.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (merged[i]) continue;
     if (batch[i].update) {
       EncodeUpdate(*batch[i].update, encoder, &out);
     } else {
@@ -250,36 +254,39 @@ void WatchStream::EncodeUpdate(store::WatchUpdate& u, WatchEncoder* encoder, std
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = ids_.find(id);
-    if (it == ids_.end()) return;  // canceled meanwhile
+    // Canceled meanwhile, or the id now names a newer watch (0: its hub id
+    // is not known yet, and only its own updates can come before).
+    if (it == ids_.end() || (it->second != 0 && it->second != u.id)) return;
     fragment = fragment_[id];
     if (u.canceled) ids_.erase(it);
   }
-  etcdserverpb::WatchResponse head;
-  Header(head.mutable_header(), u.revision);
-  head.set_watch_id(id);
   if (u.canceled) {
+    etcdserverpb::WatchResponse head;
+    Header(head.mutable_header(), u.revision);
+    head.set_watch_id(id);
     head.set_canceled(true);
     head.set_compact_revision(u.compact_revision);
     head.set_cancel_reason("etcdserver: mvcc: required revision has been compacted");
     out->push_back(WatchEncoder::Encode(head));
     return;
   }
+  const std::string& header =
+      encoder->HeaderBytes(u.revision, [&](etcdserverpb::ResponseHeader* h) { Header(h, u.revision); });
   const size_t limit = node_->options().max_request_bytes;
   std::vector<const std::string*> events;
   size_t bytes = 0;
   for (const store::SharedEvent& ev : u.events) {
     const std::string& encoded = encoder->EventBytes(ev, u.prev_kv);
     if (fragment && bytes > 0 && bytes + encoded.size() > limit) {
-      head.set_fragment(true);  // more of this revision range follows
-      out->push_back(WatchEncoder::Encode(head, events));
-      head.set_fragment(false);
+      // More of this revision range follows.
+      out->push_back(WatchEncoder::Encode(header, id, /*fragment=*/true, events));
       events.clear();
       bytes = 0;
     }
     events.push_back(&encoded);
     bytes += encoded.size();
   }
-  out->push_back(WatchEncoder::Encode(head, events));
+  out->push_back(WatchEncoder::Encode(header, id, /*fragment=*/false, events));
 }
 
 }  // namespace etcfs::server

@@ -3,12 +3,14 @@
 // events reach the client in revision order, exactly once, fragmented when a
 // response would pass the request size limit and the watch asked for it.
 //
-// The hub delivers updates here on the apply path; they only queue, and the
-// stream asks the WatchWriter to encode them on its thread (sharing each
-// event's bytes among the responses that carry it). A full queue refuses the
-// update, and the hub replays it from history later: a slow watcher never
-// stalls the apply path. Writes go out one at a time, as the callback API
-// requires, the queued ones marked so that gRPC packs them together.
+// The hub delivers updates here on the apply path; they only queue (a watch's
+// updates joining while the stream drains, watch_queue.h), and the stream
+// asks the WatchWriter to encode them on its thread (sharing each event's
+// bytes among the responses that carry it) once what it encoded before is
+// nearly out. A full queue refuses the update, and the hub replays it from
+// history later: a slow watcher never stalls the apply path. Writes go out
+// one at a time, as the callback API requires, the queued ones marked so that
+// gRPC packs them together.
 //
 // Lifetime: gRPC owns the reactor until OnDone; the writer may hold it a
 // little longer (shared), but never touches gRPC after OnDone.
@@ -30,6 +32,7 @@
 #include "etcd/etcdserverpb/rpc.pb.h"
 #include "server/node.h"
 #include "server/watch_encoder.h"
+#include "server/watch_queue.h"
 #include "store/watch_hub.h"
 
 namespace etcfs::server {
@@ -56,21 +59,17 @@ class WatchStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   void Send(std::vector<grpc::ByteBuffer> responses);
 
  private:
-  // A queued hub update, or a ready response (created, canceled, progress).
-  struct Item {
-    std::optional<store::WatchUpdate> update;
-    etcdserverpb::WatchResponse response;
-  };
-
-  WatchStream(Node* node, WatchWriter* writer) : node_(node), writer_(writer) {}
+  WatchStream(Node* node, WatchWriter* writer);
   void Handle(const etcdserverpb::WatchRequest& req);
   void Create(const etcdserverpb::WatchCreateRequest& req);
   void Cancel(int64_t id);
   void Progress();
   void CancelAll();
   void Respond(etcdserverpb::WatchResponse resp);
-  // REQUIRES: mu_. Queues `item`; the writer is told when the queue was idle.
-  void Push(Item item);
+  // REQUIRES: mu_. Asks the writer to encode what is queued, unless it was
+  // asked already or more than the write in flight is still to go out: what
+  // arrives meanwhile joins the queue, to go out in fewer responses.
+  void Schedule();
   // REQUIRES: mu_. Finishes the call once the client closed its side and no
   // write is in flight. Returns whether Finish is to be called (unlocked).
   bool ShouldFinish();
@@ -85,7 +84,7 @@ class WatchStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   grpc::ByteBuffer request_;           // the read in flight
 
   std::mutex mu_;
-  std::deque<Item> queue_;                 // guarded by mu_
+  WatchQueue queue_;                       // guarded by mu_
   bool scheduled_ = false;                 // the writer will take the queue; guarded by mu_
   std::deque<grpc::ByteBuffer> out_;       // encoded, front in flight when writing_; guarded by mu_
   bool writing_ = false;                   // guarded by mu_

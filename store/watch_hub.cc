@@ -166,12 +166,15 @@ void WatchHub::Notify(int64_t first, int64_t last, std::vector<kv::Event>* event
   // event is shared by all its watchers.
   const std::vector<SharedEvent> shared = Share(events);
   std::vector<std::pair<Watcher*, std::vector<SharedEvent>>> per;
-  std::unordered_map<Watcher*, size_t> slot;
+  const uint64_t round = ++notify_round_;
   auto add = [&](Watcher* w, const SharedEvent& ev) {
     if (ev->kv.mod_revision < w->next_rev || !w->Matches(*ev)) return;
-    auto [it, inserted] = slot.try_emplace(w, per.size());
-    if (inserted) per.emplace_back(w, std::vector<SharedEvent>());
-    per[it->second].second.push_back(ev);
+    if (w->notify_round != round) {
+      w->notify_round = round;
+      w->notify_slot = per.size();
+      per.emplace_back(w, std::vector<SharedEvent>());
+    }
+    per[w->notify_slot].second.push_back(ev);
   };
   for (const SharedEvent& ev : shared) {
     if (auto it = synced_keys_.find(ev->kv.key); it != synced_keys_.end()) {

@@ -106,6 +106,9 @@ class WatchHub {
     WatchSink* sink;
     int64_t next_rev;  // the first revision not yet delivered
     bool synced;
+    // Notify's: the round that last gave this watcher events, and where.
+    uint64_t notify_round = 0;
+    size_t notify_slot = 0;
     bool Matches(const kv::Event& ev) const;
   };
 
@@ -126,6 +129,7 @@ class WatchHub {
   // Synced watchers of a single key, by key; synced range watchers.
   std::unordered_map<std::string, std::vector<Watcher*>> synced_keys_;  // guarded by mu_
   std::vector<Watcher*> synced_ranges_;                                 // guarded by mu_
+  uint64_t notify_round_ = 0;                                           // guarded by mu_
   size_t unsynced_ = 0;             // guarded by mu_
   WatchId next_id_ = 1;             // guarded by mu_
   int64_t notified_rev_;            // guarded by mu_: last revision handed to Notify
