@@ -138,12 +138,12 @@ if "etcd" in restart and "etcfs" in restart:
     e, f = restart["etcd"], restart["etcfs"]
     n = int(f["keys"])
     row(f"restart with {n:,} keys, to a linearizable read on all 3", float(e["restart_s"]), float(f["restart_s"]),
-        "s", 0.5, False, "%.2f")
+        "s", 0.25, False, "%.2f")
     for when in ("loaded", "restarted"):
         es = [int(x) for x in e[f"rss_{when}_mb"].split(",")]
         fs = [int(x) for x in f[f"rss_{when}_mb"].split(",")]
         label = "after loading" if when == "loaded" else "after restart and a full keys-only range"
-        row(f"RSS with {n:,} keys {label} (largest member)", max(es), max(fs), "MB", 1.0, False)
+        row(f"RSS with {n:,} keys {label} (largest member)", max(es), max(fs), "MB", 0.5, False)
     row(f"load {n:,} keys (txns of 100, 20 clients): time", float(e["load_s"]), float(f["load_s"]), "s", None, False,
         "%.1f")
     row("data directory per member", int(e["data_mb"]), int(f["data_mb"]), "MB", None, False)

@@ -176,10 +176,14 @@ Result<kv::RangeResponse> EvaluateRange(KvReader& reader, const kv::RangeRequest
     }
     return resp;
   }
+  // Values a keys-only range will not send go as they are read, unless the
+  // sort needs them: a range of everything then holds only the keys.
+  const bool drop_values = req.keys_only && req.sort_target != kv::SortTarget::kValue;
   auto visit = [&](Record&& r) {
     ++resp.count;
     if (req.count_only) return true;
     if (fetch > 0 && static_cast<int64_t>(resp.kvs.size()) >= fetch) return true;
+    if (drop_values) r.kv.value = std::string();
     resp.kvs.push_back(std::move(r.kv));
     return true;
   };
@@ -203,7 +207,7 @@ Result<kv::RangeResponse> EvaluateRange(KvReader& reader, const kv::RangeRequest
     resp.more = true;
   }
   if (req.keys_only) {
-    for (auto& kv : resp.kvs) kv.value.clear();
+    for (auto& kv : resp.kvs) kv.value = std::string();
   }
   return resp;
 }

@@ -181,6 +181,26 @@ TEST_F(StoreKv, SortByEveryTargetBothWays) {
   EXPECT_EQ("acb", order(kv::SortTarget::kMod, kv::SortOrder::kNone));
 }
 
+TEST_F(StoreKv, AKeysOnlyRangeSortsByTheValuesItDoesNotSend) {
+  ASSERT_TRUE(Put("a", "3").ok());
+  ASSERT_TRUE(Put("b", "1").ok());
+  ASSERT_TRUE(Put("c", "2").ok());
+  kv::RangeRequest req;
+  req.key = "a";
+  req.range_end = "z";
+  req.keys_only = true;
+  req.sort_target = kv::SortTarget::kValue;
+  req.sort_order = kv::SortOrder::kAscend;
+  auto r = store_->Range(req);
+  ASSERT_TRUE(r.ok());
+  std::string keys;
+  for (auto& kv : r->kvs) {
+    keys += kv.key;
+    EXPECT_EQ("", kv.value);
+  }
+  EXPECT_EQ("bca", keys);
+}
+
 TEST_F(StoreKv, SortAppliesBeforeLimit) {
   for (auto k : {"a", "b", "c"}) ASSERT_TRUE(Put(k, "v").ok());
   kv::RangeRequest req;
