@@ -63,6 +63,7 @@ Status Driver::Init() {
       }
     }
     ETCFS_RETURN_IF_ERROR(storage_.Append(contents.entries));
+    for (const Entry& e : contents.entries) logged_bytes_ += e.size();
     if (!contents.hard_state.empty()) storage_.SetHardState(contents.hard_state);
     spdlog::info("raft: member {:x} restarts at term {} commit {} with {} entries after snapshot {}",
                  options_.id.value(), contents.hard_state.term.value(),
@@ -288,6 +289,7 @@ bool Driver::HandleReady() {
       return false;
     }
     if (rd.hard_state) storage_.SetHardState(*rd.hard_state);
+    for (const Entry& e : rd.entries) logged_bytes_ += e.size();
     s = storage_.Append(rd.entries);
     if (!s.ok()) {
       Fail(s);
@@ -362,6 +364,7 @@ Status Driver::InstallSnapshot(const Snapshot& snap) {
   ETCFS_RETURN_IF_ERROR(storage_.ApplySnapshot(recorded));
   snapshot_index_ = snap.meta.index;
   conf_ = snap.meta.conf;
+  logged_bytes_ = 0;
   spdlog::info("raft: member {:x} installed a snapshot at index {} from the leader ({} bytes, {} ms)",
                options_.id.value(), snapshot_index_.value(), snap.data.size(),
                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
@@ -403,21 +406,25 @@ void Driver::SendSnapshots(std::vector<Message>* msgs) {
 
 Status Driver::MaybeSnapshot() {
   const Index applied = node_->raft().log().applied();
-  if (applied - snapshot_index_ < options_.snapshot_count || applied <= snapshot_index_) return Status::Ok();
+  if (applied <= snapshot_index_) return Status::Ok();
+  const bool by_count = applied - snapshot_index_ >= options_.snapshot_count;
+  const bool by_size = logged_bytes_ >= options_.snapshot_bytes;
+  if (!by_count && !by_size) return Status::Ok();
   ETCFS_ASSIGN_OR_RETURN(Snapshot snap, storage_.CreateSnapshot(applied, conf_, sm_->SnapshotData()));
   ETCFS_RETURN_IF_ERROR(snapshotter_->Save(snap));
   ETCFS_RETURN_IF_ERROR(wal_->SaveSnapshotMarker(snap.meta.index, snap.meta.term));
   snapshot_index_ = applied;
+  logged_bytes_ = 0;
   // Keep some entries so that a follower a little behind catches up from the
-  // log rather than needing the whole snapshot.
-  if (applied.value() > options_.catch_up_entries) {
-    const Index compact = applied - options_.catch_up_entries;
-    if (compact > storage_.FirstIndex()) storage_.Compact(compact).IgnoreError();
-  }
+  // log rather than needing the whole snapshot; large ones only up to a
+  // quarter of the size that calls for a snapshot.
+  Index compact = storage_.TailStart(applied, options_.snapshot_bytes / 4);
+  if (applied.value() > options_.catch_up_entries) compact = std::max(compact, applied - options_.catch_up_entries);
+  if (compact > storage_.FirstIndex()) storage_.Compact(compact).IgnoreError();
   ETCFS_ASSIGN_OR_RETURN(int wals, wal_->Purge(snap.meta.index, options_.max_wals));
   ETCFS_ASSIGN_OR_RETURN(int snaps, snapshotter_->Purge(options_.max_snapshots));
-  spdlog::info("raft: member {:x} saved a snapshot at index {} (purged {} WAL segments, {} snapshots)",
-               options_.id.value(), applied.value(), wals, snaps);
+  spdlog::info("raft: member {:x} saved a snapshot at index {} after {} (purged {} WAL segments, {} snapshots)",
+               options_.id.value(), applied.value(), by_count ? "its entry count" : "its log size", wals, snaps);
   return Status::Ok();
 }
 

@@ -3,9 +3,9 @@
 // feeds it messages and proposals, and handles each Ready in the order the
 // Ready contract states: persist (snapshot file, WAL with one fdatasync),
 // then send, then apply, then Advance. It takes snapshots every
-// `snapshot_count` applied entries, compacts the in-memory log (keeping
-// `catch_up_entries` for slow followers) and purges old WAL segments and
-// snapshot files.
+// `snapshot_count` applied entries or `snapshot_bytes` logged, compacts the
+// in-memory log (keeping some entries for slow followers) and purges old WAL
+// segments and snapshot files.
 //
 // Snapshots to followers: the core's snapshot refers to the state machine's
 // durable state; the driver's snapshot thread asks the state machine for a
@@ -95,7 +95,12 @@ struct DriverOptions {
   int election_ticks = 10;
   // Applied entries between snapshots (etcd's --snapshot-count). Default: 100000.
   uint64_t snapshot_count = 100000;
-  // Entries kept in memory behind a snapshot for slow followers. Default: 5000.
+  // Bytes of entries logged since the last snapshot that call for one however
+  // few they are, so that the WAL kept and what a restart replays stay
+  // bounded when entries are large. Default: 256 MiB.
+  uint64_t snapshot_bytes = uint64_t{256} << 20;
+  // Entries kept in memory behind a snapshot for slow followers: at most
+  // this many, and at most a quarter of snapshot_bytes. Default: 5000.
   uint64_t catch_up_entries = 5000;
   size_t max_snapshots = 5;  // etcd's --max-snapshots
   size_t max_wals = 5;       // etcd's --max-wals
@@ -212,6 +217,7 @@ class Driver : public TransportHandler {
   std::unique_ptr<WorkerThread> snapshot_thread_;
   ConfState conf_;
   Index snapshot_index_;
+  uint64_t logged_bytes_ = 0;    // entries' bytes in the WAL since the snapshot; the Raft loop's
   bool ticks_advanced_ = false;  // the Raft loop's
 
   mutable std::mutex mu_;

@@ -91,6 +91,22 @@ Status MemoryStorage::Compact(Index compact) {
   return Status::Ok();
 }
 
+Index MemoryStorage::TailStart(Index hi, uint64_t max_bytes) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const Index first = FirstLocked();
+  if (hi > LastLocked()) hi = LastLocked();
+  if (hi < first) return first;
+  const uint64_t offset = ents_[0].index.value();
+  uint64_t size = ents_[hi.value() - offset].size();
+  Index i = hi;
+  while (i > first) {
+    size += ents_[i.value() - 1 - offset].size();
+    if (size > max_bytes) break;
+    i = i - 1;
+  }
+  return i;
+}
+
 Status MemoryStorage::Append(const std::vector<Entry>& entries) {
   if (entries.empty()) return Status::Ok();
   std::lock_guard<std::mutex> lock(mu_);

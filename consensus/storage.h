@@ -51,6 +51,9 @@ class MemoryStorage final : public Storage {
   Result<Snapshot> CreateSnapshot(Index i, const ConfState& conf, std::string data);
   // Discards entries before `compact` (which must be <= last).
   Status Compact(Index compact);
+  // The first index i <= `hi` such that the entries from i to `hi` hold at
+  // most `max_bytes` (at least `hi` itself), or the first index held.
+  Index TailStart(Index hi, uint64_t max_bytes) const;
   // Appends entries, replacing any conflicting suffix.
   Status Append(const std::vector<Entry>& entries);
 

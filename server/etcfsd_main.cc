@@ -60,6 +60,9 @@ int Main(int argc, char** argv) {
   app.add_option("--heartbeat-interval", heartbeat_ms, "Time (in milliseconds) of a heartbeat interval")->capture_default_str();
   app.add_option("--election-timeout", election_ms, "Time (in milliseconds) for an election to time out")->capture_default_str();
   app.add_option("--snapshot-count", o.snapshot_count, "Number of committed entries between snapshots")->capture_default_str();
+  app.add_option("--snapshot-bytes", o.snapshot_bytes,
+                 "Bytes of entries logged since the last snapshot that trigger one, however few they are")
+      ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40))->capture_default_str();
   app.add_option("--experimental-snapshot-catchup-entries", o.snapshot_catch_up_entries,
                  "Number of entries kept after a snapshot for slow followers to catch up")->capture_default_str();
   app.add_option("--max-snapshots", o.max_snapshots, "Maximum number of snapshot files to retain (0 is unlimited)")->capture_default_str();

@@ -78,6 +78,7 @@ Status Node::Init() {
   d.tick = options_.heartbeat;
   d.election_ticks = static_cast<int>(options_.election_timeout / options_.heartbeat);
   d.snapshot_count = options_.snapshot_count;
+  d.snapshot_bytes = options_.snapshot_bytes;
   d.catch_up_entries = options_.snapshot_catch_up_entries;
   d.max_snapshots = options_.max_snapshots;
   d.max_wals = options_.max_wals;

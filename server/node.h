@@ -68,6 +68,9 @@ struct NodeOptions {
   std::chrono::milliseconds election_timeout{1000};
   // etcd's --snapshot-count, --max-snapshots, --max-wals.
   uint64_t snapshot_count = 100000;
+  // Bytes logged since the last snapshot that call for one however few
+  // entries they hold (--snapshot-bytes). Default: 256 MiB.
+  uint64_t snapshot_bytes = uint64_t{256} << 20;
   // Entries kept behind a snapshot for followers that lag a little (etcd
   // 3.5's --experimental-snapshot-catchup-entries). Default: 5000.
   uint64_t snapshot_catch_up_entries = 5000;
