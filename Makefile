@@ -54,6 +54,7 @@ bench: build
 	  $(BUILD_REL)/mount-tools/mount.etcfs
 	bash bench/compare_inotify.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/bench/inotify_bench \
 	  $(BUILD_REL)/tests/support/free_port $(BUILD_REL)/mount-tools/mount.etcfs
+	bash bench/restart_after_files.sh $(BUILD_REL)/server/etcfsd $(BUILD_REL)/tests/support/free_port
 	$(MAKE) compare-etcd
 
 # etcfs beside etcd 3.4, 3 members each: bench workloads, restart and RSS with
