@@ -42,6 +42,12 @@ uint8_t* PutBytesField(uint8_t* out, uint8_t tag, const std::string& bytes) {
   return static_cast<uint8_t*>(std::memcpy(out, bytes.data(), bytes.size())) + bytes.size();
 }
 
+// A buffer that owns `slice`, which gRPC sends without a copy.
+grpc::ByteBuffer Adopt(grpc_slice slice) {
+  grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
+  return grpc::ByteBuffer(&owned, 1);
+}
+
 }  // namespace
 
 const std::string& WatchEncoder::EventBytes(const store::SharedEvent& ev, bool prev_kv) {
@@ -90,15 +96,13 @@ grpc::ByteBuffer WatchEncoder::Encode(const std::string& header, int64_t watch_i
     *out++ = 1;
   }
   for (const std::string* e : events) out = PutBytesField(out, kEventsTag, *e);
-  grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
-  return grpc::ByteBuffer(&owned, 1);
+  return Adopt(slice);
 }
 
 grpc::ByteBuffer WatchEncoder::Encode(const etcdserverpb::WatchResponse& resp) {
   grpc_slice slice = grpc_slice_malloc(resp.ByteSizeLong());
   resp.SerializeWithCachedSizesToArray(GRPC_SLICE_START_PTR(slice));
-  grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
-  return grpc::ByteBuffer(&owned, 1);
+  return Adopt(slice);
 }
 
 }  // namespace etcfs::server

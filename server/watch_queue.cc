@@ -24,13 +24,13 @@ bool WatchQueue::PushUpdate(store::WatchUpdate&& u) {
   }
   const size_t bytes = Bytes(u);
   auto it = open_.find(u.tag);
+  store::WatchUpdate* first =
+      it != open_.end() && it->second.round == round_ ? &*items_[it->second.index].update : nullptr;
   // The same tag may name a newer watch after a cancel: only the same hub
   // watch joins.
-  if (it != open_.end() && it->second.round == round_ && items_[it->second.index].update->id == u.id &&
-      it->second.bytes + bytes <= byte_limit_) {
-    store::WatchUpdate& first = *items_[it->second.index].update;
-    for (auto& ev : u.events) first.events.push_back(std::move(ev));
-    first.revision = u.revision;
+  if (first != nullptr && first->id == u.id && it->second.bytes + bytes <= byte_limit_) {
+    for (auto& ev : u.events) first->events.push_back(std::move(ev));
+    first->revision = u.revision;
     it->second.bytes += bytes;
     return true;
   }

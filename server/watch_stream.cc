@@ -238,11 +238,11 @@ std::vector<grpc::ByteBuffer> WatchStream::EncodeQueued(WatchEncoder* encoder) {
   }
   std::vector<grpc::ByteBuffer> out;
   out.reserve(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].update) {
-      EncodeUpdate(*batch[i].update, encoder, &out);
+  for (WatchQueue::Item& item : batch) {
+    if (item.update) {
+      EncodeUpdate(*item.update, encoder, &out);
     } else {
-      out.push_back(WatchEncoder::Encode(batch[i].response));
+      out.push_back(WatchEncoder::Encode(item.response));
     }
   }
   return out;
