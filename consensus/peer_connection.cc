@@ -31,6 +31,12 @@ void PeerConnection::Write(std::string frame, std::function<void()> on_done) {
 void PeerConnection::Close() {
   if (closed_) return;
   closed_ = true;
+  // Nothing queued will be written now. Its callbacks may hold this
+  // connection (a sender keeping it until its last frame went out): drop
+  // them, or a write whose completion never runs (the io thread stopping)
+  // would keep the connection forever. The frames stay: the write in flight
+  // still points into the first.
+  for (auto& queued : out_) queued.second = nullptr;
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);

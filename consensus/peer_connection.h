@@ -27,7 +27,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   // Reads frames until an error: `on_frame` hears each body, `on_error` why
   // the reads ended (once).
   void ReadLoop(std::function<void(const std::string&)> on_frame, std::function<void(const std::string&)> on_error);
-  // Queues `frame` (encoded); `on_done` runs once it was written.
+  // Queues `frame` (encoded); `on_done` runs once it was written, never
+  // after Close.
   void Write(std::string frame, std::function<void()> on_done = nullptr);
   void Close();
 
