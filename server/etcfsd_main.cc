@@ -18,8 +18,9 @@
 #include "fs/filesystem.h"
 #include "fs/mount.h"
 #include "server/auto_compactor.h"
+#include "server/client_listener.h"
 #include "server/cluster_service.h"
-#include "server/yaml_config.h"
+#include "server/http_connections.h"
 #include "server/http_endpoint.h"
 #include "server/kv_service.h"
 #include "server/lease_service.h"
@@ -29,6 +30,7 @@
 #include "server/node.h"
 #include "member/urls.h"
 #include "server/watch_service.h"
+#include "server/yaml_config.h"
 
 namespace etcfs::server {
 namespace {
@@ -176,19 +178,16 @@ int Main(int argc, char** argv) {
   ClusterService cluster_service(node->get());
   Lessor lessor(node->get(), std::chrono::minutes(5));  // etcd's lease checkpoint interval
   LeaseService lease(node->get(), &lessor);
+  // The client port is ours (gRPC and HTTP on one socket); gRPC gets the
+  // connections that speak HTTP/2 and listens on nothing itself.
+  auto client_port = ClientListener::Listen(*client_listen);
+  if (!client_port.ok()) return fail(client_port.status());
   grpc::ServerBuilder builder;
-  std::vector<int> ports(client_listen->size());
-  for (size_t i = 0; i < client_listen->size(); ++i) {
-    builder.AddListeningPort((*client_listen)[i], grpc::InsecureServerCredentials(), &ports[i]);
-  }
   builder.RegisterService(&kv);
   builder.RegisterService(&watch);
   builder.RegisterService(&maintenance);
   builder.RegisterService(&lease);
   builder.RegisterService(&cluster_service);
-  // gRPC sets SO_REUSEPORT by default, which lets a second server share a
-  // port silently; a port in use must be an error.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // etcd's keepalive policy (--grpc-keepalive-min-time 5s, -interval 2h,
   // -timeout 20s): clients may ping every 5 s, also without calls. gRPC's own
   // default (5 min) sends GOAWAY too_many_pings to etcd clients that ping
@@ -205,13 +204,10 @@ int Main(int argc, char** argv) {
   // (a fifth of the CPU). Idle threads are kept instead.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 1024);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  for (size_t i = 0; i < ports.size(); ++i) {
-    if (server == nullptr || ports[i] == 0) {
-      return fail(Status::Unavailable("cannot listen for clients on " + (*client_listen)[i] +
-                                      " (is another process using it? stop it or pick another "
-                                      "--listen-client-urls)"));
-    }
-  }
+  if (server == nullptr) return fail(Status::Internal("gRPC could not start its server; see the lines above"));
+  HttpConnections client_http;
+  HttpEndpoint::AddRoutes(client_http.server(), node->get());
+  (*client_port)->Serve(server.get(), &client_http);
   auto http = HttpEndpoint::Start(node->get(), metrics_listen);
   if (!http.ok()) return fail(http.status());
   std::thread lessor_thread([&] { lessor.Run(std::chrono::milliseconds(100)); });
@@ -264,6 +260,8 @@ int Main(int argc, char** argv) {
   mounted.reset();
   filesystem.reset();
   lease.Stop();
+  client_port->reset();
+  client_http.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   lessor.Stop();
   lessor_thread.join();

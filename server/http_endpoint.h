@@ -1,8 +1,8 @@
 // HttpEndpoint: etcd's HTTP side, on --listen-metrics-urls: /metrics
 // (Prometheus text, etcd's metric names), /health ({"health":"true"} once the
 // member has a leader, no alarm and answers a linearizable read; 503 with
-// "false" otherwise) and /version. etcd also answers these on its client
-// port; etcfsd's client port speaks gRPC only.
+// "false" otherwise) and /version. The client port answers them too
+// (client_listener.h), through AddRoutes.
 //
 // Threads: each address is served by cpp-httplib's own threads.
 #pragma once
@@ -27,6 +27,9 @@ class HttpEndpoint {
   // Listens on every host:port in `addresses`. Errors: Unavailable (in use).
   static Result<std::unique_ptr<HttpEndpoint>> Start(Node* node, const std::vector<std::string>& addresses);
   ~HttpEndpoint();  // stops serving
+
+  // Registers /metrics, /health and /version on `server`.
+  static void AddRoutes(httplib::Server& server, Node* node);
 
   // {"health":"true"} or {"health":"false"}, as etcd 3.4 answers.
   static std::pair<int, std::string> Health(Node& node);

@@ -2,7 +2,9 @@
 # etcd's HTTP side, etcd 3.4 and etcfsd side by side (--listen-metrics-urls):
 # every metric the issue names exists on both with the same type, /health
 # answers alike, /version names both versions, and the metrics move with
-# work done (proposals applied, WAL fsyncs, keys).
+# work done (proposals applied, WAL fsyncs, keys). The client port serves the
+# same HTTP beside gRPC, as etcd's does, and etcdctl's check datascale (which
+# reads /metrics there) passes.
 #   http_endpoints.sh ETCFSD
 set -euo pipefail
 etcfsd=$(realpath "$1")
@@ -57,4 +59,26 @@ after=$(metric "$fm" etcd_server_proposals_applied_total)
 [ "$(curl -s "http://127.0.0.1:$em/health")" = "$(curl -s "http://127.0.0.1:$fm/health")" ] \
   || fail "/health differs: etcd $(curl -s "http://127.0.0.1:$em/health"), etcfsd $(curl -s "http://127.0.0.1:$fm/health")"
 curl -sf "http://127.0.0.1:$fm/version" | grep -q '"etcdcluster":"3.4.0"' || fail "/version: $(curl -s "http://127.0.0.1:$fm/version")"
-echo "http: $(echo $names | wc -w) metrics with etcd's names and types, /health as etcd's, /version"
+# The client port: HTTP/1.1 and gRPC on one socket.
+headers() { curl -s -D - -o /dev/null "$1" | tr -d '\r' | grep -iE '^(content-type|access-control-[a-z-]+):' | sort; }
+for path in /health /version /nope; do
+  [ "$(curl -s "http://127.0.0.1:$fc$path" | tr -d 0-9.+a-z-)" = "$(curl -s "http://127.0.0.1:$ec$path" | tr -d 0-9.+a-z-)" ] \
+    || fail "$path on the client port: etcd $(curl -s "http://127.0.0.1:$ec$path"), etcfsd $(curl -s "http://127.0.0.1:$fc$path")"
+  [ "$(headers "http://127.0.0.1:$fc$path")" = "$(headers "http://127.0.0.1:$ec$path")" ] \
+    || fail "$path on the client port: etcd's headers $(headers "http://127.0.0.1:$ec$path"), etcfsd's $(headers "http://127.0.0.1:$fc$path")"
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$fc/nope")" = 404 ] || fail "an unknown path is not 404"
+curl -sf "http://127.0.0.1:$fc/metrics" | grep -q '^etcd_debugging_mvcc_keys_total 10$' || fail "no /metrics on the client port"
+# Keep-alive: one connection carries several requests, HTTP/1.0 too.
+[ "$(curl -sf -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}' "http://127.0.0.1:$fc/health" "http://127.0.0.1:$fc/version" \
+  "http://127.0.0.1:$fc/health")" = 100 ] || fail "three requests did not share one connection"
+curl -sf --http1.0 "http://127.0.0.1:$fc/health" | grep -q true || fail "HTTP/1.0 /health"
+# A connection that never speaks holds nothing up; gRPC still works beside it.
+exec 3<>"/dev/tcp/127.0.0.1/$fc"
+ctl --endpoints "127.0.0.1:$fc" put after-http v >/dev/null || fail "etcdctl put on the client port after HTTP"
+[ "$(ctl --endpoints "127.0.0.1:$fc" get after-http --print-value-only)" = v ] || fail "etcdctl get on the client port"
+exec 3>&-
+ctl --endpoints "127.0.0.1:$fc" check datascale --load=s >"$work/datascale" 2>&1 \
+  || fail "etcdctl check datascale: $(tail -n 3 "$work/datascale")"
+grep -q '^PASS' "$work/datascale" || fail "check datascale did not pass: $(tail -n 3 "$work/datascale")"
+echo "http: $(echo $names | wc -w) metrics with etcd's names and types, /health as etcd's, /version; the client port serves HTTP beside gRPC"
