@@ -11,7 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libasio-dev libcli11-dev libyaml-cpp-dev
   libssl-dev libcpp-httplib-dev libsystemd-dev
-  etcd-server etcd-client
+  etcd-server etcd-client python3-etcd3 python3-etcd3gw
   python3 inotify-tools attr man-db groff-base
   iproute2 nftables gnuplot-nox
   clang libclang-rt-14-dev

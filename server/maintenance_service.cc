@@ -86,6 +86,15 @@ grpc::Status MaintenanceService::HashKV(grpc::ServerContext*, const etcdserverpb
   return grpc::Status::OK;
 }
 
+grpc::Status MaintenanceService::Hash(grpc::ServerContext*, const etcdserverpb::HashRequest*,
+                                      etcdserverpb::HashResponse* resp) {
+  auto h = node_->store().Hash();
+  if (!h.ok()) return ToGrpc(h.status());
+  resp->set_hash(h->hash);
+  node_->FillHeader(resp->mutable_header(), h->revision);
+  return grpc::Status::OK;
+}
+
 grpc::Status MaintenanceService::Snapshot(grpc::ServerContext* ctx, const etcdserverpb::SnapshotRequest*,
                                           grpc::ServerWriter<etcdserverpb::SnapshotResponse>* writer) {
   const auto start = std::chrono::steady_clock::now();

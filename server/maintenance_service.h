@@ -1,5 +1,5 @@
 // The Maintenance service of etcd's v3 API: status, alarms (NOSPACE raised
-// and disarmed through Raft), defragmentation, the key-space hash, and moving
+// and disarmed through Raft), defragmentation, the key-space and backend hashes, and moving
 // the leadership, and the snapshot stream (a store image, store/image.h;
 // etcdctl snapshot save writes it to a file as it comes).
 #pragma once
@@ -22,6 +22,8 @@ class MaintenanceService final : public etcdserverpb::Maintenance::Service {
                           etcdserverpb::DefragmentResponse* resp) override;
   grpc::Status HashKV(grpc::ServerContext*, const etcdserverpb::HashKVRequest* req,
                       etcdserverpb::HashKVResponse* resp) override;
+  grpc::Status Hash(grpc::ServerContext*, const etcdserverpb::HashRequest*,
+                    etcdserverpb::HashResponse* resp) override;
   grpc::Status Snapshot(grpc::ServerContext* ctx, const etcdserverpb::SnapshotRequest*,
                         grpc::ServerWriter<etcdserverpb::SnapshotResponse>* writer) override;
   grpc::Status MoveLeader(grpc::ServerContext*, const etcdserverpb::MoveLeaderRequest* req,

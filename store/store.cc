@@ -6,7 +6,6 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
-#include <xxhash.h>
 
 #include "base/coding.h"
 #include "store/apply_batch.h"
@@ -208,39 +207,6 @@ bool Store::QuotaAvailable(int64_t cost) const {
     measured_size_.store(BackendSizeBytes());
   }
   return measured_size_.load() + committed_since_measure_.load() + cost <= options_.quota_bytes;
-}
-
-Result<HashKVResult> Store::HashKV(int64_t revision) {
-  HashKVResult result;
-  Status s = compactor_->RunIdle([&](int64_t done) -> Status {
-    auto state = State();
-    const int64_t rev = revision > 0 ? revision : state->meta.revision;
-    if (rev > state->meta.revision) return ErrFutureRevision();
-    if (rev < done) return ErrCompacted();
-    XXH3_state_t* h = XXH3_createState();
-    XXH3_64bits_reset(h);
-    // A fresh snapshot, not the published one: that may predate the removal
-    // of records that compaction has finished since. Later batches in it
-    // do not matter (only revisions <= rev are hashed), and compaction is
-    // held still while we read.
-    rocksdb::DB* db = db_->db();
-    std::shared_ptr<const rocksdb::Snapshot> now(
-        db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
-    SnapshotReader reader(db_.get(), now.get());
-    auto it = reader.NewIterator(db_->revs());
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (DecodeRevKey(ToView(it->key())).main > rev) break;
-      XXH3_64bits_update(h, it->key().data(), it->key().size());
-      XXH3_64bits_update(h, it->value().data(), it->value().size());
-    }
-    result.hash = XXH3_64bits_digest(h);
-    XXH3_freeState(h);
-    result.revision = rev;
-    result.compact_revision = done;
-    return FromRocks(it->status(), "hashing the store");
-  });
-  if (!s.ok()) return s;
-  return result;
 }
 
 Status Store::WaitForCompaction() { return compactor_->Wait(); }

@@ -35,6 +35,12 @@ struct HashKVResult {
   int64_t compact_revision = 0;  // history before it is gone
 };
 
+// etcd's Maintenance Hash: of the whole backend, as this member holds it.
+struct BackendHash {
+  uint32_t hash = 0;
+  int64_t revision = 0;  // the store's revision in the state hashed
+};
+
 class Store {
  public:
   // Opens or creates the store in options.dir. Reads only metadata: opening
@@ -82,6 +88,11 @@ class Store {
   // on any two stores that applied the same entries. Waits for pending
   // physical compaction first. Errors: Compacted, FutureRevision, IOError.
   Result<HashKVResult> HashKV(int64_t revision);
+  // A hash of every record this member's backend holds (all history kept,
+  // leases, metadata), except the Raft position applied: the same until a
+  // write or a compaction changes them, also across restarts. Errors:
+  // Corruption, IOError.
+  Result<BackendHash> Hash() const;
 
   // ---- Maintenance: any thread ----
 

@@ -97,6 +97,33 @@ TEST_F(StoreMaintenance, HashKVIsEqualOnStoresThatAppliedTheSameEntries) {
   EXPECT_EQ(StatusCode::kCompacted, store_->HashKV(10).status().code());
 }
 
+TEST_F(StoreMaintenance, HashCoversTheWholeBackendButNotTheRaftPositionAndSurvivesAReopen) {
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(Put("b", "1").ok());
+  auto first = store_->Hash();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(3, first->revision);
+  EXPECT_EQ(first->hash, store_->Hash()->hash);
+  // An entry that changes no data moves only the applied index.
+  Apply([](ApplyBatch&) { return 0; });
+  EXPECT_EQ(first->hash, store_->Hash()->hash);
+  Reopen();
+  EXPECT_EQ(first->hash, store_->Hash()->hash);
+  // History, leases and metadata are all in it, not only the live keys.
+  ASSERT_TRUE(Put("a", "2").ok());
+  const uint32_t after_put = store_->Hash()->hash;
+  EXPECT_NE(first->hash, after_put);
+  ASSERT_TRUE(Apply([](ApplyBatch& b) { return b.LeaseGrant(kv::LeaseGrantRequest{.ttl = 60, .id = 7}); }).ok());
+  const uint32_t after_lease = store_->Hash()->hash;
+  EXPECT_NE(after_put, after_lease);
+  Apply([](ApplyBatch& b) {
+    b.PutMetadata("app/x", "y");
+    return 0;
+  });
+  EXPECT_NE(after_lease, store_->Hash()->hash);
+  EXPECT_EQ(4, store_->Hash()->revision);  // leases and metadata move no revision
+}
+
 TEST_F(StoreMaintenance, SnapshotRestoresIntoAnEmptyDirectory) {
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(Put("k" + std::to_string(i), std::to_string(i)).ok());
   ASSERT_TRUE(Compact(50).ok());
