@@ -198,12 +198,18 @@ void ToPb(const TxnResponse& in, etcdserverpb::TxnResponse* out) {
     std::visit(
         [op](const auto& resp) {
           using T = std::decay_t<decltype(resp)>;
+          // As etcd, an operation's header holds only the revision it saw
+          // or wrote (a read before the transaction's first write sees the
+          // one before it).
           if constexpr (std::is_same_v<T, RangeResponse>) {
             ToPb(resp, op->mutable_response_range());
+            op->mutable_response_range()->mutable_header()->set_revision(resp.revision);
           } else if constexpr (std::is_same_v<T, PutResponse>) {
             ToPb(resp, op->mutable_response_put());
+            op->mutable_response_put()->mutable_header()->set_revision(resp.revision);
           } else if constexpr (std::is_same_v<T, DeleteRangeResponse>) {
             ToPb(resp, op->mutable_response_delete_range());
+            op->mutable_response_delete_range()->mutable_header()->set_revision(resp.revision);
           } else {
             ToPb(*resp, op->mutable_response_txn());
           }

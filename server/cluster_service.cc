@@ -29,7 +29,7 @@ std::vector<std::string> Urls(const google::protobuf::RepeatedPtrField<std::stri
 template <typename Resp>
 void ClusterService::Finish(Resp* resp) {
   for (auto& m : node_->Members()) *resp->add_members() = std::move(m);
-  node_->FillHeader(resp->mutable_header(), node_->store().CurrentRevision());
+  node_->FillHeader(resp->mutable_header(), 0);  // etcd's member answers carry no revision
 }
 
 grpc::Status ClusterService::MemberList(grpc::ServerContext*, const etcdserverpb::MemberListRequest*,

@@ -20,6 +20,7 @@
 #include "server/auto_compactor.h"
 #include "server/client_listener.h"
 #include "server/cluster_service.h"
+#include "server/gateway.h"
 #include "server/http_connections.h"
 #include "server/http_endpoint.h"
 #include "server/kv_service.h"
@@ -207,6 +208,7 @@ int Main(int argc, char** argv) {
   if (server == nullptr) return fail(Status::Internal("gRPC could not start its server; see the lines above"));
   HttpConnections client_http;
   HttpEndpoint::AddRoutes(client_http.server(), node->get());
+  gateway::AddRoutes(client_http.server(), server.get());
   (*client_port)->Serve(server.get(), &client_http);
   auto http = HttpEndpoint::Start(node->get(), metrics_listen);
   if (!http.ok()) return fail(http.status());

@@ -99,6 +99,9 @@ class SocketStream final : public httplib::Stream {
   size_t end_ = 0;
 };
 
+// The connection this thread serves, for ClientGone().
+thread_local int serving_fd = -1;
+
 std::chrono::microseconds Micros(time_t sec, time_t usec) {
   return std::chrono::seconds(sec) + std::chrono::microseconds(usec);
 }
@@ -108,7 +111,16 @@ std::chrono::microseconds Micros(time_t sec, time_t usec) {
 // Reaches httplib's request handling, which it keeps for its own sockets.
 class HttpConnections::Server final : public httplib::Server {
  public:
+  // httplib takes an invalid listening socket to mean "shutting down" and
+  // then ends every chunked response before its first chunk: it gets a
+  // placeholder descriptor of its own, never listened on.
+  Server() { svr_sock_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); }
+  ~Server() override {
+    if (int fd = svr_sock_.exchange(INVALID_SOCKET); fd != INVALID_SOCKET) close(fd);
+  }
+
   void ServeSocket(int fd) {
+    serving_fd = fd;
     SocketStream stream(fd, Micros(read_timeout_sec_, read_timeout_usec_),
                         Micros(write_timeout_sec_, write_timeout_usec_));
     for (size_t served = 0; served < keep_alive_max_count_; ++served) {
@@ -119,7 +131,21 @@ class HttpConnections::Server final : public httplib::Server {
   }
 };
 
-HttpConnections::HttpConnections() : server_(std::make_unique<Server>()) {}
+bool HttpConnections::ClientGone() {
+  if (serving_fd < 0) return false;
+  pollfd p{serving_fd, POLLRDHUP, 0};
+  return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+HttpConnections::HttpConnections() : server_(std::make_unique<Server>()) {
+  // Answers go out uncompressed, as etcd's: httplib would gzip JSON for a
+  // client that accepts it, and a gzip stream holds a watch's events back
+  // until its buffer fills. (The request is httplib's own non-const object.)
+  server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+}
 
 HttpConnections::~HttpConnections() { Stop(); }
 

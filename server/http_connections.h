@@ -36,6 +36,11 @@ class HttpConnections {
   // here on) until the peer closes, the keep-alive timeout passes or Stop().
   void Serve(int fd);
 
+  // On a thread serving a connection (in a handler or content provider):
+  // whether its client has closed its side or the connection broke. Go's
+  // server (etcd's) cancels a request then; a stream checks this to end.
+  static bool ClientGone();
+
   // Shuts every open connection down and waits for their threads; later
   // Serve()s close their socket at once.
   void Stop();

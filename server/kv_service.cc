@@ -128,12 +128,6 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
     const auto& txn = std::get<kv::TxnResponse>(r);
     ToPb(txn, resp);
     FillHeader(resp->mutable_header(), txn.revision);
-    // Sub-responses carry headers too in etcd.
-    for (auto& op : *resp->mutable_responses()) {
-      if (op.has_response_range()) FillHeader(op.mutable_response_range()->mutable_header(), txn.revision);
-      if (op.has_response_put()) FillHeader(op.mutable_response_put()->mutable_header(), txn.revision);
-      if (op.has_response_delete_range()) FillHeader(op.mutable_response_delete_range()->mutable_header(), txn.revision);
-    }
   });
   return reactor;
 }

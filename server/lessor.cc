@@ -109,14 +109,16 @@ Result<int64_t> Lessor::Renew(int64_t id) {
   return info->lease.ttl;
 }
 
-int64_t Lessor::Remaining(int64_t id, int64_t granted_ttl, int64_t checkpointed) const {
+int64_t Lessor::Remaining(int64_t id, int64_t granted_ttl, int64_t checkpointed) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = expiry_.find(id);
-  if (leading_ && it != expiry_.end()) {
-    const auto left = std::chrono::duration_cast<std::chrono::seconds>(it->second - Clock::now()).count();
-    return std::max<int64_t>(left, 0);
-  }
-  return checkpointed > 0 ? checkpointed : granted_ttl;
+  const int64_t from_store = checkpointed > 0 ? checkpointed : granted_ttl;
+  if (!leading_) return from_store;
+  // A lease granted since the last Step starts its clock now, as Step would
+  // start it: etcd's clock starts at the grant, so a fresh lease already
+  // says one second less than granted (59 of 60), and so does ours.
+  auto [it, fresh] = expiry_.try_emplace(id, Clock::now() + std::chrono::seconds(from_store));
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(it->second - Clock::now()).count();
+  return std::max<int64_t>(left, 0);
 }
 
 }  // namespace etcfs::server

@@ -37,7 +37,7 @@ class Lessor {
   // Errors: FailedPrecondition ("etcdserver: not leader") on a follower.
   Result<int64_t> Renew(int64_t id);
   // Seconds left, as this node knows it (on the leader: until expiry).
-  int64_t Remaining(int64_t id, int64_t granted_ttl, int64_t checkpointed) const;
+  int64_t Remaining(int64_t id, int64_t granted_ttl, int64_t checkpointed);
 
  private:
   void Step();

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "server/node.h"
+#include "store/watch_hub.h"
 
 namespace etcfs::server {
 namespace {
@@ -87,6 +88,8 @@ std::string RenderMetrics(Node& node) {
   const bool has_leader = node.leader() != 0;
   Header(&out, "etcd_debugging_mvcc_keys_total", "gauge", "Total number of keys.");
   out += "etcd_debugging_mvcc_keys_total " + std::to_string(st.KeyCount()) + "\n";
+  Gauge(&out, "etcd_debugging_mvcc_watcher_total", "Total number of watchers.",
+        static_cast<double>(st.watch_hub().WatcherCount()));
   Header(&out, "etcd_disk_backend_commit_duration_seconds", "histogram",
          "The latency distributions of commit called by backend.");
   m.backend_commit.Render(&out, "etcd_disk_backend_commit_duration_seconds", "");

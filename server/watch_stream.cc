@@ -261,12 +261,13 @@ void WatchStream::EncodeUpdate(store::WatchUpdate& u, WatchEncoder* encoder, std
     if (u.canceled) ids_.erase(it);
   }
   if (u.canceled) {
+    // As etcd 3.4 says it: the compact revision, no revision in the header
+    // and no reason (clients read the compaction from compact_revision).
     etcdserverpb::WatchResponse head;
-    Header(head.mutable_header(), u.revision);
+    Header(head.mutable_header(), 0);
     head.set_watch_id(id);
     head.set_canceled(true);
     head.set_compact_revision(u.compact_revision);
-    head.set_cancel_reason("etcdserver: mvcc: required revision has been compacted");
     out->push_back(WatchEncoder::Encode(head));
     return;
   }

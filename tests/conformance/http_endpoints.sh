@@ -37,7 +37,8 @@ names="etcd_server_has_leader etcd_server_is_leader etcd_server_leader_changes_s
   etcd_server_proposals_committed_total etcd_server_proposals_applied_total etcd_server_proposals_pending
   etcd_server_proposals_failed_total etcd_disk_wal_fsync_duration_seconds etcd_disk_backend_commit_duration_seconds
   etcd_network_peer_round_trip_time_seconds etcd_mvcc_db_total_size_in_bytes etcd_mvcc_db_total_size_in_use_in_bytes
-  etcd_server_quota_backend_bytes etcd_debugging_mvcc_keys_total process_resident_memory_bytes"
+  etcd_server_quota_backend_bytes etcd_debugging_mvcc_keys_total etcd_debugging_mvcc_watcher_total
+  process_resident_memory_bytes"
 curl -sf "http://127.0.0.1:$em/metrics" >"$work/etcd.metrics" || fail "etcd serves no /metrics"
 curl -sf "http://127.0.0.1:$fm/metrics" >"$work/etcfs.metrics" || fail "etcfsd serves no /metrics"
 for n in $names; do
