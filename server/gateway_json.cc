@@ -24,6 +24,9 @@ grpc::Status ParseJson(std::string_view json, pb::Message* out) {
     parsed = pb::util::JsonStringToMessage(pb::StringPiece(json.data(), json.size()), out, lenient);
   }
   if (!parsed.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(parsed.message()));
+  // The lenient parser keeps some of what it skips (an object under an
+  // empty name) as unknown fields; nothing unknown may travel on.
+  out->DiscardUnknownFields();
   return grpc::Status::OK;
 }
 
