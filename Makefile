@@ -66,7 +66,7 @@ compare-etcd: build
 
 BUILD_FUZZ ?= build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = path_codec request_validation peer_message wal_segment gateway_json
+FUZZ_TARGETS = path_codec request_validation peer_message wal_segment gateway_json bbolt_reader
 $(BUILD_FUZZ)/build.ninja:
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DETCFS_FUZZ=ON -DETCFS_BUILD_BENCH=OFF
