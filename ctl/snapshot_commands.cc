@@ -16,6 +16,7 @@
 #include "ctl/cluster_commands.h"
 #include "ctl/json_output.h"
 #include "ctl/output.h"
+#include "member/etcd_backend.h"
 #include "member/membership.h"
 #include "member/restore.h"
 #include "member/snapshot_file.h"
@@ -68,20 +69,31 @@ void AddStatus(CLI::App* snapshot, const GlobalOptions* g) {
     std::ifstream in(*status_file, std::ios::binary);
     if (!in) Fail(kExitError, "cannot read " + *status_file + ": " + std::strerror(errno));
     const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    auto image = member::ImageOfSnapshotFile(bytes);
-    if (!image.ok()) {
-      Fail(kExitInvalidInput, *status_file + " is not an etcfs snapshot (" + image.status().message() +
-                                  "); an etcd snapshot is read with etcdctl snapshot status");
-    }
+    auto body = member::SnapshotBody(bytes);
+    if (!body.ok()) Fail(kExitInvalidInput, *status_file + ": " + body.status().message());
+    uint64_t hash = 0;
     store::StoreMeta meta;
-    if (Status s = store::VerifyImage(*image, &meta); !s.ok()) Fail(kExitInvalidInput, s.message());
-    // The image's own checksum (its last 8 bytes) stands for etcd's hash.
-    const uint64_t hash = DecodeFixed64BE(image->data() + image->size() - 8);
-    const std::string size = HumanBytes(bytes.size());
+    if (member::LooksLikeBbolt(*body)) {
+      // etcd's own figures for its format: its hash, revision and key count.
+      auto st = member::StatusOfEtcdBackend(*body);
+      if (!st.ok()) Fail(kExitInvalidInput, *status_file + ": " + st.status().message());
+      hash = st->hash;
+      meta.revision = st->revision;
+      meta.key_count = st->total_keys;
+    } else {
+      auto image = member::ImageInSnapshotBody(*body);
+      if (!image.ok()) Fail(kExitInvalidInput, *status_file + " is not a snapshot (" + image.status().message() + ")");
+      if (Status s = store::VerifyImage(*image, &meta); !s.ok()) Fail(kExitInvalidInput, s.message());
+      // An older etcfs snapshot: the image's own checksum (its last 8 bytes) stands for etcd's hash.
+      hash = DecodeFixed64BE(image->data() + image->size() - 8);
+    }
+    // etcd counts the database's pages, not its SHA-256.
+    const size_t total = body->size();
+    const std::string size = HumanBytes(total);
     if (format == Format::kJson) {
       std::printf("{\"hash\":%llu,\"revision\":%lld,\"totalKey\":%lld,\"totalSize\":%zu}\n",
                   static_cast<unsigned long long>(hash), static_cast<long long>(meta.revision),
-                  static_cast<long long>(meta.key_count), bytes.size());
+                  static_cast<long long>(meta.key_count), total);
     } else if (format == Format::kTable) {
       Table t({"HASH", "REVISION", "TOTAL KEYS", "TOTAL SIZE"});
       t.Row({HexId(hash), std::to_string(meta.revision), std::to_string(meta.key_count), size});
@@ -113,7 +125,7 @@ void AddRestore(CLI::App* snapshot) {
   restore->add_option("--initial-cluster-token", f->token, "The new cluster's token, as etcfsd's")
       ->capture_default_str();
   restore->add_flag("--skip-hash-check", f->skip_hash_check,
-                    "Accept a file without its SHA-256 (a bare store image; its own checksum is still checked)");
+                    "Accept a file without its SHA-256: a bare database (etcd's member/snap/db) or store image");
   restore->callback([f, advertise] {
     member::RestoreOptions o;
     o.snapshot_file = f->file;

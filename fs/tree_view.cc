@@ -237,7 +237,9 @@ kv::FileAttr TreeView::AttributesOf(const Node& n) const {
   if (n.kind == Kind::kSymlink) a.mode = 0777;
   a.uid = options_.uid;
   a.gid = options_.gid;
-  a.mtime_ns = n.kv ? n.kv->attr.mtime_ns : mount_time_ns_;
+  // A key with no known modification time (restored from etcd's snapshot)
+  // shows the mount's start, as a directory does.
+  a.mtime_ns = n.kv && n.kv->attr.mtime_ns != 0 ? n.kv->attr.mtime_ns : mount_time_ns_;
   a.kind = n.kind == Kind::kDirectory || !n.kv ? kv::FileKind::kDirectory : n.kv->attr.kind;
   return a;
 }

@@ -5,32 +5,16 @@
 #include <set>
 
 #include "member/bbolt.h"
+#include "member/bbolt_layout.h"
 
 namespace etcfs::member::bbolt {
 namespace {
 
-constexpr uint16_t kBranchPage = 0x01;
-constexpr uint16_t kLeafPage = 0x02;
-constexpr uint32_t kBucketElement = 0x01;
-constexpr size_t kHeader = 16;
-constexpr size_t kElement = 16;
+using layout::Fnv1a64;
+using layout::kElement;
+using layout::kHeader;
+using layout::Load;
 constexpr int kMaxDepth = 32;
-
-template <typename T>
-T Load(std::string_view buf, size_t at) {
-  T v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(static_cast<uint8_t>(buf[at + i])) << (8 * i);
-  return v;
-}
-
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 Status Damaged(const std::string& what) { return Status::Corruption("bbolt database is damaged: " + what); }
 
@@ -48,7 +32,7 @@ Result<Meta> ReadMeta(std::string_view file, size_t offset) {
     return Status::Corruption("bbolt database of version " + std::to_string(Load<uint32_t>(m, 4)) +
                               "; only version 2 (etcd 3.x) is known");
   }
-  if (Load<uint64_t>(m, 56) != Fnv1a64(m.substr(0, 56))) return Damaged("a meta page's checksum does not match");
+  if (Load<uint64_t>(m, layout::kMetaChecksummed) != Fnv1a64(m.substr(0, layout::kMetaChecksummed))) return Damaged("a meta page's checksum does not match");
   Meta meta{Load<uint32_t>(m, 8), Load<uint64_t>(m, 16), Load<uint64_t>(m, 40), Load<uint64_t>(m, 48)};
   if (meta.page_size < 1024 || meta.page_size > (1u << 16) || (meta.page_size & (meta.page_size - 1)) != 0) {
     return Damaged("page size " + std::to_string(meta.page_size));
@@ -92,14 +76,14 @@ Status Reader::WalkPage(std::string_view page, bool is_inline, int depth, std::s
   const uint16_t flags = Load<uint16_t>(page, 8);
   const size_t count = Load<uint16_t>(page, 10);
   if (kHeader + count * kElement > page.size()) return Damaged("a page's elements run past its end");
-  if (flags == kBranchPage && !is_inline) {
+  if (flags == layout::kBranch && !is_inline) {
     for (size_t i = 0; i < count; ++i) {
       const size_t at = kHeader + i * kElement;
       ETCFS_RETURN_IF_ERROR(Walk(Load<uint64_t>(page, at + 8), depth + 1, visited, fn));
     }
     return Status::Ok();
   }
-  if (flags != kLeafPage) return Damaged("a page of unknown type " + std::to_string(flags));
+  if (flags != layout::kLeaf) return Damaged("a page of unknown type " + std::to_string(flags));
   for (size_t i = 0; i < count; ++i) {
     const size_t at = kHeader + i * kElement;
     const uint64_t pos = Load<uint32_t>(page, at + 4);
@@ -124,7 +108,7 @@ Result<std::vector<std::string>> Reader::Buckets() const {
   std::vector<std::string> names;
   std::set<uint64_t> visited;
   Status s = Walk(root_, 0, &visited, [&](const Element& e) -> Status {
-    if (e.flags & kBucketElement) names.emplace_back(e.key);
+    if (e.flags & layout::kBucketElement) names.emplace_back(e.key);
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -137,7 +121,7 @@ Status Reader::ForEach(std::string_view name,
   bool found = false;
   std::set<uint64_t> visited;
   ETCFS_RETURN_IF_ERROR(Walk(root_, 0, &visited, [&](const Element& e) -> Status {
-    if ((e.flags & kBucketElement) && e.key == name) {
+    if ((e.flags & layout::kBucketElement) && e.key == name) {
       bucket = e.value;
       found = true;
     }
@@ -151,7 +135,7 @@ Status Reader::ForEach(std::string_view name,
     if (!first && e.key <= last) return Damaged("keys of bucket " + std::string(name) + " out of order");
     first = false;
     last = e.key;
-    if (e.flags & kBucketElement) return Status::Ok();  // a nested bucket: not etcd's layout, skipped
+    if (e.flags & layout::kBucketElement) return Status::Ok();  // a nested bucket: not etcd's layout, skipped
     return fn(e.key, e.value);
   });
 }

@@ -9,32 +9,16 @@
 #include <cstring>
 
 #include "member/bbolt.h"
+#include "member/bbolt_layout.h"
 
 namespace etcfs::member::bbolt {
 namespace {
 
-constexpr uint16_t kBranchPage = 0x01;
-constexpr uint16_t kLeafPage = 0x02;
-constexpr uint16_t kMetaPage = 0x04;
-constexpr uint16_t kFreelistPage = 0x10;
-constexpr uint32_t kBucketElement = 0x01;
-constexpr size_t kHeader = 16;   // page header
-constexpr size_t kElement = 16;  // leaf and branch elements alike
+using layout::Fnv1a64;
+using layout::kElement;
+using layout::kHeader;
+using layout::Store;
 constexpr uint64_t kFreelistId = 2;
-
-template <typename T>
-void Store(std::string& buf, size_t at, T v) {
-  for (size_t i = 0; i < sizeof(T); ++i) buf[at + i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
-}
-
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 struct LeafEntry {
   uint32_t flags;
@@ -46,7 +30,7 @@ std::string EncodeLeaf(const std::vector<LeafEntry>& entries) {
   size_t size = kHeader + kElement * entries.size();
   for (const auto& e : entries) size += e.key.size() + e.value.size();
   std::string page(size, '\0');
-  Store<uint16_t>(page, 8, kLeafPage);
+  Store<uint16_t>(page, 8, layout::kLeaf);
   Store<uint16_t>(page, 10, static_cast<uint16_t>(entries.size()));
   size_t data = kHeader + kElement * entries.size();
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -66,7 +50,7 @@ std::string EncodeBranch(const std::vector<std::pair<std::string, uint64_t>>& ch
   size_t size = kHeader + kElement * children.size();
   for (const auto& [key, id] : children) size += key.size();
   std::string page(size, '\0');
-  Store<uint16_t>(page, 8, kBranchPage);
+  Store<uint16_t>(page, 8, layout::kBranch);
   Store<uint16_t>(page, 10, static_cast<uint16_t>(children.size()));
   size_t data = kHeader + kElement * children.size();
   for (size_t i = 0; i < children.size(); ++i) {
@@ -188,7 +172,7 @@ Status Writer::Finish() {
       if (!root.ok()) return root.status();
       value = BucketValue(*root);
     }
-    root_entries.push_back({kBucketElement, b->name, std::move(value)});
+    root_entries.push_back({layout::kBucketElement, b->name, std::move(value)});
   }
   std::sort(root_entries.begin(), root_entries.end(),
             [](const LeafEntry& a, const LeafEntry& b) { return a.key < b.key; });
@@ -221,12 +205,12 @@ Status Writer::Finish() {
 
   std::string freelist(kPageSize, '\0');
   Store<uint64_t>(freelist, 0, kFreelistId);
-  Store<uint16_t>(freelist, 8, kFreelistPage);
+  Store<uint16_t>(freelist, 8, layout::kFreelist);
   ETCFS_RETURN_IF_ERROR(WriteAt(freelist, kFreelistId * kPageSize));
   for (uint64_t txid = 0; txid < 2; ++txid) {
     std::string meta(kPageSize, '\0');
     Store<uint64_t>(meta, 0, txid);  // meta page txid % 2
-    Store<uint16_t>(meta, 8, kMetaPage);
+    Store<uint16_t>(meta, 8, layout::kMeta);
     Store<uint32_t>(meta, kHeader + 0, kMagic);
     Store<uint32_t>(meta, kHeader + 4, kVersion);
     Store<uint32_t>(meta, kHeader + 8, kPageSize);
@@ -234,7 +218,8 @@ Status Writer::Finish() {
     Store<uint64_t>(meta, kHeader + 32, kFreelistId);
     Store<uint64_t>(meta, kHeader + 40, next_page_);
     Store<uint64_t>(meta, kHeader + 48, txid);
-    Store<uint64_t>(meta, kHeader + 56, Fnv1a64(std::string_view(meta).substr(kHeader, 56)));
+    Store<uint64_t>(meta, kHeader + layout::kMetaChecksummed,
+                    Fnv1a64(std::string_view(meta).substr(kHeader, layout::kMetaChecksummed)));
     ETCFS_RETURN_IF_ERROR(WriteAt(meta, txid * kPageSize));
   }
   return Status::Ok();

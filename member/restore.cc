@@ -30,15 +30,13 @@ Status MustNotExist(const std::string& dir, const char* what) {
   return Status::Ok();
 }
 
-// The store image inside a snapshot file, with its checks.
-Result<std::string_view> ImageOf(const RestoreOptions& o, std::string_view file, store::StoreMeta* meta) {
-  auto image = ImageOfSnapshotFile(file);
-  if (!image.ok() && o.skip_hash_check && store::VerifyImage(file, meta).ok()) return file;
-  if (!image.ok()) {
-    return Status::Corruption(o.snapshot_file + " is not an etcfs snapshot: " + image.status().message() +
-                              (o.skip_hash_check ? "" : " (a bare store image needs --skip-hash-check)"));
+// The store image of a snapshot file, with its checks.
+Result<std::string> ImageOf(const RestoreOptions& o, std::string_view file, store::StoreMeta* meta) {
+  auto image = StoreImageOfSnapshotFile(file, o.skip_hash_check);
+  if (!image.ok()) return Status::Corruption(o.snapshot_file + " cannot be restored: " + image.status().message());
+  if (Status s = store::VerifyImage(*image, meta); !s.ok()) {
+    return Status::Corruption(o.snapshot_file + " cannot be restored: " + s.message());
   }
-  ETCFS_RETURN_IF_ERROR(store::VerifyImage(*image, meta));
   return image;
 }
 
@@ -108,7 +106,7 @@ Result<RestoreSummary> RestoreMember(const RestoreOptions& o, const RestoreProgr
   const std::string file((std::istreambuf_iterator<char>(in)), {});
   if (in.bad()) return Status::IOError("reading " + o.snapshot_file + " failed: " + std::strerror(errno));
   store::StoreMeta meta;
-  ETCFS_ASSIGN_OR_RETURN(std::string_view image, ImageOf(o, file, &meta));
+  ETCFS_ASSIGN_OR_RETURN(std::string image, ImageOf(o, file, &meta));
 
   // Whatever an interrupted restore left is incomplete by construction.
   const std::string staging = o.data_dir + ".restoring";

@@ -29,8 +29,9 @@ struct RestoreOptions {
   std::string name;
   std::map<std::string, std::string> initial_cluster;  // name -> peer address
   std::string cluster_token;
-  // Accept a file without the SHA-256 tail (a bare store image). The image's
-  // own checksum is still checked.
+  // Accept a file without the SHA-256 tail: a bare database (etcd's
+  // member/snap/db) or an older etcfs store image (its own checksum is still
+  // checked).
   bool skip_hash_check = false;
 };
 

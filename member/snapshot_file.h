@@ -1,8 +1,8 @@
 // Snapshot files, as the Maintenance service streams them and etcdctl
-// snapshot save writes them: a store image (store/image.h), zero padding to
-// a multiple of 512 bytes, then the SHA-256 of everything before it. The
-// padding and hash are etcd's shape (a bbolt file is page-aligned and etcd
-// appends its SHA-256), which etcdctl 3.4 checks before it keeps the file.
+// snapshot save writes them: etcd's, a database laid out as etcd's backend
+// (etcd_backend.h), then the SHA-256 of it. (Before, etcfs sent a store image,
+// store/image.h, padded to a multiple of 512 bytes, in the same frame; those
+// files still restore.) etcdctl 3.4 checks the hash before it keeps the file.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +35,19 @@ class SnapshotHasher {
   uint64_t bytes_ = 0;
 };
 
-// Checks a snapshot file's size and SHA-256 and returns the image inside.
+// Checks a snapshot file's size and SHA-256 and returns what they cover.
 // Errors: Corruption, saying what is wrong (not a snapshot, hash mismatch...).
-Result<std::string_view> ImageOfSnapshotFile(std::string_view file);
+Result<std::string_view> SnapshotBody(std::string_view file);
+
+// The store image of whatever a snapshot file holds: an etcd database (etcd's
+// or etcfs's, converted; etcd_backend.h) or an older etcfs store image. With
+// `skip_hash_check`, a file without the SHA-256 is taken too (a bare
+// database, as etcd's member/snap/db, or a bare image). Errors: Corruption,
+// saying what is wrong.
+Result<std::string> StoreImageOfSnapshotFile(std::string_view file, bool skip_hash_check);
+
+// The store image in a snapshot body written by an etcfs before snapshots
+// were etcd's bbolt files (padding stripped). Errors: Corruption.
+Result<std::string_view> ImageInSnapshotBody(std::string_view body);
 
 }  // namespace etcfs::member

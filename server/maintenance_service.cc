@@ -1,11 +1,18 @@
 #include "server/maintenance_service.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
-#include "server/grpc_status.h"
+#include "member/etcd_backend.h"
 #include "member/snapshot_file.h"
+#include "server/grpc_status.h"
 
 namespace etcfs::server {
 namespace {
@@ -97,32 +104,48 @@ grpc::Status MaintenanceService::Hash(grpc::ServerContext*, const etcdserverpb::
 grpc::Status MaintenanceService::Snapshot(grpc::ServerContext* ctx, const etcdserverpb::SnapshotRequest*,
                                           grpc::ServerWriter<etcdserverpb::SnapshotResponse>* writer) {
   const auto start = std::chrono::steady_clock::now();
-  // The image is streamed as it is read, never held whole; its size is known
-  // only at the end, so remaining_bytes is an estimate from the backend size
-  // until the last message, which says 0.
-  const int64_t estimate = node_->store().BackendSizeBytes();
+  // etcd's snapshot is its backend's bbolt file and that file's SHA-256. Ours
+  // is laid out as etcd's (member/etcd_backend.h) in a temporary file on the
+  // data directory's disk, gone with this call, then streamed.
+  std::string path = node_->options().data_dir + "/snapshot-XXXXXX";
+  const int fd = mkstemp(path.data());
+  if (fd < 0) {
+    return ToGrpc(etcfs::Status::IOError("cannot make the snapshot's temporary file in " + node_->options().data_dir +
+                                         ": " + std::strerror(errno)));
+  }
+  unlink(path.c_str());
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  etcfs::Status s = member::WriteEtcdBackend(
+      [this](const member::StoreRecordFn& fn) { return node_->store().ForEachRecord(fn); }, fd);
+  struct stat st {};
+  if (s.ok() && fstat(fd, &st) != 0) s = etcfs::Status::IOError(std::string("fstat: ") + std::strerror(errno));
+  if (!s.ok()) {
+    spdlog::warn("etcfsd: cannot build a snapshot: {}", s.ToString());
+    return ToGrpc(s);
+  }
+  const int64_t size = st.st_size;
   int64_t sent = 0;
   member::SnapshotHasher hasher;
-  std::string pending;  // one chunk held back, so the last one can say 0
-  auto send = [&](bool last) -> etcfs::Status {
+  std::string chunk;
+  while (s.ok()) {
+    chunk.resize(static_cast<size_t>(std::min<int64_t>(size - sent, int64_t{1} << 20)));
+    if (!chunk.empty() && pread(fd, chunk.data(), chunk.size(), sent) != static_cast<ssize_t>(chunk.size())) {
+      s = etcfs::Status::IOError(std::string("reading the snapshot's temporary file: ") + std::strerror(errno));
+      break;
+    }
+    hasher.Update(chunk);
+    sent += static_cast<int64_t>(chunk.size());
+    const bool last = sent == size;
+    if (last) chunk += hasher.Tail();  // the SHA-256, in the last message, as etcd sends it
     etcdserverpb::SnapshotResponse resp;
     node_->FillHeader(resp.mutable_header(), node_->store().CurrentRevision());
-    sent += static_cast<int64_t>(pending.size());
-    resp.set_remaining_bytes(last ? 0 : std::max<int64_t>(1, estimate - sent));
-    resp.set_blob(std::move(pending));
-    pending.clear();
-    if (ctx->IsCancelled() || !writer->Write(resp)) return etcfs::Status::Cancelled("the client went away");
-    return etcfs::Status::Ok();
-  };
-  etcfs::Status s = node_->store().WriteImage([&](std::string_view chunk) {
-    if (!pending.empty()) ETCFS_RETURN_IF_ERROR(send(false));
-    hasher.Update(chunk);
-    pending.assign(chunk);
-    return etcfs::Status::Ok();
-  });
-  if (s.ok()) {
-    pending += hasher.Tail();
-    s = send(true);
+    resp.set_remaining_bytes(size - sent);
+    resp.set_blob(chunk);
+    if (ctx->IsCancelled() || !writer->Write(resp)) s = etcfs::Status::Cancelled("the client went away");
+    if (last) break;
   }
   if (!s.ok()) {
     spdlog::warn("etcfsd: sending a snapshot failed after {} bytes: {}", sent, s.ToString());

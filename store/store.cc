@@ -268,21 +268,27 @@ Status Store::RestoreSnapshot(const std::string& snapshot_dir, const std::string
   return Status::Ok();
 }
 
-Status Store::WriteImage(const ImageSink& sink) const {
+Status Store::ForEachRecord(const RecordFn& fn) const {
   auto state = State();
   SnapshotReader reader(db_.get(), state->snapshot.get());
-  ImageWriter out(sink);
   // The metadata first, from the published state: an empty store has none on disk.
-  ETCFS_RETURN_IF_ERROR(out.Add(0, kMetaStateKey, EncodeMeta(state->meta)));
+  ETCFS_RETURN_IF_ERROR(fn(0, kMetaStateKey, EncodeMeta(state->meta)));
   const auto& cfs = db_->all();
   for (size_t i = 0; i < cfs.size(); ++i) {
     auto it = reader.NewIterator(cfs[i]);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (i == 0 && ToView(it->key()) == kMetaStateKey) continue;
-      ETCFS_RETURN_IF_ERROR(out.Add(static_cast<uint8_t>(i), ToView(it->key()), ToView(it->value())));
+      ETCFS_RETURN_IF_ERROR(fn(static_cast<uint8_t>(i), ToView(it->key()), ToView(it->value())));
     }
-    ETCFS_RETURN_IF_ERROR(FromRocks(it->status(), "reading the store for an image"));
+    ETCFS_RETURN_IF_ERROR(FromRocks(it->status(), "reading the store's records"));
   }
+  return Status::Ok();
+}
+
+Status Store::WriteImage(const ImageSink& sink) const {
+  ImageWriter out(sink);
+  ETCFS_RETURN_IF_ERROR(ForEachRecord(
+      [&out](uint8_t cf, std::string_view key, std::string_view value) { return out.Add(cf, key, value); }));
   return out.Finish();
 }
 

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -108,6 +109,11 @@ class Store {
   // Copies the snapshot files in `snapshot_dir` into `target_dir`, which must
   // be absent or empty, and checks that they open as a store.
   static Status RestoreSnapshot(const std::string& snapshot_dir, const std::string& target_dir);
+  // Calls `fn` for every record of the latest committed state: column family
+  // (as Db::all() numbers them), key, value; the metadata first, then each
+  // column family in key order. Writes may go on meanwhile. Errors: fn's, IOError.
+  using RecordFn = std::function<Status(uint8_t column_family, std::string_view key, std::string_view value)>;
+  Status ForEachRecord(const RecordFn& fn) const;
   // Writes an image (store/image.h) of the latest committed state to `sink`,
   // in chunks. Writes go on meanwhile. Errors: the sink's, IOError.
   Status WriteImage(const ImageSink& sink) const;

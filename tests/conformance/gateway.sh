@@ -7,24 +7,9 @@
 set -euo pipefail
 etcfsd=$(realpath "$1")
 here=$(dirname "$(realpath "$0")")
-source "$here/../support/scratch.sh"
-scratch gateway
+source "$here/../support/side_by_side.sh"
+side_by_side gateway "$etcfsd"
 py=/usr/bin/python3  # Debian's, where python3-etcd3gw is installed
-fail() { echo "FAIL: $*" >&2; tail -n 5 "$work"/*.log >&2; exit 1; }
-ready() { for _ in $(seq 1 100); do ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$1" get ready >/dev/null 2>&1 && return; sleep 0.1; done; fail "no answer on $1"; }
-
-ec=$(free_port); ep=$(free_port)
-etcd --name ref --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$ec" \
-  --advertise-client-urls "http://127.0.0.1:$ec" --listen-peer-urls "http://127.0.0.1:$ep" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$ep" --initial-cluster "ref=http://127.0.0.1:$ep" >"$work/etcd.log" 2>&1 &
-pids+=($!)
-fc=$(free_port); fp=$(free_port)
-"$etcfsd" --name ours --data-dir "$work/etcfs" --listen-client-urls "http://127.0.0.1:$fc" \
-  --advertise-client-urls "http://127.0.0.1:$fc" --listen-peer-urls "http://127.0.0.1:$fp" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$fp" --initial-cluster "ours=http://127.0.0.1:$fp" >"$work/etcfsd.log" 2>&1 &
-pids+=($!)
-ready "$ec"
-ready "$fc"
 
 "$py" "$here/gateway_requests.py" "$ec" >"$work/etcd.requests" || fail "raw gateway requests against etcd"
 "$py" "$here/gateway_requests.py" "$fc" >"$work/etcfs.requests" || fail "raw gateway requests against etcfsd"

@@ -34,7 +34,7 @@ restore() {  # restore I [FLAGS...]: member nI's data directory
     --initial-advertise-peer-urls "http://127.0.0.1:${pport[$i]}" "$@"
 }
 head -c 1000 "$work/s.db" >"$work/broken.db"
-expect_error "a restore of a truncated file" "is not an etcfs snapshot" \
+expect_error "a restore of a truncated file" "cannot be restored: not a snapshot file" \
   "$etcfsctl" snapshot restore "$work/broken.db" --name n1 --data-dir "$work/x" --initial-cluster "$cluster"
 [ ! -e "$work/x" ] || fail "a failed restore left $work/x"
 expect_error "a restore with a name not in --initial-cluster" "has no entry for --name 'n9'" \

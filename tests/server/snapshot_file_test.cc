@@ -1,5 +1,6 @@
-// Snapshot files: etcd's shape (512-byte aligned, SHA-256 at the end) around
-// a store image, and refusal of anything damaged or foreign.
+// Snapshot files as older etcfs wrote them (a store image in etcd's frame:
+// 512-byte aligned, SHA-256 at the end) still restore; anything damaged or
+// foreign is refused. (etcd's own format: tests/member/etcd_backend_test.cc.)
 #include <gtest/gtest.h>
 
 #include "base/executor.h"
@@ -50,7 +51,7 @@ class SnapshotFileTest : public ::testing::Test {
 TEST_F(SnapshotFileTest, HasEtcdsShapeAndGivesBackTheImage) {
   const std::string file = SnapshotOf(image_);
   EXPECT_EQ(member::kSha256Bytes, file.size() % member::kSnapshotAlign);  // what etcdctl 3.4 checks
-  auto image = member::ImageOfSnapshotFile(file);
+  auto image = member::StoreImageOfSnapshotFile(file, false);
   ASSERT_TRUE(image.ok()) << image.status().ToString();
   EXPECT_EQ(image_, *image);
   store::StoreMeta meta;
@@ -62,13 +63,14 @@ TEST_F(SnapshotFileTest, DamagedOrForeignFilesAreRefused) {
   std::string file = SnapshotOf(image_);
   std::string flipped = file;
   flipped[100] ^= 1;
-  EXPECT_EQ(StatusCode::kCorruption, member::ImageOfSnapshotFile(flipped).status().code());
-  EXPECT_EQ(StatusCode::kCorruption, member::ImageOfSnapshotFile(file.substr(0, file.size() - 1)).status().code());
-  // The right shape and hash, but not an image inside (an etcd snapshot, say).
+  EXPECT_EQ(StatusCode::kCorruption, member::StoreImageOfSnapshotFile(flipped, false).status().code());
+  EXPECT_EQ(StatusCode::kCorruption,
+            member::StoreImageOfSnapshotFile(file.substr(0, file.size() - 1), false).status().code());
+  // The right shape and hash, but neither an image nor a database inside.
   const std::string foreign = SnapshotOf(std::string(4096, 'B'));
-  auto r = member::ImageOfSnapshotFile(foreign);
+  auto r = member::StoreImageOfSnapshotFile(foreign, false);
   EXPECT_EQ(StatusCode::kCorruption, r.status().code());
-  EXPECT_NE(std::string::npos, r.status().message().find("no store image")) << r.status().ToString();
+  EXPECT_NE(std::string::npos, r.status().message().find("neither an etcd database")) << r.status().ToString();
 }
 
 }  // namespace
