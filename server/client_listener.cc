@@ -13,6 +13,7 @@
 #include <grpcpp/server_posix.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -141,7 +142,7 @@ void ClientListener::AcceptLoop() {
   using Clock = std::chrono::steady_clock;
   struct Pending {
     int fd;
-    Clock::time_point deadline;
+    Clock::time_point grpc_after;  // still silent then: gRPC's, which speaks first
   };
   std::vector<Pending> pending;
   std::vector<pollfd> polled;
@@ -153,7 +154,12 @@ void ClientListener::AcceptLoop() {
     polled.push_back({wake_, POLLIN, 0});
     for (int fd : sockets_) polled.push_back({fd, POLLIN, 0});
     for (const auto& p : pending) polled.push_back({p.fd, POLLIN, 0});
-    int timeout = pending.empty() ? -1 : partial ? 1 : 1000;
+    int timeout = -1;
+    for (const auto& p : pending) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(p.grpc_after - Clock::now()).count();
+      timeout = static_cast<int>(std::clamp<int64_t>(left + 1, 1, timeout < 0 ? INT32_MAX : timeout));
+    }
+    if (partial) timeout = std::min(timeout, 1);
     if (poll(polled.data(), polled.size(), timeout) < 0 && errno != EINTR) {
       spdlog::error("etcfsd: the client port stopped accepting: poll: {}", std::strerror(errno));
       return;
@@ -171,13 +177,16 @@ void ClientListener::AcceptLoop() {
       }
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      pending.push_back({fd, Clock::now() + std::chrono::milliseconds(kFirstBytesTimeoutMs)});
+      pending.push_back({fd, Clock::now() + std::chrono::milliseconds(kFirstBytesWaitMs)});
     }
     // Sort out the connections whose first bytes arrived.
     partial = false;
     auto now = Clock::now();
     std::erase_if(pending, [&](const Pending& p) {
       Protocol protocol = Sniff(p.fd);
+      if ((protocol == Protocol::kNothingYet || protocol == Protocol::kPartial) && now >= p.grpc_after) {
+        protocol = Protocol::kGrpc;
+      }
       switch (protocol) {
         case Protocol::kGrpc:
           grpc::AddInsecureChannelFromFd(grpc_, p.fd);
@@ -191,10 +200,6 @@ void ClientListener::AcceptLoop() {
           return true;
         case Protocol::kNothingYet:
         case Protocol::kPartial:
-          if (now >= p.deadline) {  // silent for too long
-            close(p.fd);
-            return true;
-          }
           partial = partial || protocol == Protocol::kPartial;
           return false;
       }

@@ -4,6 +4,11 @@
 // as it is (its descriptor handed over: no proxy in between), any other to
 // HttpConnections (/metrics, /health, /version and the gateway).
 //
+// A connection that has sent nothing (or only part of the preface) after
+// kFirstBytesWaitMs goes to gRPC too: gRPC's own listener speaks first (its
+// SETTINGS frame), and a gRPC C++ client reconnecting may wait for that
+// before it sends its preface. HTTP/1.1 clients always speak first.
+//
 // Threads: one accept thread, started by Serve(), which also reads the first
 // bytes of each new connection (without blocking on any). The destructor
 // stops it and closes the listening sockets; connections already handed over
@@ -28,8 +33,8 @@ class HttpConnections;
 
 class ClientListener {
  public:
-  // How long a new connection may take to send its first bytes.
-  static constexpr int kFirstBytesTimeoutMs = 10'000;
+  // How long a new connection may stay silent before it is taken for gRPC.
+  static constexpr int kFirstBytesWaitMs = 200;
 
   // Binds and listens on every "host:port" of `addresses` (every address a
   // host name resolves to). Errors: Unavailable (the port is in use or the

@@ -127,8 +127,8 @@ bool FaultRun::Go() {
   faults.join();
   Heal();
   if (!exits_.empty()) return Fail(exits_);
-  if (!workload.FinalReads(Clock::now() + std::chrono::seconds(60))) {
-    return Fail("after healing, some member did not answer a linearizable read within 60 s");
+  if (std::string silent = workload.FinalReads(Clock::now() + std::chrono::seconds(60)); !silent.empty()) {
+    return Fail("after healing, a linearizable read went unanswered for 60 s: " + silent);
   }
   const auto history = workload.History();
   const auto check_start = Clock::now();

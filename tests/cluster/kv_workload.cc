@@ -114,6 +114,7 @@ KvOp KvWorkload::Do(Client& c, int endpoint, KvOp op) {
       break;
     }
   }
+  if (!st.ok()) op.error = std::to_string(static_cast<int>(st.error_code())) + " " + st.error_message();
   return Finish(std::move(op), st.ok(), !st.ok() && NeverSent(st));
 }
 
@@ -196,7 +197,7 @@ void KvWorkload::Run(std::chrono::steady_clock::time_point until) {
   for (auto& t : threads) t.join();
 }
 
-bool KvWorkload::FinalReads(std::chrono::steady_clock::time_point deadline) {
+std::string KvWorkload::FinalReads(std::chrono::steady_clock::time_point deadline) {
   Client& c = *clients_.front();
   for (int64_t k = 0; k < keys_used_; ++k) {
     for (size_t e = 0; e < endpoints_.size(); ++e) {
@@ -210,12 +211,15 @@ bool KvWorkload::FinalReads(std::chrono::steady_clock::time_point deadline) {
           history_.push_back(std::move(done));
           break;
         }
-        if (std::chrono::steady_clock::now() > deadline) return false;
+        if (std::chrono::steady_clock::now() > deadline) {
+          return "member " + std::to_string(e + 1) + " (" + endpoints_[e] + ") never answered; last error: gRPC code " +
+                 done.error;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     }
   }
-  return true;
+  return "";
 }
 
 std::vector<KvOp> KvWorkload::History() const {

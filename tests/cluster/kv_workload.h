@@ -45,8 +45,9 @@ class KvWorkload {
   // With mounts, first makes the directory the keys live in.
   void Run(std::chrono::steady_clock::time_point until);
   // A linearizable read of every key used through each endpoint in turn, retried
-  // until answered or `deadline`; false when some endpoint never answered.
-  bool FinalReads(std::chrono::steady_clock::time_point deadline);
+  // until answered or `deadline`. Empty, or which endpoint never answered and
+  // the last error it gave.
+  std::string FinalReads(std::chrono::steady_clock::time_point deadline);
 
   std::vector<KvOp> History() const;
   uint64_t completed() const { return completed_; }

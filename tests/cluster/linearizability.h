@@ -34,6 +34,7 @@ struct KvOp {
   std::optional<std::string> got;
   bool succeeded = false;
   bool not_sent = false;  // failed before reaching any server: not part of the history
+  std::string error;      // what the server or the channel said, when the call failed
 
   static constexpr int64_t kUnknown = INT64_MAX;
   bool known() const { return return_ns != kUnknown; }

@@ -140,6 +140,19 @@ TEST_F(ClientPort, ASilentOrClosedConnectionHoldsNoOneElseUp) {
   close(silent);
 }
 
+TEST_F(ClientPort, AConnectionThatWaitsForTheServerToSpeakGetsGrpcsSettings) {
+  // A gRPC C++ client reconnecting may wait for the server's SETTINGS before
+  // it sends its preface, as gRPC's own listener sends them at once.
+  int fd = Connect();
+  char frame[9];
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ASSERT_EQ(recv(fd, frame, sizeof(frame), MSG_WAITALL), 9);
+  EXPECT_EQ(0x04, frame[3]);  // an HTTP/2 frame header of type SETTINGS
+  close(fd);
+  EXPECT_EQ(GrpcRevision(), 42);
+}
+
 TEST_F(ClientPort, StopEndsOpenHttpConnections) {
   int fd = Connect();
   std::string req = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
