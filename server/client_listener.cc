@@ -154,12 +154,12 @@ void ClientListener::AcceptLoop() {
     polled.push_back({wake_, POLLIN, 0});
     for (int fd : sockets_) polled.push_back({fd, POLLIN, 0});
     for (const auto& p : pending) polled.push_back({p.fd, POLLIN, 0});
-    int timeout = -1;
-    for (const auto& p : pending) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(p.grpc_after - Clock::now()).count();
-      timeout = static_cast<int>(std::clamp<int64_t>(left + 1, 1, timeout < 0 ? INT32_MAX : timeout));
+    int timeout = -1;  // nothing pending: until a connection comes
+    if (!pending.empty()) {
+      // Pending ones are in accept order: the first is the first to decide.
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(pending.front().grpc_after - Clock::now());
+      timeout = partial ? 1 : static_cast<int>(std::max<int64_t>(1, left.count() + 1));
     }
-    if (partial) timeout = std::min(timeout, 1);
     if (poll(polled.data(), polled.size(), timeout) < 0 && errno != EINTR) {
       spdlog::error("etcfsd: the client port stopped accepting: poll: {}", std::strerror(errno));
       return;

@@ -59,9 +59,6 @@ constexpr std::pair<const char*, const char*> kUnaryRoutes[] = {
     {"auth/role/revoke", "etcdserverpb.Auth.RoleRevokePermission"},
 };
 
-// "/etcdserverpb.KV/Range", as gRPC names the method on the wire.
-std::string WireName(const pb::MethodDescriptor& m) { return "/" + m.service()->full_name() + "/" + m.name(); }
-
 // One unary call through the in-process channel, waited for.
 grpc::Status Call(grpc::GenericStub& stub, const pb::MethodDescriptor& method, const httplib::Request& req,
                   std::string* json_out) {

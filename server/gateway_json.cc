@@ -75,6 +75,10 @@ grpc::Status SplitObjects(std::string_view body, std::vector<std::string_view>* 
   return grpc::Status::OK;
 }
 
+std::string WireName(const pb::MethodDescriptor& method) {
+  return "/" + method.service()->full_name() + "/" + method.name();
+}
+
 grpc::ByteBuffer ToBuffer(const pb::Message& message) {
   grpc::Slice slice(message.SerializeAsString());
   return grpc::ByteBuffer(&slice, 1);

@@ -1,8 +1,10 @@
 // The JSON side of etcd's HTTP gateway (gateway.h): protobuf's JSON mapping
 // as etcd 3.4's grpc-gateway reads and writes it, messages to and from the
-// byte buffers the in-process gRPC calls carry, and the gateway's errors.
+// byte buffers the in-process gRPC calls carry, the methods' wire names, and
+// the gateway's errors.
 #pragma once
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/status.h>
@@ -29,6 +31,9 @@ std::string PrintJson(const google::protobuf::Message& message);
 // Splits a stream request body into its JSON objects ("{..}{..}" or one per
 // line). Errors: INVALID_ARGUMENT for text that is not a sequence of objects.
 grpc::Status SplitObjects(std::string_view body, std::vector<std::string_view>* objects);
+
+// "/etcdserverpb.KV/Range": how gRPC names `method` on the wire.
+std::string WireName(const google::protobuf::MethodDescriptor& method);
 
 grpc::ByteBuffer ToBuffer(const google::protobuf::Message& message);
 // Errors: INTERNAL for bytes that do not parse as `out`'s type.

@@ -49,7 +49,7 @@ class StreamCall {
   StreamCall(grpc::GenericStub& stub, const pb::MethodDescriptor& method, const std::string& authorization)
       : method_(method) {
     if (!authorization.empty()) ctx_.AddMetadata("authorization", authorization);
-    call_ = stub.PrepareCall(&ctx_, "/" + method.service()->full_name() + "/" + method.name(), &cq_);
+    call_ = stub.PrepareCall(&ctx_, WireName(method), &cq_);
   }
 
   ~StreamCall() {

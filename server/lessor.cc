@@ -116,7 +116,7 @@ int64_t Lessor::Remaining(int64_t id, int64_t granted_ttl, int64_t checkpointed)
   // A lease granted since the last Step starts its clock now, as Step would
   // start it: etcd's clock starts at the grant, so a fresh lease already
   // says one second less than granted (59 of 60), and so does ours.
-  auto [it, fresh] = expiry_.try_emplace(id, Clock::now() + std::chrono::seconds(from_store));
+  auto it = expiry_.try_emplace(id, Clock::now() + std::chrono::seconds(from_store)).first;
   const auto left = std::chrono::duration_cast<std::chrono::seconds>(it->second - Clock::now()).count();
   return std::max<int64_t>(left, 0);
 }
