@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -42,6 +43,18 @@ bool IsMountPoint(const std::string& dir, std::string* fstype, dev_t* dev = null
   return found;
 }
 
+// Whether /etc/fuse.conf lets ordinary users mount with allow_other
+// (fusermount3 refuses it otherwise).
+bool FuseConfAllowsOthers() {
+  std::ifstream in("/etc/fuse.conf");
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t start = line.find_first_not_of(" \t");
+    if (start != std::string::npos && line.compare(start, 16, "user_allow_other") == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Status ClearStaleMount(const std::string& dir) {
@@ -70,9 +83,17 @@ Status ClearStaleMount(const std::string& dir) {
 
 Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, std::function<void()> on_unmounted) {
   ETCFS_RETURN_IF_ERROR(ClearStaleMount(dir));
+  const bool allow_other = fs->options().AllowOther(::geteuid());
+  if (allow_other && ::geteuid() != 0 && !FuseConfAllowsOthers()) {
+    return Status::FailedPrecondition(
+        "allow_other: FUSE lets an ordinary user open a mount to others only where /etc/fuse.conf has a line "
+        "user_allow_other; add it (as root), mount as root, or leave allow_other out");
+  }
   std::unique_ptr<Mount> m(new Mount(fs, dir));
+  // default_permissions: the kernel checks each file's mode, owner and group
+  // for every caller, as on a local filesystem.
   std::string opts = "fsname=etcfs,subtype=etcfs,default_permissions";
-  if (fs->options().allow_other) opts += ",allow_other";
+  if (allow_other) opts += ",allow_other";
   if (fs->options().read_only) opts += ",ro";
   std::vector<std::string> argv = {"etcfs", "-o", opts};
   std::vector<char*> args;

@@ -75,6 +75,8 @@ Status MountOptions::Parse(std::string_view list) {
       read_only = false;
     } else if (name == "allow_other" && value.empty()) {
       allow_other = true;
+    } else if (name == "noallow_other" && value.empty()) {
+      allow_other = false;
     } else if (name == "notify") {
       if (value != "on" && value != "off") return bad("expected notify=on or notify=off");
       notify = value == "on";

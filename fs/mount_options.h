@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,7 +16,8 @@ namespace etcfs::fs {
 // The options Parse takes, as "name=" (with a value) or "name" (a flag), for
 // --help texts; etcfs(5) and mount.etcfs(8) describe each.
 inline constexpr const char* kMountOptionNames[] = {
-    "prefix=", "consistency=", "uid=", "gid=", "mode=", "commit_timeout=", "ro", "rw", "allow_other", "notify=",
+    "prefix=", "consistency=", "uid=", "gid=", "mode=", "commit_timeout=", "ro", "rw", "allow_other", "noallow_other",
+    "notify=",
     "xattr="};
 // "prefix=, consistency=, ..." for a --help text.
 std::string MountOptionList();
@@ -37,7 +39,12 @@ struct MountOptions {
   // before failing with ETIMEDOUT: the bound on a write without quorum.
   std::chrono::milliseconds commit_timeout{5000};
   bool read_only = false;
-  bool allow_other = false;
+  // Whether users other than the mounting one may use the mount (FUSE's
+  // allow_other; the kernel then checks each file's mode, owner and group).
+  // Unset: yes when mounted by root, so that daemons which drop privileges
+  // read their configuration; no for an ordinary user, whom FUSE allows it
+  // only where /etc/fuse.conf says user_allow_other.
+  std::optional<bool> allow_other;
   // xattr=off: no extended attributes at all (user.etcfs.* included), so
   // that the kernel stops asking. `ls -l` reads security.selinux of every
   // file, which FUSE cannot cache: each is a round trip to the daemon.
@@ -48,6 +55,8 @@ struct MountOptions {
   // Parses a comma-separated option list ("prefix=/app/,uid=1000,ro"),
   // starting from the current values. Unknown options are errors.
   Status Parse(std::string_view list);
+  // allow_other as decided for a mount made by `euid`.
+  bool AllowOther(uid_t euid) const { return allow_other.value_or(euid == 0); }
   // The directory mode derived from `mode`.
   mode_t DirMode() const;
 };

@@ -16,16 +16,26 @@ TEST(MountOptions, ParsesEveryOption) {
   EXPECT_EQ(o.DirMode(), 0750u);
   EXPECT_EQ(o.commit_timeout, std::chrono::milliseconds(1500));
   EXPECT_TRUE(o.read_only);
-  EXPECT_TRUE(o.allow_other);
+  EXPECT_TRUE(o.AllowOther(1000));
   EXPECT_FALSE(o.xattrs);
   ASSERT_TRUE(o.Parse("commit_timeout=250ms,rw").ok());
   EXPECT_EQ(o.commit_timeout, std::chrono::milliseconds(250));
   EXPECT_FALSE(o.read_only);
 }
 
+TEST(MountOptions, OtherUsersByDefaultOnlyOnRootsMounts) {
+  MountOptions o;
+  EXPECT_TRUE(o.AllowOther(0));
+  EXPECT_FALSE(o.AllowOther(1000));
+  ASSERT_TRUE(o.Parse("noallow_other").ok());
+  EXPECT_FALSE(o.AllowOther(0));
+  ASSERT_TRUE(o.Parse("allow_other").ok());
+  EXPECT_TRUE(o.AllowOther(1000));
+}
+
 TEST(MountOptions, RefusesWhatItDoesNotKnowWithAReason) {
   for (const char* bad : {"prefix=/app", "consistency=strong", "uid=me", "mode=999", "commit_timeout=soon",
-                          "commit_timeout=0", "writeback", "ro=1", "xattr=maybe"}) {
+                          "commit_timeout=0", "writeback", "ro=1", "xattr=maybe", "noallow_other=1"}) {
     MountOptions o;
     Status s = o.Parse(bad);
     EXPECT_FALSE(s.ok()) << bad;
