@@ -136,6 +136,13 @@ int Rename(Filesystem& fs, const Caller& c, Ino parent, const char* name, Ino ne
                                                  : PlanFile(fs, c, src, base, self_value, exists, dst, &plan);
     if (err != 0) return err;
     auto r = fs.CommitTxn(c, plan.txn, plan.keys);
+    if (!r.ok() && r.status().code() == StatusCode::kResourceExhausted) {
+      // Too many bytes for one request (the cluster refused it before
+      // proposing): mv copies instead, file by file.
+      spdlog::info("fs: rename of {} is larger than one request may be (--max-request-bytes); answering EXDEV "
+                   "so that mv copies instead", tree.KeyOf(src));
+      return EXDEV;
+    }
     if (!r.ok()) return ErrnoOf(r.status(), "rename", tree.KeyOf(src));
     if (r->succeeded) {
       if (fs.echo_state() != nullptr) fs.echo_state()->Split(plan.dst_path);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The errors a user of the mount meets, each with its errno: EFBIG at write,
-# ENOSPC under the quota, ENOTEMPTY, EXDEV beyond --max-txn-ops (mv then
-# copies), EPERM for hard links and device nodes, and without quorum a write
+# ENOSPC under the quota, ENOTEMPTY, EXDEV beyond --max-txn-ops or
+# --max-request-bytes (mv then copies), EPERM for hard links and device nodes, and without quorum a write
 # that fails within its commit_timeout while reads go on. Nothing that was
 # acknowledged may be lost.
 #   errors.sh ETCFSD
@@ -38,6 +38,20 @@ except OSError as e:
 mv "$m/many" "$m/moved" || fail "mv of a directory beyond --max-txn-ops"  # falls back to copying
 [ "$(e get --prefix /moved/ --keys-only | grep -c .)" = 11 ] || fail "mv did not copy the directory (10 files and its marker)"
 [ -z "$(e get --prefix /many/ --keys-only)" ] || fail "mv left the source behind"
+
+# Too many bytes for one request: EXDEV too, and mv copies file by file.
+mkdir "$m/heavy"
+for i in 1 2 3; do head -c 25000 /dev/urandom >"$m/heavy/f$i"; done
+cp -r "$m/heavy" "$work/heavy.copy"
+/usr/bin/python3 -c 'import os,sys
+try:
+    os.rename(sys.argv[1], sys.argv[2]); sys.exit("renamed 75000 bytes with --max-request-bytes 65536")
+except OSError as e:
+    assert e.errno == 18, e  # EXDEV
+' "$m/heavy" "$m/lifted" || fail "EXDEV for bytes"
+mv "$m/heavy" "$m/lifted" || fail "mv of a directory beyond --max-request-bytes"
+diff -r "$work/heavy.copy" "$m/lifted" || fail "mv did not copy the heavy directory"
+[ ! -e "$m/heavy" ] || fail "mv left the heavy directory behind"
 
 echo v >"$m/orig"
 expect_error "a hard link" "Operation not permitted" ln "$m/orig" "$m/hard"

@@ -164,6 +164,23 @@ TEST_F(FsTest, ADirectoryRenameMovesEveryKeyOrAnswersExdev) {
   EXPECT_EQ(Committed("/big/a"), "1");
 }
 
+TEST_F(FsTest, ARenameOfMoreBytesThanOneRequestAnswersExdev) {
+  backend_.Put("/big/a", std::string(3000, 'a'));
+  backend_.Put("/big/b", std::string(3000, 'b'));
+  backend_.Put("/near", std::string(7950, 'n'));
+  backend_.set_limits(BackendLimits{8192, 128, int64_t{2} << 30});
+  Mount();
+  EXPECT_EQ(kernel_->Rename(user_, "big", "bigger"), 0);  // 6000 bytes
+  ASSERT_EQ(kernel_->WriteFile(user_, "bigger/c", std::string(3000, 'c')), 0);
+  EXPECT_EQ(kernel_->Rename(user_, "bigger", "big"), EXDEV);  // 9000 bytes: mv copies instead
+  EXPECT_EQ(Committed("/bigger/a"), std::string(3000, 'a'));
+  EXPECT_EQ(Committed("/big/a"), "<absent>");
+  // A file near the limit renamed to a longer name: its key counts too.
+  EXPECT_EQ(kernel_->Rename(user_, "near", "n"), 0);
+  EXPECT_EQ(kernel_->Rename(user_, "n", std::string(250, 'l')), EXDEV);
+  EXPECT_EQ(Committed("/n").size(), 7950u);
+}
+
 TEST_F(FsTest, AValueOverTheRequestLimitFailsAtWriteNotAtClose) {
   backend_.set_limits(BackendLimits{4096, 128, int64_t{2} << 30});
   Mount();

@@ -135,10 +135,31 @@ void MemoryBackend::ApplyOps(const std::vector<kv::RequestOp>& ops, int64_t rev,
   }
 }
 
+namespace {
+
+// The bytes of keys and values a request carries (the cluster's encoding
+// adds a little framing, which the limits of these tests leave out).
+size_t RequestBytes(const kv::TxnRequest& req) {
+  size_t bytes = 0;
+  for (const kv::Compare& cmp : req.compare) bytes += cmp.key.size() + cmp.range_end.size() + cmp.value.size();
+  for (const auto* branch : {&req.success, &req.failure}) {
+    for (const kv::RequestOp& op : *branch) {
+      if (const auto* put = std::get_if<kv::PutRequest>(&op)) bytes += put->key.size() + put->value.size();
+      if (const auto* del = std::get_if<kv::DeleteRangeRequest>(&op)) bytes += del->key.size() + del->range_end.size();
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
+
 Result<kv::TxnResponse> MemoryBackend::Txn(const kv::TxnRequest& req, const CallOptions&) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (unavailable_) return Status::Unavailable("etcdserver: no leader (MemoryBackend::SetUnavailable)");
+    if (RequestBytes(req) > limits_.max_request_bytes) {
+      return Status::ResourceExhausted("etcdserver: request is too large");
+    }
     ++txns_;
     held_ = false;  // its answer comes after every earlier change reached the watch
   }
