@@ -15,6 +15,14 @@ std::chrono::milliseconds AutoCompactionOptions::interval() const {
   return std::min<std::chrono::milliseconds>(period, std::chrono::hours(1)) / 10;
 }
 
+AutoCompactionOptions AutoCompactionOptions::ForMounts() {
+  AutoCompactionOptions o;
+  o.mode = AutoCompactionMode::kRevision;
+  o.revisions = kMountRetainedRevisions;
+  o.guard_space = true;
+  return o;
+}
+
 Result<AutoCompactionOptions> ParseAutoCompaction(const std::string& mode, const std::string& retention) {
   AutoCompactionOptions o;
   if (mode == "periodic") {
@@ -68,11 +76,22 @@ std::optional<int64_t> CompactionPolicy::Step(Clock::time_point now, bool leadin
   return std::nullopt;
 }
 
+std::optional<int64_t> CompactionPolicy::SpaceStep(bool leading, int64_t current, int64_t compacted, int64_t size,
+                                                   int64_t quota) const {
+  if (!leading || !options_.guard_space || size <= quota / 2) return std::nullopt;
+  const int64_t target = current - kRetainedUnderPressure;
+  if (target > compacted && target > 0) return target;
+  return std::nullopt;
+}
+
 AutoCompactor::AutoCompactor(Node* node, AutoCompactionOptions options) : node_(node), options_(options) {
   if (!options_.enabled()) return;
-  spdlog::info("etcfsd: auto-compaction {} keeping {}", options_.mode == AutoCompactionMode::kPeriodic ? "periodic" : "revision",
+  spdlog::info("etcfsd: auto-compaction {} keeping {}{}",
+               options_.mode == AutoCompactionMode::kPeriodic ? "periodic" : "revision",
                options_.mode == AutoCompactionMode::kPeriodic ? std::to_string(options_.period.count()) + " ms of history"
-                                                              : std::to_string(options_.revisions) + " revisions");
+                                                              : std::to_string(options_.revisions) + " revisions",
+               options_.guard_space ? fmt::format(", and {} past half the backend quota", kRetainedUnderPressure)
+                                    : std::string());
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -86,15 +105,31 @@ AutoCompactor::~AutoCompactor() {
 }
 
 void AutoCompactor::Run() {
+  using Clock = CompactionPolicy::Clock;
   CompactionPolicy policy(options_);
+  Clock::time_point next_step = Clock::now() + options_.interval();
   for (;;) {
+    const Clock::time_point wake =
+        options_.guard_space ? std::min(next_step, Clock::now() + kSpaceCheckInterval) : next_step;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (cv_.wait_for(lock, options_.interval(), [this] { return stopping_; })) return;
+      if (cv_.wait_until(lock, wake, [this] { return stopping_; })) return;
     }
     const bool leading = node_->leader() == node_->member_id();
-    auto target = policy.Step(CompactionPolicy::Clock::now(), leading, node_->store().CurrentRevision(),
-                              node_->store().CompactedRevision());
+    store::Store& store = node_->store();
+    std::optional<int64_t> target;
+    if (Clock::now() >= next_step) {
+      next_step += options_.interval();
+      target = policy.Step(Clock::now(), leading, store.CurrentRevision(), store.CompactedRevision());
+    }
+    if (!target) {
+      const int64_t size = store.BackendSizeBytes();
+      target = policy.SpaceStep(leading, store.CurrentRevision(), store.CompactedRevision(), size, store.QuotaBytes());
+      if (target) {
+        spdlog::info("etcfsd: the backend holds {} bytes, past half its quota of {}: compacting to revision {}",
+                     size, store.QuotaBytes(), *target);
+      }
+    }
     if (!target) continue;
     requestpb::Request req;
     req.mutable_compaction()->set_revision(*target);

@@ -6,6 +6,13 @@
 //   revision: keep `retention` revisions. Every 5 minutes the leader compacts
 //             to current - retention.
 //
+//   mounts:   a member that serves a mount, when the operator set neither
+//             flag, runs revision mode keeping kMountRetainedRevisions, and
+//             guards space: once the backend holds half its quota, it keeps
+//             only kRetainedUnderPressure revisions, so that old versions of
+//             rewritten files never fill the quota (a filesystem's users do
+//             not expect history to pile up).
+//
 // The policy is a pure function of the samples and the time it is given
 // (CompactionPolicy, tested by itself); the runner feeds it the clock and the
 // node, and proposes the compaction through Raft when leading.
@@ -27,6 +34,12 @@ class Node;
 
 enum class AutoCompactionMode { kPeriodic, kRevision };
 
+// Mounts' defaults: enough history for a watcher that fell a little behind
+// (one further behind ranges again), and what a full backend still keeps.
+inline constexpr int64_t kMountRetainedRevisions = 10000;
+inline constexpr int64_t kRetainedUnderPressure = 100;
+inline constexpr std::chrono::milliseconds kSpaceCheckInterval{200};
+
 struct AutoCompactionOptions {
   AutoCompactionMode mode = AutoCompactionMode::kPeriodic;
   // periodic: how much time of history to keep; 0 turns compaction off.
@@ -34,6 +47,12 @@ struct AutoCompactionOptions {
   // revision: how many revisions to keep; 0 turns compaction off.
   int64_t revisions = 0;
 
+  // Also compact, at once, whatever history pushes the backend past half
+  // its quota (ForMounts).
+  bool guard_space = false;
+
+  // What a member that serves a mount runs unless the operator chose.
+  static AutoCompactionOptions ForMounts();
   bool enabled() const { return mode == AutoCompactionMode::kPeriodic ? period.count() > 0 : revisions > 0; }
   // How often the policy runs.
   std::chrono::milliseconds interval() const;
@@ -53,6 +72,10 @@ class CompactionPolicy {
   // the revision to compact to, if any. `leading` false clears the samples:
   // a member that becomes leader starts its own clock, as in etcd.
   std::optional<int64_t> Step(Clock::time_point now, bool leading, int64_t current, int64_t compacted);
+  // The space guard, checked every kSpaceCheckInterval: the revision to
+  // compact to when the backend's `size` passes half its `quota`.
+  std::optional<int64_t> SpaceStep(bool leading, int64_t current, int64_t compacted, int64_t size,
+                                   int64_t quota) const;
 
  private:
   AutoCompactionOptions options_;

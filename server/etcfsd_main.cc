@@ -75,7 +75,8 @@ int Main(int argc, char** argv) {
                  "Interpret --auto-compaction-retention as a time ('periodic') or as revisions ('revision')")
       ->capture_default_str();
   app.add_option("--auto-compaction-retention", auto_compaction_retention,
-                 "Auto compaction retention: a duration (30m; a bare number is hours) or a revision count; 0 is off")
+                 "Auto compaction retention: a duration (30m; a bare number is hours) or a revision count; 0 is off "
+                 "(with --mount and neither flag set: 10000 revisions, fewer past half the quota)")
       ->capture_default_str();
   app.add_option("--max-txn-ops", o.max_txn_ops, "Maximum number of operations in one transaction")->capture_default_str();
   app.add_option("--max-request-bytes", o.max_request_bytes, "Maximum client request size in bytes")->capture_default_str();
@@ -110,6 +111,12 @@ int Main(int argc, char** argv) {
   };
   auto compaction = ParseAutoCompaction(auto_compaction_mode, auto_compaction_retention);
   if (!compaction.ok()) return fail(compaction.status());
+  // A mount's files are rewritten in place: unless the operator chose, keep
+  // their history from filling the quota (auto_compactor.h).
+  if (!mount_dir.empty() && app.count("--auto-compaction-mode") == 0 &&
+      app.count("--auto-compaction-retention") == 0) {
+    compaction = AutoCompactionOptions::ForMounts();
+  }
   o.heartbeat = std::chrono::milliseconds(heartbeat_ms);
   o.election_timeout = std::chrono::milliseconds(election_ms);
   o.join_existing = initial_cluster_state == "existing";

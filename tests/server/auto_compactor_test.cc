@@ -66,5 +66,21 @@ TEST(AutoCompaction, RevisionModeKeepsTheLastNRevisions) {
   EXPECT_EQ(std::nullopt, p.Step(t0 + 15min, false, 900, 400));
 }
 
+TEST(AutoCompaction, MountsKeepRecentHistoryAndCompactPastHalfTheQuota) {
+  const AutoCompactionOptions o = AutoCompactionOptions::ForMounts();
+  EXPECT_EQ(AutoCompactionMode::kRevision, o.mode);
+  EXPECT_EQ(kMountRetainedRevisions, o.revisions);
+  CompactionPolicy p(o);
+  constexpr int64_t kQuota = 1000;
+  EXPECT_EQ(std::nullopt, p.SpaceStep(true, 5000, 0, kQuota / 2, kQuota));  // half: not yet
+  EXPECT_EQ(5000 - kRetainedUnderPressure, p.SpaceStep(true, 5000, 0, kQuota / 2 + 1, kQuota));
+  EXPECT_EQ(std::nullopt, p.SpaceStep(true, 5000, 5000 - kRetainedUnderPressure, kQuota, kQuota));  // done
+  EXPECT_EQ(std::nullopt, p.SpaceStep(false, 9000, 0, kQuota, kQuota));  // only a leader compacts
+  EXPECT_EQ(std::nullopt, p.SpaceStep(true, 50, 0, kQuota, kQuota));    // not that much history yet
+  // An operator's revision mode does not guard space.
+  CompactionPolicy chosen(*ParseAutoCompaction("revision", "100"));
+  EXPECT_EQ(std::nullopt, chosen.SpaceStep(true, 5000, 0, kQuota, kQuota));
+}
+
 }  // namespace
 }  // namespace etcfs::server
