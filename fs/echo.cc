@@ -1,6 +1,7 @@
 #include "fs/echo.h"
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -132,7 +133,11 @@ bool Echo::Replay(const std::string& path, const Pending& p) {
   }
   if ((what & kMkdir) && !done(target_->Mkdir(*name), "mkdir")) return false;
   if ((what & kSymlink) && !done(target_->Symlink(*name), "symlink")) return false;
-  if (what & (kMkdir | kSymlink)) what &= ~kAttributes;  // they came with it
+  if (what & kSpecialNodes) {
+    const mode_t type = (what & kFifo) ? S_IFIFO : (what & kSocket) ? S_IFSOCK : (what & kCharDevice) ? S_IFCHR : S_IFBLK;
+    if (!done(target_->Mknod(*name, type), "mknod")) return false;
+  }
+  if (what & (kMkdir | kSymlink | kSpecialNodes)) what &= ~kAttributes;  // they came with it
   if (what & (kCreate | kContent)) {
     // Created with its value, as `echo x > new` does: CREATE, MODIFY (none
     // for an empty file), CLOSE_WRITE; its attributes came with it.

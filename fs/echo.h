@@ -47,7 +47,13 @@ class Echo {
     kRmdir = 32,
     kSymlink = 64,
     kMove = 128,  // renamed to `to`
+    // A named pipe, socket or device node created (mknod of that type).
+    kFifo = 256,
+    kSocket = 512,
+    kCharDevice = 1024,
+    kBlockDevice = 2048,
   };
+  static constexpr unsigned kSpecialNodes = kFifo | kSocket | kCharDevice | kBlockDevice;
 
   // `before_replay` runs before each replay (the filesystem sends its
   // pending invalidations, so that the kernel fetches the new state);

@@ -19,6 +19,17 @@ bool SameFile(const kv::KeyValue& deleted, const kv::KeyValue& put) {
   return deleted.value == put.value && deleted.attr == put.attr && deleted.lease == put.lease;
 }
 
+// The echo's mknod for a named pipe, socket or device; 0 for other kinds.
+unsigned SpecialNodeBit(kv::FileKind kind) {
+  switch (kind) {
+    case kv::FileKind::kFifo: return Echo::kFifo;
+    case kv::FileKind::kSocket: return Echo::kSocket;
+    case kv::FileKind::kCharDevice: return Echo::kCharDevice;
+    case kv::FileKind::kBlockDevice: return Echo::kBlockDevice;
+    default: return 0;
+  }
+}
+
 }  // namespace
 
 void EchoPlan::Deleted(int64_t revision, const std::string& path, const kv::KeyValue& previous, bool shown) {
@@ -99,6 +110,12 @@ void EchoPlan::PlanRevision(size_t begin, size_t end, std::vector<Step>* out) {
         } else if (r.kv.attr.kind == kv::FileKind::kSymlink) {
           // A symlink is never changed in place (ln -sf renames over it).
           if (r.created && hide_creates_) out->push_back(Step{r.path, Echo::kSymlink});
+        } else if (const unsigned special = SpecialNodeBit(r.kv.attr.kind)) {
+          if (r.created && hide_creates_) {
+            out->push_back(Step{r.path, special});
+          } else if (r.attr_changed) {
+            out->push_back(Step{r.path, Echo::kAttributes});
+          }
         } else if (r.created) {
           out->push_back(Step{r.path, hide_creates_ ? Echo::kCreate : Echo::kContent});
         } else if (r.value_changed) {

@@ -141,10 +141,16 @@ void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse
   if (to_set & FUSE_SET_ATTR_GID) change.gid = attr->st_gid;
   if (to_set & FUSE_SET_ATTR_SIZE) change.size = attr->st_size;
   if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
-    change.mtime = ops::AttrChange::Mtime::kNow;
+    change.mtime = ops::AttrChange::Time::kNow;
   } else if (to_set & FUSE_SET_ATTR_MTIME) {
-    change.mtime = ops::AttrChange::Mtime::kSet;
+    change.mtime = ops::AttrChange::Time::kSet;
     change.mtime_ns = int64_t{attr->st_mtim.tv_sec} * 1000000000 + attr->st_mtim.tv_nsec;
+  }
+  if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
+    change.atime = ops::AttrChange::Time::kNow;
+  } else if (to_set & FUSE_SET_ATTR_ATIME) {
+    change.atime = ops::AttrChange::Time::kSet;
+    change.atime_ns = int64_t{attr->st_atim.tv_sec} * 1000000000 + attr->st_atim.tv_nsec;
   }
   change.times_sent = to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME);
   change.descriptor = fi != nullptr;

@@ -35,6 +35,8 @@ class EchoTarget {
   virtual int Rename(const std::string& from, const std::string& to) = 0;
   virtual int Mkdir(const std::string& path) = 0;
   virtual int Symlink(const std::string& path) = 0;
+  // mknod of `type` (S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK): IN_CREATE.
+  virtual int Mknod(const std::string& path, mode_t type) = 0;
   // Opens `path` for writing (created exclusively when `create`; opened as
   // it is when it exists already), truncates it to its own size and closes
   // it: IN_CREATE, IN_MODIFY, IN_CLOSE_WRITE, and no data crosses.

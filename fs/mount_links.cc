@@ -29,6 +29,10 @@ int MountDirEchoTarget::Mkdir(const std::string& path) { return Errno(::mkdir(Fu
 
 int MountDirEchoTarget::Symlink(const std::string& path) { return Errno(::symlink("-", Full(path).c_str())); }
 
+int MountDirEchoTarget::Mknod(const std::string& path, mode_t type) {
+  return Errno(::mknod(Full(path).c_str(), type | 0600, 0));
+}
+
 int MountDirEchoTarget::Rewrite(const std::string& path, bool create) {
   const std::string full = Full(path);
   constexpr int kFlags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;

@@ -22,6 +22,7 @@ class MountDirEchoTarget : public EchoTarget {
   int Rename(const std::string& from, const std::string& to) override;
   int Mkdir(const std::string& path) override;
   int Symlink(const std::string& path) override;
+  int Mknod(const std::string& path, mode_t type) override;
   int Rewrite(const std::string& path, bool create) override;
   int Touch(const std::string& path) override;
 

@@ -229,6 +229,32 @@ uint64_t TreeView::names_too_long() const {
   return names_too_long_;
 }
 
+namespace {
+
+timespec TimespecOf(int64_t ns) {
+  timespec t;
+  t.tv_sec = ns / 1000000000;
+  t.tv_nsec = ns % 1000000000;
+  if (t.tv_nsec < 0) {
+    t.tv_sec -= 1;
+    t.tv_nsec += 1000000000;
+  }
+  return t;
+}
+
+// The file type bits of what a key that is not a directory or symlink is.
+mode_t FileTypeBits(kv::FileKind kind) {
+  switch (kind) {
+    case kv::FileKind::kFifo: return S_IFIFO;
+    case kv::FileKind::kSocket: return S_IFSOCK;
+    case kv::FileKind::kCharDevice: return S_IFCHR;
+    case kv::FileKind::kBlockDevice: return S_IFBLK;
+    default: return S_IFREG;
+  }
+}
+
+}  // namespace
+
 kv::FileAttr TreeView::AttributesOf(const Node& n) const {
   if (n.pending_attr) return *n.pending_attr;
   if (n.kv && n.kv->attr.explicit_attrs) return n.kv->attr;
@@ -263,16 +289,19 @@ void TreeView::FillStat(const Node& n, struct stat* st) const {
       st->st_size = static_cast<off_t>(n.kv->value.size());
       break;
     case Kind::kFile:
-      st->st_mode = S_IFREG | (a.mode & 07777);
+      st->st_mode = FileTypeBits(a.kind) | (a.mode & 07777);
       st->st_nlink = 1;
+      st->st_rdev = a.rdev;
       st->st_size = static_cast<off_t>(n.buffered_size ? *n.buffered_size : (n.kv ? n.kv->value.size() : 0));
       break;
   }
   st->st_blocks = (st->st_size + 511) / 512;
-  st->st_mtim.tv_sec = a.mtime_ns / 1000000000;
-  st->st_mtim.tv_nsec = a.mtime_ns % 1000000000;
-  st->st_atim = st->st_mtim;
-  st->st_ctim = st->st_mtim;
+  st->st_mtim = TimespecOf(a.mtime_ns);
+  // Unset (never set, or written before they were kept): the mtime.
+  const bool atime_set = a.atime_ns != 0 && a.atime_ns != kv::kAtimeOfEntry;
+  st->st_atim = TimespecOf(atime_set ? a.atime_ns : a.mtime_ns);
+  const int64_t ctime = n.pending_attr || !n.kv || n.kv->ctime_ns == 0 ? a.mtime_ns : n.kv->ctime_ns;
+  st->st_ctim = TimespecOf(ctime);
 }
 
 std::optional<std::string> TreeView::VisiblePath(const std::string& path) const {

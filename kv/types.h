@@ -22,7 +22,21 @@ namespace etcfs::kv {
 
 // What a key is to the filesystem (etcfs(5)): a key ending in '/' is a
 // directory marker, whatever its record says.
-enum class FileKind : uint8_t { kFile = 0, kDirectory = 1, kSymlink = 2 };
+// Named pipes, sockets and devices are keys with empty values: the kernel
+// serves them, the key only names them.
+enum class FileKind : uint8_t {
+  kFile = 0,
+  kDirectory = 1,
+  kSymlink = 2,
+  kFifo = 3,
+  kSocket = 4,
+  kCharDevice = 5,
+  kBlockDevice = 6,
+};
+inline constexpr FileKind kLastFileKind = FileKind::kBlockDevice;
+
+// An atime_ns in a request that asks for the entry's time (touch).
+inline constexpr int64_t kAtimeOfEntry = INT64_MIN;
 
 // File attributes stored and versioned with each value. Invisible to etcd API
 // clients. `explicit_attrs` is false for keys written through the etcd API
@@ -34,6 +48,10 @@ struct FileAttr {
   uint32_t uid = 0;
   uint32_t gid = 0;
   int64_t mtime_ns = 0;  // 0 in a request: stamp with the entry's time
+  // Last access as set explicitly (utimensat, touch -a); reads never change
+  // it. 0: never set, shown as the modification time.
+  int64_t atime_ns = 0;
+  uint64_t rdev = 0;  // a device's number
   FileKind kind = FileKind::kFile;
   bool operator==(const FileAttr&) const = default;
 };
@@ -47,6 +65,9 @@ struct KeyValue {
   int64_t version = 0;
   int64_t lease = 0;
   FileAttr attr;
+  // When this version was written (the entry's time, as mtime without an
+  // explicit one): a file's ctime. 0 where unknown (written before it was kept).
+  int64_t ctime_ns = 0;
   bool operator==(const KeyValue&) const = default;
 };
 

@@ -15,6 +15,10 @@ const char* KindName(kv::FileKind k) {
   switch (k) {
     case kv::FileKind::kDirectory: return "dir";
     case kv::FileKind::kSymlink: return "symlink";
+    case kv::FileKind::kFifo: return "fifo";
+    case kv::FileKind::kSocket: return "socket";
+    case kv::FileKind::kCharDevice: return "chardev";
+    case kv::FileKind::kBlockDevice: return "blockdev";
     case kv::FileKind::kFile: break;
   }
   return "file";
@@ -73,9 +77,9 @@ std::map<std::string, Companion> TakeCompanions(const AttrKeys& keys, std::vecto
 }
 
 std::string EncodeAttr(const kv::FileAttr& a) {
-  char buf[128];
-  std::snprintf(buf, sizeof buf, "%s %s %04o %u:%u %" PRId64, kVersion.data(), KindName(a.kind), a.mode & 07777,
-                a.uid, a.gid, a.mtime_ns);
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%s %s %04o %u:%u %" PRId64 " %" PRId64 " %" PRIu64, kVersion.data(),
+                KindName(a.kind), a.mode & 07777, a.uid, a.gid, a.mtime_ns, a.atime_ns, a.rdev);
   return buf;
 }
 
@@ -89,10 +93,16 @@ std::optional<kv::FileAttr> DecodeAttr(std::string_view text) {
     a.kind = kv::FileKind::kFile;
   } else if (kind == "dir") {
     a.kind = kv::FileKind::kDirectory;
-  } else if (kind == "symlink") {
-    a.kind = kv::FileKind::kSymlink;
   } else {
-    return std::nullopt;
+    bool known = false;
+    for (auto k : {kv::FileKind::kSymlink, kv::FileKind::kFifo, kv::FileKind::kSocket, kv::FileKind::kCharDevice,
+                   kv::FileKind::kBlockDevice}) {
+      if (kind == KindName(k)) {
+        a.kind = k;
+        known = true;
+      }
+    }
+    if (!known) return std::nullopt;
   }
   if (!ParseNumber(NextField(&rest), &a.mode, 8) || a.mode > 07777) return std::nullopt;
   const std::string_view owner = NextField(&rest);
@@ -102,6 +112,9 @@ std::optional<kv::FileAttr> DecodeAttr(std::string_view text) {
     return std::nullopt;
   }
   if (!ParseNumber(NextField(&rest), &a.mtime_ns)) return std::nullopt;
+  // atime and rdev came later: absent in what older mounts wrote.
+  if (!rest.empty() && !ParseNumber(NextField(&rest), &a.atime_ns)) return std::nullopt;
+  if (!rest.empty() && !ParseNumber(NextField(&rest), &a.rdev)) return std::nullopt;
   // Fields a later version appends are ignored.
   return a;
 }

@@ -16,6 +16,7 @@ std::optional<kv::RequestOp> CompanionOf(const kv::RequestOp& op, const AttrKeys
     if (!put->attr || !keys.Covers(put->key)) return std::nullopt;
     kv::FileAttr attr = *put->attr;
     if (attr.mtime_ns == 0) attr.mtime_ns = now_ns;
+    if (attr.atime_ns == kv::kAtimeOfEntry) attr.atime_ns = now_ns;
     kv::PutRequest c;
     c.key = keys.AttrKeyOf(put->key);
     c.value = EncodeAttr(attr);

@@ -3,8 +3,19 @@
 namespace etcfs::server {
 
 kv::FileAttr FromPb(const requestpb::FileAttr& in) {
-  return kv::FileAttr{in.explicit_attrs(), in.mode(), in.uid(), in.gid(), in.mtime_ns(),
-                         static_cast<kv::FileKind>(in.kind())};
+  kv::FileAttr a;
+  a.explicit_attrs = in.explicit_attrs();
+  a.mode = in.mode();
+  a.uid = in.uid();
+  a.gid = in.gid();
+  a.mtime_ns = in.mtime_ns();
+  a.atime_ns = in.atime_ns();
+  a.rdev = in.rdev();
+  // A kind this member does not know is stored as a file: every record
+  // stays one it can read.
+  a.kind = in.kind() <= static_cast<uint32_t>(kv::kLastFileKind) ? static_cast<kv::FileKind>(in.kind())
+                                                                 : kv::FileKind::kFile;
+  return a;
 }
 
 namespace {
@@ -45,6 +56,8 @@ void ToPb(const kv::FileAttr& in, requestpb::FileAttr* out) {
   out->set_uid(in.uid);
   out->set_gid(in.gid);
   out->set_mtime_ns(in.mtime_ns);
+  out->set_atime_ns(in.atime_ns);
+  out->set_rdev(in.rdev);
   out->set_kind(static_cast<uint32_t>(in.kind));
 }
 

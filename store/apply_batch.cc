@@ -130,6 +130,8 @@ Result<kv::PutResponse> ApplyBatch::DoPut(const kv::PutRequest& req, const kv::A
     kv.attr.mtime_ns = 0;
   }
   if (kv.attr.mtime_ns == 0) kv.attr.mtime_ns = ctx.time_ns;
+  if (kv.attr.atime_ns == kv::kAtimeOfEntry) kv.attr.atime_ns = ctx.time_ns;
+  kv.ctime_ns = ctx.time_ns;
 
   std::string live;
   EncodeRecord(r, &live);

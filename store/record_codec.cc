@@ -5,8 +5,10 @@
 namespace etcfs::store {
 namespace {
 
-// Format version byte, so that a future layout can be told apart.
-constexpr char kRecordFormat = 1;
+// Format version byte. 2 added atime, ctime and a device number after the
+// mtime; records of format 1 still decode (without them).
+constexpr char kRecordFormatV1 = 1;
+constexpr char kRecordFormat = 2;
 constexpr uint8_t kFlagTombstone = 1;
 constexpr uint8_t kFlagExplicitAttrs = 2;
 
@@ -29,14 +31,18 @@ void EncodeRecord(const Record& r, std::string* dst) {
   PutVarint64(dst, kv.attr.uid);
   PutVarint64(dst, kv.attr.gid);
   PutVarintSigned64(dst, kv.attr.mtime_ns);
+  PutVarintSigned64(dst, kv.attr.atime_ns);
+  PutVarintSigned64(dst, kv.ctime_ns);
+  PutVarint64(dst, kv.attr.rdev);
   dst->append(kv.value);  // the rest is the value
 }
 
 bool DecodeRecord(std::string_view in, std::string_view key, Record* r) {
-  if (in.size() < 3 || in[0] != kRecordFormat) return false;
+  if (in.size() < 3 || (in[0] != kRecordFormat && in[0] != kRecordFormatV1)) return false;
+  const bool v1 = in[0] == kRecordFormatV1;
   uint8_t flags = static_cast<uint8_t>(in[1]);
   uint8_t kind = static_cast<uint8_t>(in[2]);
-  if (kind > static_cast<uint8_t>(kv::FileKind::kSymlink)) return false;
+  if (kind > static_cast<uint8_t>(v1 ? kv::FileKind::kSymlink : kv::kLastFileKind)) return false;
   in.remove_prefix(3);
   *r = Record{};
   kv::KeyValue& kv = r->kv;
@@ -54,6 +60,10 @@ bool DecodeRecord(std::string_view in, std::string_view key, Record* r) {
       !GetVarintSigned64(&in, &kv.lease) || !GetVarint64(&in, &mode) ||
       !GetVarint64(&in, &uid) || !GetVarint64(&in, &gid) ||
       !GetVarintSigned64(&in, &kv.attr.mtime_ns)) {
+    return false;
+  }
+  if (!v1 && (!GetVarintSigned64(&in, &kv.attr.atime_ns) || !GetVarintSigned64(&in, &kv.ctime_ns) ||
+              !GetVarint64(&in, &kv.attr.rdev))) {
     return false;
   }
   kv.create_revision = static_cast<int64_t>(create);

@@ -42,9 +42,11 @@ struct AttrChange {
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
   std::optional<off_t> size;
-  enum class Mtime { kKeep, kNow, kSet };
-  Mtime mtime = Mtime::kKeep;
+  enum class Time { kKeep, kNow, kSet };
+  Time mtime = Time::kKeep;
   int64_t mtime_ns = 0;  // with kSet
+  Time atime = Time::kKeep;
+  int64_t atime_ns = 0;  // with kSet
   // The kernel sent time bits (mtime or ctime): it does for ftruncate,
   // open(O_TRUNC) and utimensat, not for truncate(2) on a path.
   bool times_sent = false;

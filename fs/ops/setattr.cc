@@ -44,7 +44,7 @@ int Setattr(Filesystem& fs, const Caller& c, Ino ino, const AttrChange& change, 
     *out = std::move(n);
     return 0;
   }
-  AttrChange::Mtime mtime = change.mtime;
+  AttrChange::Time mtime = change.mtime;
   if (change.size) {
     const bool opening = !change.descriptor && !change.times_sent && fs.processes() != nullptr &&
                          fs.processes()->InOpen(c.tid);
@@ -55,22 +55,28 @@ int Setattr(Filesystem& fs, const Caller& c, Ino ino, const AttrChange& change, 
     if (!change.descriptor && !change.times_sent && !opening) {
       if (int err = fs.Commit(c, ino)) return err;
     }
-    mtime = AttrChange::Mtime::kKeep;  // the truncate's own times: the commit stamps them
+    mtime = AttrChange::Time::kKeep;  // the truncate's own times: the commit stamps them
   }
-  if (change.mode || change.uid || change.gid || mtime != AttrChange::Mtime::kKeep) {
+  if (change.mode || change.uid || change.gid || mtime != AttrChange::Time::kKeep ||
+      change.atime != AttrChange::Time::kKeep) {
     kv::FileAttr a = fs.tree().AttributesOf(n);
     a.explicit_attrs = true;
     if (change.mode) a.mode = *change.mode & 07777;
     if (change.uid) a.uid = *change.uid;
     if (change.gid) a.gid = *change.gid;
-    if (mtime == AttrChange::Mtime::kNow) {
+    if (mtime == AttrChange::Time::kNow) {
       a.mtime_ns = 0;  // stamped by the entry, the same on every node
-    } else if (mtime == AttrChange::Mtime::kSet) {
+    } else if (mtime == AttrChange::Time::kSet) {
       a.mtime_ns = change.mtime_ns == 0 ? 1 : change.mtime_ns;  // 0 would mean "now"
+    }
+    // Access time is kept only when set explicitly (reads never write it).
+    if (change.atime == AttrChange::Time::kNow) {
+      a.atime_ns = kv::kAtimeOfEntry;
+    } else if (change.atime == AttrChange::Time::kSet) {
+      a.atime_ns = change.atime_ns == 0 ? 1 : change.atime_ns;  // 0 would mean "unset"
     }
     if (int err = SetAttributes(fs, c, n, a)) return err;
   }
-  // Access time alone is not kept (the mount is noatime in effect): accepted.
   return fs.tree().Get(ino, out);
 }
 

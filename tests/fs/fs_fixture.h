@@ -66,6 +66,7 @@ class FsTest : public ::testing::Test {
   std::unique_ptr<KernelSim> kernel_;
   const Caller user_ = KernelSim::Process(100, 1000, 1000);
   const Caller other_ = KernelSim::Process(200, 1000, 1000);
+  const Caller root_ = KernelSim::Process(300, 0, 0);
 };
 
 }  // namespace etcfs::fs::testing

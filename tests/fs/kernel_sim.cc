@@ -291,6 +291,22 @@ int KernelSim::Chmod(const Caller& c, const std::string& path, mode_t mode) {
   return ops::Setattr(*fs_, c, ino, change, &n);
 }
 
+int KernelSim::Utimens(const Caller& c, const std::string& path, const timespec times[2]) {
+  Ino ino;
+  if (int err = Walk(c, path, false, &ino)) return err;
+  ops::AttrChange change;
+  auto take = [](const timespec& t, ops::AttrChange::Time* what, int64_t* ns) {
+    if (t.tv_nsec == UTIME_OMIT) return;
+    *what = t.tv_nsec == UTIME_NOW ? ops::AttrChange::Time::kNow : ops::AttrChange::Time::kSet;
+    *ns = int64_t{t.tv_sec} * 1000000000 + t.tv_nsec;
+  };
+  take(times[0], &change.atime, &change.atime_ns);
+  take(times[1], &change.mtime, &change.mtime_ns);
+  change.times_sent = true;
+  Node n;
+  return ops::Setattr(*fs_, c, ino, change, &n);
+}
+
 int KernelSim::Mkdir(const Caller& c, const std::string& path, mode_t mode) {
   Ino parent, ino;
   std::string name;
@@ -300,6 +316,19 @@ int KernelSim::Mkdir(const Caller& c, const std::string& path, mode_t mode) {
   if (err != ENOENT) return err;
   ops::Entry e;
   if (int merr = ops::Mkdir(*fs_, c, parent, name.c_str(), mode, &e)) return merr;
+  Took(parent, name, e);
+  return 0;
+}
+
+int KernelSim::Mknod(const Caller& c, const std::string& path, mode_t mode, dev_t rdev) {
+  Ino parent, ino;
+  std::string name;
+  if (int err = WalkParent(c, path, false, &parent, &name)) return err;
+  const int err = LookupName(c, parent, name, false, &ino);
+  if (err == 0) return EEXIST;
+  if (err != ENOENT) return err;
+  ops::Entry e;
+  if (int merr = ops::Mknod(*fs_, c, parent, name.c_str(), mode, rdev, &e)) return merr;
   Took(parent, name, e);
   return 0;
 }

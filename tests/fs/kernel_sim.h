@@ -67,11 +67,14 @@ class KernelSim : public CacheNotifier, public EchoTarget, public ProcessProbe {
   int Close(int fd);
   int Truncate(const Caller& c, const std::string& path, off_t size);
   int Chmod(const Caller& c, const std::string& path, mode_t mode);
+  // utimensat: times[0] atime, times[1] mtime; UTIME_NOW and UTIME_OMIT as there.
+  int Utimens(const Caller& c, const std::string& path, const timespec times[2]);
   int Mkdir(const Caller& c, const std::string& path, mode_t mode = 0755);
   int Rmdir(const Caller& c, const std::string& path);
   int Unlink(const Caller& c, const std::string& path);
   int Rename(const Caller& c, const std::string& from, const std::string& to, unsigned int flags = 0);
   int Symlink(const Caller& c, const std::string& target, const std::string& path);
+  int Mknod(const Caller& c, const std::string& path, mode_t mode, dev_t rdev = 0);
   int Readlink(const Caller& c, const std::string& path, std::string* target);
   // The names in a directory, "." and ".." left out, in the order listed.
   int List(const Caller& c, const std::string& path, std::vector<std::string>* names);
@@ -100,6 +103,7 @@ class KernelSim : public CacheNotifier, public EchoTarget, public ProcessProbe {
   int Rename(const std::string& from, const std::string& to) override { return Rename(Echo(), from, to); }
   int Mkdir(const std::string& path) override { return Mkdir(Echo(), path, 0700); }
   int Symlink(const std::string& path) override { return Symlink(Echo(), "-", path); }
+  int Mknod(const std::string& path, mode_t type) override { return Mknod(Echo(), path, type | 0600); }
   int Rewrite(const std::string& path, bool create) override;
   int Touch(const std::string& path) override;
   // --- ProcessProbe ---

@@ -97,6 +97,8 @@ void MemoryBackend::ApplyOps(const std::vector<kv::RequestOp>& ops, int64_t rev,
         kv.attr.kind = put->key.back() == '/' ? kv::FileKind::kDirectory : kv::FileKind::kFile;
       }
       if (kv.attr.mtime_ns == 0) kv.attr.mtime_ns = clock_ns_;
+      if (kv.attr.atime_ns == kv::kAtimeOfEntry) kv.attr.atime_ns = clock_ns_;
+      kv.ctime_ns = clock_ns_;
       kv::PutResponse resp;
       resp.revision = rev;
       kv::Event e{kv::Event::Type::kPut, kv, std::nullopt};

@@ -49,7 +49,7 @@ class EtcdBackend : public ::testing::Test {
         kv::PutRequest p;
         p.key = "/k/" + std::to_string(i % 40);
         p.value = std::string(static_cast<size_t>(i), 'v');
-        if (i % 3 == 0) p.attr = kv::FileAttr{true, 0640, 1000, 100, 0, kv::FileKind::kFile};
+        if (i % 3 == 0) p.attr = kv::FileAttr{true, 0640, 1000, 100, 0, 0, 0, kv::FileKind::kFile};
         if (i % 7 == 0) p.lease = 77;
         ASSERT_TRUE(b.Put(p, kv::ApplyContext{1000 + i}).ok());
         if (i % 11 == 0) {

@@ -42,7 +42,7 @@ TEST(KeyCodec, PrefixEndIsEtcds) {
 TEST(RecordCodec, RoundTripsEveryField) {
   Record r;
   r.kv = kv::KeyValue{std::string("k\0", 2), std::string("v\0al", 4), 5, 9, 3, -7,
-                  kv::FileAttr{true, 0640, 1000, 100, 123456789, kv::FileKind::kSymlink}};
+                  kv::FileAttr{true, 0640, 1000, 100, 123456789, -5, 0x0801, kv::FileKind::kBlockDevice}, 987654321};
   r.sub = 2;
   std::string enc;
   EncodeKeyedRecord(r, &enc);
@@ -51,6 +51,27 @@ TEST(RecordCodec, RoundTripsEveryField) {
   EXPECT_EQ(r.kv, back.kv);
   EXPECT_EQ(2, back.sub);
   EXPECT_FALSE(back.tombstone);
+}
+
+TEST(RecordCodec, ReadsFormat1RecordsWithoutTheirLaterFields) {
+  // Format 1, as etcfs wrote it before atime, ctime and rdev: flags 2
+  // (explicit attributes), kind 2 (symlink), mod 9, sub 1, create 5,
+  // version 3, lease 0, mode 0640, uid 7, gid 8, mtime 1000 (zigzag 2000),
+  // then the value.
+  const std::string v1("\x01\x02\x02\x09\x01\x05\x03\x00\xa0\x03\x07\x08\xd0\x0f" "target", 20);
+  Record back;
+  ASSERT_TRUE(DecodeRecord(v1, "k", &back));
+  EXPECT_EQ(kv::FileKind::kSymlink, back.kv.attr.kind);
+  EXPECT_EQ(0640u, back.kv.attr.mode);
+  EXPECT_EQ(7u, back.kv.attr.uid);
+  EXPECT_EQ(1000, back.kv.attr.mtime_ns);
+  EXPECT_EQ(0, back.kv.attr.atime_ns);
+  EXPECT_EQ(0, back.kv.ctime_ns);
+  EXPECT_EQ("target", back.kv.value);
+  // Kinds format 1 never had are refused there.
+  std::string fifo = v1;
+  fifo[2] = static_cast<char>(kv::FileKind::kFifo);
+  EXPECT_FALSE(DecodeRecord(fifo, "k", &back));
 }
 
 TEST(RecordCodec, RejectsTruncatedInput) {

@@ -311,7 +311,7 @@ TEST_F(StoreKv, AttributesAreStoredAndVersioned) {
   kv::PutRequest p;
   p.key = "/etc/app.conf";
   p.value = "x=1";
-  p.attr = kv::FileAttr{true, 0600, 1000, 1000, 0, kv::FileKind::kFile};
+  p.attr = kv::FileAttr{true, 0600, 1000, 1000, 0, 0, 0, kv::FileKind::kFile};
   ASSERT_TRUE(Apply([&](ApplyBatch& b) { return b.Put(p, kv::ApplyContext{42}); }).ok());
   auto kv = GetKv("/etc/app.conf");
   EXPECT_TRUE(kv->attr.explicit_attrs);
