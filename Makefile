@@ -17,7 +17,7 @@ help:
 	@echo "make test     deps + a sanitizer build (ASan, UBSan) in $(BUILD_TEST) + every test"
 	@echo "make bench    the benchmarks, built for release: the store, a 3-process Raft cluster, the filesystem and inotify beside tmpfs and etcd, etcfsctl bench beside etcd"
 	@echo "make compare-etcd  etcfs/etcd ratios (throughput, p99, restart and RSS with 1M keys) and a latency plot, in $(BUILD_REL)/compare-etcd"
-	@echo "make soak     DURATION=30m FILE_CLIENTS=2: the fault harness (kill -9, SIGSTOP, partitions, loss, quorum loss) on 3 members, API and mount clients, runs of 60 s, report in soak-report.txt"
+	@echo "make soak     DURATION=30m FILE_CLIENTS=2 MODEL_SEEDS=500: the fault harness (kill -9, SIGSTOP, partitions, loss, quorum loss) on 3 members, API and mount clients, runs of 60 s, report in soak-report.txt; then the filesystem model test against tmpfs, MODEL_SEEDS seeds of 1000 steps"
 	@echo "make fuzz     FUZZ_SECONDS=60: each libFuzzer target of tests/fuzz (clang), crashers to $(BUILD_FUZZ)/crashes"
 	@echo "make tsan     ThreadSanitizer build in $(BUILD_TSAN), run over the concurrency-heavy tests"
 	@echo "make run      start a single-member etcfsd in ./$(DATA_DIR) on 127.0.0.1:2379, mounted on ./mnt (Ctrl-C stops it)"
@@ -88,9 +88,12 @@ tsan: deps $(BUILD_TSAN)/build.ninja
 
 DURATION ?= 30m
 FILE_CLIENTS ?= 2
+MODEL_SEEDS ?= 500
 soak: build
 	$(BUILD_REL)/tests/cluster/fault_harness --etcfsd $(BUILD_REL)/server/etcfsd --duration $(DURATION) \
 	  --seconds 60 --keys 16 --state-budget 4000000 --network netns --file-clients $(FILE_CLIENTS) --report soak-report.txt
+	FREE_PORT=$(BUILD_REL)/tests/support/free_port bash tests/fs/model_vs_tmpfs.sh $(BUILD_REL)/server/etcfsd \
+	  1-$(MODEL_SEEDS) 1000
 
 run: programs
 	@mkdir -p mnt

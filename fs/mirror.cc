@@ -1,5 +1,7 @@
 #include "fs/mirror.h"
 
+#include "base/wall_clock.h"
+
 namespace etcfs::fs {
 namespace {
 
@@ -21,9 +23,11 @@ void Mirror::Reset(std::vector<kv::KeyValue> kvs, int64_t revision) {
     std::unique_lock lock(mu_);
     keys_.clear();
     for (auto& kv : kvs) {
+      NoteEntryChanged(kv.key, kv.ctime_ns);  // times known from events stay unless newer
       std::string key = kv.key;
       keys_.emplace(std::move(key), std::move(kv));
     }
+    std::erase_if(dir_changed_ns_, [&](const auto& d) { return d.first != root_ && !AnyUnder(d.first); });
   }
   std::lock_guard lock(rev_mu_);
   revision_ = revision;
@@ -45,6 +49,12 @@ void Mirror::Apply(const std::vector<kv::Event>& events, int64_t revision, const
           if (AnyUnder(dir)) break;
           change.dirs_removed.emplace_back(dir);
         }
+        const int64_t ns = e.kv.ctime_ns != 0 ? e.kv.ctime_ns : WallClockNs();
+        if (e.kv.key.back() != '/') NoteEntryChanged(e.kv.key, ns);
+        for (const std::string& dir : change.dirs_removed) {
+          dir_changed_ns_.erase(dir);
+          NoteEntryChanged(dir, ns);
+        }
       } else {
         auto it = keys_.find(e.kv.key);
         if (it != keys_.end()) {
@@ -58,6 +68,9 @@ void Mirror::Apply(const std::vector<kv::Event>& events, int64_t revision, const
             change.dirs_created.emplace_back(dir);
           }
           keys_.emplace(e.kv.key, e.kv);
+          const int64_t ns = e.kv.ctime_ns != 0 ? e.kv.ctime_ns : WallClockNs();
+          if (e.kv.key.back() != '/') NoteEntryChanged(e.kv.key, ns);
+          for (const std::string& dir : change.dirs_created) NoteEntryChanged(dir, ns);
         }
       }
       if (observer) observer(e, change);
@@ -66,6 +79,25 @@ void Mirror::Apply(const std::vector<kv::Event>& events, int64_t revision, const
   std::lock_guard lock(rev_mu_);
   revision_ = std::max(revision_, revision);
   rev_cv_.notify_all();
+}
+
+void Mirror::NoteEntryChanged(std::string_view entry, int64_t ns) {
+  if (ns == 0 || entry.size() <= root_.size() || !HasPrefix(entry, root_)) return;
+  const size_t slash = entry.size() < 2 ? std::string_view::npos : entry.rfind('/', entry.size() - 2);
+  const std::string_view dir = slash == std::string_view::npos ? std::string_view() : entry.substr(0, slash + 1);
+  if (dir.size() < root_.size()) return;
+  auto it = dir_changed_ns_.find(dir);
+  if (it == dir_changed_ns_.end()) {
+    dir_changed_ns_.emplace(std::string(dir), ns);
+  } else if (it->second < ns) {
+    it->second = ns;
+  }
+}
+
+int64_t Mirror::DirChangedNs(std::string_view dir) const {
+  std::shared_lock lock(mu_);
+  auto it = dir_changed_ns_.find(dir);
+  return it == dir_changed_ns_.end() ? 0 : it->second;
 }
 
 bool Mirror::AnyUnder(std::string_view dir) const {

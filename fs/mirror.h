@@ -70,6 +70,13 @@ class Mirror {
   // The keys under `dir`, markers included, in key order.
   std::vector<kv::KeyValue> KeysUnder(std::string_view dir) const;
 
+  // When an entry was last created, removed or renamed in directory `dir`
+  // (a prefix ending in '/', the root included), from the revisions' times,
+  // so that every node shows the same; 0 when not known. After a Reset (a
+  // mount's start, a resync), the newest change time of its entries stands
+  // in for what only the events told (deletes).
+  int64_t DirChangedNs(std::string_view dir) const;
+
   int64_t revision() const;
   size_t size() const;
   // Waits until the mirror reflects `revision`. False on timeout.
@@ -79,10 +86,14 @@ class Mirror {
   bool AnyUnder(std::string_view dir) const;  // REQUIRES: mu_ held
   // The directories `key` lies in below the root, deepest first.
   std::vector<std::string_view> Ancestors(std::string_view key) const;
+  // `entry` (a key, or a directory ending in '/') appeared or vanished at
+  // `ns`: its directory changed (REQUIRES: mu_ held).
+  void NoteEntryChanged(std::string_view entry, int64_t ns);
 
   const std::string root_;
   mutable std::shared_mutex mu_;
   std::map<std::string, kv::KeyValue, std::less<>> keys_;  // guarded by mu_
+  std::map<std::string, int64_t, std::less<>> dir_changed_ns_;  // guarded by mu_
 
   mutable std::mutex rev_mu_;
   mutable std::condition_variable rev_cv_;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -300,7 +301,13 @@ void TreeView::FillStat(const Node& n, struct stat* st) const {
   // Unset (never set, or written before they were kept): the mtime.
   const bool atime_set = a.atime_ns != 0 && a.atime_ns != kv::kAtimeOfEntry;
   st->st_atim = TimespecOf(atime_set ? a.atime_ns : a.mtime_ns);
-  const int64_t ctime = n.pending_attr || !n.kv || n.kv->ctime_ns == 0 ? a.mtime_ns : n.kv->ctime_ns;
+  int64_t ctime = n.pending_attr || !n.kv || n.kv->ctime_ns == 0 ? a.mtime_ns : n.kv->ctime_ns;
+  if (n.kind == Kind::kDirectory) {
+    // Its entries changed: created, removed or renamed (no write of its own).
+    const int64_t changed = mirror_->DirChangedNs(options_.prefix + n.path);
+    if (changed > a.mtime_ns) st->st_mtim = TimespecOf(changed);
+    ctime = std::max(ctime, changed);
+  }
   st->st_ctim = TimespecOf(ctime);
 }
 

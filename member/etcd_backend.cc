@@ -183,12 +183,11 @@ Status WriteEtcdBackend(const StoreRecords& records, int fd) {
           kv.set_lease(r.kv.lease);
         }
         ETCFS_RETURN_IF_ERROR(w.Put(key, etcd_rev, kv.SerializeAsString()));
-        if (!r.tombstone) {
-          r.kv.value.clear();
-          value.clear();
-          store::EncodeRecord(r, &value);
-          ETCFS_RETURN_IF_ERROR(w.Put(etcfs, std::string(kAttrPrefix) + etcd_rev, value));
-        }
+        // The attributes and times etcd has no place for (a delete's time too).
+        r.kv.value.clear();
+        value.clear();
+        store::EncodeRecord(r, &value);
+        ETCFS_RETURN_IF_ERROR(w.Put(etcfs, std::string(kAttrPrefix) + etcd_rev, value));
         return Status::Ok();
       }
       case kLeasesCf: {
@@ -278,13 +277,14 @@ Result<std::string> StoreImageOfEtcdBackend(std::string_view db) {
       r.kv.create_revision = kv.create_revision();
       r.kv.version = kv.version();
       r.kv.lease = kv.lease();
-      if (auto a = attrs.find(k); a != attrs.end()) {
-        store::Record with_attrs;
-        if (!store::DecodeRecord(a->second, r.kv.key, &with_attrs)) {
-          return Status::Corruption("etcd backend: undecodable etcfs attributes");
-        }
-        r.kv.attr = with_attrs.kv.attr;
+    }
+    if (auto a = attrs.find(k); a != attrs.end()) {
+      store::Record with_attrs;
+      if (!store::DecodeRecord(a->second, r.kv.key, &with_attrs) || with_attrs.tombstone != tombstone) {
+        return Status::Corruption("etcd backend: undecodable etcfs attributes");
       }
+      if (!tombstone) r.kv.attr = with_attrs.kv.attr;
+      r.kv.ctime_ns = with_attrs.kv.ctime_ns;
     }
     max_main = std::max(max_main, main);
     encoded.clear();

@@ -106,7 +106,7 @@ Result<kv::PutResponse> ApplyBatch::Put(const kv::PutRequest& req, const kv::App
   ETCFS_RETURN_IF_ERROR(ValidatePut(req));
   if (meta_.HasAlarm(kv::AlarmType::kNoSpace)) return ErrNoSpace();
   ETCFS_RETURN_IF_ERROR(CheckPut(req));
-  WriteScope scope{meta_.revision + 1};
+  WriteScope scope{meta_.revision + 1, 0, ctx.time_ns};
   auto resp = DoPut(req, ctx, &scope);
   return Finish(std::move(resp), scope);
 }
@@ -178,6 +178,7 @@ Status ApplyBatch::DeleteKey(Record&& prev, WriteScope* scope) {
   t.tombstone = true;
   t.kv.key = prev.kv.key;
   t.kv.mod_revision = scope->main;
+  t.kv.ctime_ns = scope->time_ns;
   t.sub = scope->next_sub++;
   DeleteReadable(store_->db_->live(), prev.kv.key);
   WriteVersion(t);
@@ -190,9 +191,9 @@ Status ApplyBatch::DeleteKey(Record&& prev, WriteScope* scope) {
 }
 
 Result<kv::DeleteRangeResponse> ApplyBatch::DeleteRange(const kv::DeleteRangeRequest& req,
-                                                    const kv::ApplyContext& /*ctx*/) {
+                                                    const kv::ApplyContext& ctx) {
   ETCFS_RETURN_IF_ERROR(ValidateDeleteRange(req));
-  WriteScope scope{meta_.revision + 1};
+  WriteScope scope{meta_.revision + 1, 0, ctx.time_ns};
   auto resp = DoDeleteRange(req, &scope);
   return Finish(std::move(resp), scope);
 }
@@ -265,7 +266,7 @@ Result<kv::TxnResponse> ApplyBatch::Txn(const kv::TxnRequest& req, const kv::App
   size_t pos = 0;
   ETCFS_RETURN_IF_ERROR(CheckTxn(req, path, &pos, meta_.revision));
 
-  WriteScope scope{meta_.revision + 1};
+  WriteScope scope{meta_.revision + 1, 0, ctx.time_ns};
   pos = 0;
   auto resp = DoTxnOps(req, ctx, path, &pos, &scope);
   return Finish(std::move(resp), scope);
@@ -327,7 +328,7 @@ Result<kv::LeaseGrantResponse> ApplyBatch::LeaseGrant(const kv::LeaseGrantReques
   return kv::LeaseGrantResponse{id, req.ttl};
 }
 
-Result<kv::LeaseRevokeResponse> ApplyBatch::LeaseRevoke(int64_t id, const kv::ApplyContext& /*ctx*/) {
+Result<kv::LeaseRevokeResponse> ApplyBatch::LeaseRevoke(int64_t id, const kv::ApplyContext& ctx) {
   ETCFS_ASSIGN_OR_RETURN(bool exists, LeaseExists(id));
   if (!exists) return ErrLeaseNotFound();
   std::vector<std::string> keys;
@@ -343,7 +344,7 @@ Result<kv::LeaseRevokeResponse> ApplyBatch::LeaseRevoke(int64_t id, const kv::Ap
     }
   }
   // Keys come sorted, so every replica deletes them in the same sub-revision order.
-  WriteScope scope{meta_.revision + 1};
+  WriteScope scope{meta_.revision + 1, 0, ctx.time_ns};
   for (const auto& key : keys) {
     auto prev = reader_.GetLive(key);
     if (!prev.ok()) {

@@ -85,6 +85,7 @@ class ApplyBatch {
   struct WriteScope {
     int64_t main;
     int64_t next_sub = 0;
+    int64_t time_ns = 0;  // the entry's time: stamps what it writes and deletes
     bool changed() const { return next_sub > 0; }
   };
 

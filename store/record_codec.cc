@@ -23,7 +23,10 @@ void EncodeRecord(const Record& r, std::string* dst) {
   dst->push_back(static_cast<char>(kv.attr.kind));
   PutVarint64(dst, static_cast<uint64_t>(kv.mod_revision));
   PutVarint64(dst, static_cast<uint64_t>(r.sub));
-  if (r.tombstone) return;
+  if (r.tombstone) {
+    PutVarintSigned64(dst, kv.ctime_ns);  // when it was deleted
+    return;
+  }
   PutVarint64(dst, static_cast<uint64_t>(kv.create_revision));
   PutVarint64(dst, static_cast<uint64_t>(kv.version));
   PutVarintSigned64(dst, kv.lease);
@@ -54,7 +57,7 @@ bool DecodeRecord(std::string_view in, std::string_view key, Record* r) {
   if (!GetVarint64(&in, &mod) || !GetVarint64(&in, &sub)) return false;
   kv.mod_revision = static_cast<int64_t>(mod);
   r->sub = static_cast<int64_t>(sub);
-  if (r->tombstone) return in.empty();
+  if (r->tombstone) return (v1 || GetVarintSigned64(&in, &kv.ctime_ns)) && in.empty();
   uint64_t create, version, mode, uid, gid;
   if (!GetVarint64(&in, &create) || !GetVarint64(&in, &version) ||
       !GetVarintSigned64(&in, &kv.lease) || !GetVarint64(&in, &mode) ||

@@ -21,6 +21,7 @@ revision_of() { ctl --endpoints "$1" get probe -w json | json 'd["header"]["revi
 run=src plan_cluster 1
 run=src start_member 1 ""
 run=src wait_member 1
+pid[src]=${pid[1]}; unset 'pid[1]'  # member 1 of the next cluster takes its slot; cleanup stops both
 src="127.0.0.1:${cport[1]}"
 for i in $(seq 1 60); do ctl --endpoints "$src" put "/app/key$i" "value $i" >/dev/null; done
 ctl --endpoints "$src" del /app/key2 >/dev/null

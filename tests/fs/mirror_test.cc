@@ -33,6 +33,41 @@ std::vector<std::string> Names(const std::vector<Mirror::Child>& children) {
   return out;
 }
 
+kv::Event At(kv::Event e, int64_t ns) {
+  e.kv.ctime_ns = ns;
+  return e;
+}
+
+TEST(Mirror, ADirectoryChangesWhenAnEntryIsCreatedRemovedOrRenamedInIt) {
+  Mirror m("/");
+  m.Reset({}, 1);
+  m.Apply({At(Put("/d/a", "1", 2), 100)}, 2);  // d appears in the root, a in d
+  EXPECT_EQ(100, m.DirChangedNs("/"));
+  EXPECT_EQ(100, m.DirChangedNs("/d/"));
+  m.Apply({At(Put("/d/a", "2", 3), 200)}, 3);  // a write is no entry change
+  EXPECT_EQ(100, m.DirChangedNs("/d/"));
+  m.Apply({At(Put("/d/sub/", "", 4), 300)}, 4);  // mkdir d/sub
+  EXPECT_EQ(300, m.DirChangedNs("/d/"));
+  EXPECT_EQ(100, m.DirChangedNs("/"));
+  m.Apply({At(Delete("/d/a", 5), 400), At(Put("/e/a", "2", 5), 400)}, 5);  // mv d/a e/a
+  EXPECT_EQ(400, m.DirChangedNs("/d/"));
+  EXPECT_EQ(400, m.DirChangedNs("/e/"));
+  EXPECT_EQ(400, m.DirChangedNs("/"));  // e appeared
+  m.Apply({At(Delete("/d/sub/", 6), 500)}, 6);  // rmdir d/sub: d is gone too
+  EXPECT_EQ(0, m.DirChangedNs("/d/"));
+  EXPECT_EQ(500, m.DirChangedNs("/"));
+  // A resync keeps what the events told, and the newest entry's time
+  // stands in where nothing was known.
+  kv::KeyValue late = Kv("/f/x");
+  late.ctime_ns = 700;
+  kv::KeyValue e = Kv("/e/a");
+  e.ctime_ns = 400;
+  m.Reset({e, late}, 7);
+  EXPECT_EQ(500, m.DirChangedNs("/"));
+  EXPECT_EQ(400, m.DirChangedNs("/e/"));
+  EXPECT_EQ(700, m.DirChangedNs("/f/"));
+}
+
 TEST(Mirror, ListsFilesAndDirectoriesDerivedFromPrefixes) {
   Mirror m;
   m.Reset({Kv("/app/a", "1"), Kv("/app/b/c", "2"), Kv("/app/b/d/e", "3"), Kv("/app/empty/"),

@@ -74,4 +74,29 @@ after=$(times "$a/f")
 touch -m -d @1000000000 "$a/f"
 wait_stat "$b/f" "%Y" 1000000000
 [ "$(stat -c %Z "$b/f")" -gt 1000000000 ] || fail "touch -m moved the ctime into the past"
+
+# A directory's mtime and ctime move when an entry is created, removed or
+# renamed in it, the same on both nodes; a write into a file leaves them.
+dir_times() { $py -c 'import os,sys; s=os.stat(sys.argv[1]); print(s.st_mtime_ns, s.st_ctime_ns)' "$1"; }
+# same_dir_times DIR: a/DIR and b/DIR agree (b applies a moment later).
+same_dir_times() {
+  for _ in $(seq 1 100); do [ "$(dir_times "$a/$1")" = "$(dir_times "$b/$1")" ] && return 0; sleep 0.05; done
+  fail "$1: $(dir_times "$a/$1") on a, $(dir_times "$b/$1") on b"
+}
+mkdir "$a/d" "$a/e"
+echo 1 >"$a/d/x"
+same_dir_times d
+t0=$(dir_times "$a/d")
+echo 2 >"$a/d/x"
+[ "$(dir_times "$a/d")" = "$t0" ] || fail "writing a file changed its directory's times"
+for step in "touch $a/d/y" "rm $a/d/y" "mv $a/d/x $a/e/x" "mkdir $a/d/sub" "rmdir $a/d/sub"; do
+  sleep 0.01
+  $step
+  t1=$(dir_times "$a/d")
+  [ "${t1% *}" -gt "${t0% *}" ] && [ "${t1#* }" -gt "${t0#* }" ] || fail "$step: the directory's times stayed ($t0 -> $t1)"
+  same_dir_times d
+  t0=$t1
+done
+same_dir_times e
+[ "$(stat -c %Y "$a/e")" -ge "$(stat -c %Y "$a/e/x")" ] || fail "e's mtime is older than the file moved into it"
 echo "special files and times: ok"

@@ -19,13 +19,16 @@ TEST(AttrKeysTest, CompanionsSortInsideThePrefixAndMapBack) {
 }
 
 TEST(AttrKeysTest, EncodingRoundTripsEveryKind) {
-  for (auto kind : {kv::FileKind::kFile, kv::FileKind::kDirectory, kv::FileKind::kSymlink}) {
+  for (auto kind : {kv::FileKind::kFile, kv::FileKind::kDirectory, kv::FileKind::kSymlink, kv::FileKind::kFifo,
+                    kv::FileKind::kSocket, kv::FileKind::kCharDevice, kv::FileKind::kBlockDevice}) {
     kv::FileAttr a;
     a.explicit_attrs = true;
     a.mode = 02751;
     a.uid = 4294967294u;
     a.gid = 1000;
     a.mtime_ns = 1700000000123456789;
+    a.atime_ns = -5;
+    a.rdev = 0x801;
     a.kind = kind;
     auto back = DecodeAttr(EncodeAttr(a));
     ASSERT_TRUE(back.has_value()) << EncodeAttr(a);
@@ -33,17 +36,20 @@ TEST(AttrKeysTest, EncodingRoundTripsEveryKind) {
   }
   kv::FileAttr a;
   a.mode = 0644;
-  EXPECT_EQ(EncodeAttr(a), "etcfs.attr/v1 file 0644 0:0 0");
+  EXPECT_EQ(EncodeAttr(a), "etcfs.attr/v1 file 0644 0:0 0 0 0");
 }
 
 TEST(AttrKeysTest, AnythingElseIsRefused) {
-  for (const char* bad : {"", "etcfs.attr/v2 file 0644 0:0 0", "etcfs.attr/v1 fifo 0644 0:0 0",
+  for (const char* bad : {"", "etcfs.attr/v2 file 0644 0:0 0", "etcfs.attr/v1 pipe 0644 0:0 0",
                           "etcfs.attr/v1 file 0999 0:0 0", "etcfs.attr/v1 file 0644 0 0",
-                          "etcfs.attr/v1 file 0644 0:0", "etcfs.attr/v1 file 0644 0:0 x", "hello"}) {
+                          "etcfs.attr/v1 file 0644 0:0", "etcfs.attr/v1 file 0644 0:0 x", "etcfs.attr/v1 file 0644 0:0 5 x",
+                          "hello"}) {
     EXPECT_FALSE(DecodeAttr(bad).has_value()) << bad;
   }
-  // Fields a later version adds are skipped.
-  EXPECT_TRUE(DecodeAttr("etcfs.attr/v1 file 0644 0:0 5 more").has_value());
+  // What older mounts wrote (no atime, no rdev) is read; fields a later
+  // version adds are skipped.
+  EXPECT_TRUE(DecodeAttr("etcfs.attr/v1 file 0644 0:0 5").has_value());
+  EXPECT_TRUE(DecodeAttr("etcfs.attr/v1 file 0644 0:0 5 6 7 more").has_value());
 }
 
 TEST(AttrKeysTest, ACompanionCountsOnlyFromItsKeysCreation) {

@@ -197,7 +197,7 @@ inline Outcome ApplyToModel(ReferenceModel& m, const RandomOp& op) {
       o.revision = m.revision();
       return o;
     case RandomOp::Kind::kDelete:
-      o.deleted = m.DeleteRange(op.key, op.end, main);
+      o.deleted = m.DeleteRange(op.key, op.end, main, op.time_ns);
       m.FinishRequest(o.deleted > 0);
       o.revision = m.revision();
       return o;
@@ -227,7 +227,7 @@ inline Outcome ApplyToModel(ReferenceModel& m, const RandomOp& op) {
       bool changed = false;
       for (const auto& [k, v] : holds ? op.success : op.failure) {
         if (v.empty()) {
-          changed |= m.DeleteRange(k, "", main) > 0;
+          changed |= m.DeleteRange(k, "", main, op.time_ns) > 0;
         } else {
           m.Put(k, v, 0, op.time_ns, main);
           changed = true;
@@ -258,7 +258,7 @@ inline Outcome ApplyToModel(ReferenceModel& m, const RandomOp& op) {
         o.code = StatusCode::kNotFound;
         return o;
       }
-      m.FinishRequest(m.Revoke(op.lease, main) > 0);
+      m.FinishRequest(m.Revoke(op.lease, main, op.time_ns) > 0);
       o.revision = m.revision();
       return o;
   }

@@ -76,28 +76,29 @@ class ReferenceModel {
     kv.version = prev ? prev->version + 1 : 1;
     kv.attr = prev ? prev->attr : kv::FileAttr{};
     kv.attr.mtime_ns = time_ns;
+    kv.ctime_ns = time_ns;
     if (prev && prev->lease != 0) leases_[prev->lease].erase(key);
     if (lease != 0) leases_[lease].insert(key);
     history_[key].push_back({main, false, kv});
     events_.push_back(kv::Event{kv::Event::Type::kPut, kv, prev});
   }
 
-  int64_t DeleteRange(const std::string& key, const std::string& end, int64_t main) {
+  int64_t DeleteRange(const std::string& key, const std::string& end, int64_t main, int64_t time_ns) {
     std::vector<kv::KeyValue> doomed;
     KeyInterval interval{key, end};
     for (const auto& [k, h] : history_) {
       if (interval.Contains(k) && !h.back().tombstone) doomed.push_back(h.back().kv);
     }
-    for (const auto& prev : doomed) DeleteOne(prev, main);
+    for (const auto& prev : doomed) DeleteOne(prev, main, time_ns);
     return static_cast<int64_t>(doomed.size());
   }
 
   void Grant(int64_t id) { leases_[id]; }
 
   // Deletes the lease's keys in sorted order; returns how many.
-  int64_t Revoke(int64_t id, int64_t main) {
+  int64_t Revoke(int64_t id, int64_t main, int64_t time_ns) {
     std::set<std::string> keys = leases_[id];
-    for (const auto& k : keys) DeleteOne(*Live(k), main);
+    for (const auto& k : keys) DeleteOne(*Live(k), main, time_ns);
     leases_.erase(id);
     return static_cast<int64_t>(keys.size());
   }
@@ -113,11 +114,12 @@ class ReferenceModel {
   const std::set<int64_t>& compactions() const { return compactions_; }
 
  private:
-  void DeleteOne(const kv::KeyValue& prev, int64_t main) {
+  void DeleteOne(const kv::KeyValue& prev, int64_t main, int64_t time_ns) {
     if (prev.lease != 0) leases_[prev.lease].erase(prev.key);
     kv::KeyValue t;
     t.key = prev.key;
     t.mod_revision = main;
+    t.ctime_ns = time_ns;  // when it was deleted
     history_[prev.key].push_back({main, true, t});
     events_.push_back(kv::Event{kv::Event::Type::kDelete, t, prev});
   }
