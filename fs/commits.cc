@@ -59,6 +59,17 @@ Result<kv::TxnResponse> Filesystem::CommitTxn(const Caller& c, const kv::TxnRequ
   return r;
 }
 
+std::optional<kv::KeyValue> Filesystem::OpenCopyOf(const Node& n) {
+  if (n.kind == Kind::kDirectory || inodes_.lookups(n.ino) == 0) return std::nullopt;
+  kv::KeyValue copy = n.kv ? *n.kv : kv::KeyValue{};
+  if (n.pending_attr) copy.attr = *n.pending_attr;
+  if (auto b = buffers_.Find(n.ino)) {
+    std::lock_guard<std::mutex> lock(b->mu);
+    copy.value = b->data;
+  }
+  return copy;
+}
+
 int Filesystem::Commit(const Caller& c, Ino ino) {
   std::unique_lock<std::mutex> lock;
   std::shared_ptr<WriteBuffers::Buffer> b = buffers_.Lock(ino, &lock);

@@ -20,7 +20,7 @@ Filesystem::Filesystem(KvBackend* backend, MountOptions options)
       echo_state_(options_.notify ? std::make_unique<EchoState>(
                                         options_.prefix, options_.consistency == Consistency::kSerializable, &inodes_)
                                   : nullptr),
-      tree_(options_, &mirror_, &inodes_, &buffers_, echo_state_.get(), WallClockNs()),
+      tree_(options_, &mirror_, &inodes_, &buffers_, &orphans_, echo_state_.get(), WallClockNs()),
       reads_(backend_, &mirror_, options_),
       feed_(backend_, &mirror_, options_.prefix,
             MirrorFeed::Hooks{[this](const kv::Event& e, const Mirror::Change& c) { OnChange(e, c); },

@@ -6,6 +6,7 @@
 //                by feed_ (range, then watch; a resync after compaction)
 //   inodes_      inode numbers and the kernel's references (InodeTable)
 //   buffers_     files being written, files created here (WriteBuffers)
+//   orphans_     files unlinked or replaced here while still open (Orphans)
 //   echo_state_  what the echo has yet to show: hidden paths, ghosts
 //   tree_        resolution of numbers and names to nodes (TreeView)
 //   own_         which applied events are this mount's own (OwnChanges)
@@ -47,6 +48,7 @@
 #include "fs/node.h"
 #include "fs/own_changes.h"
 #include "fs/read_barrier.h"
+#include "fs/orphans.h"
 #include "fs/tree_view.h"
 #include "fs/write_buffers.h"
 
@@ -123,6 +125,11 @@ class Filesystem {
   Mirror& mirror() { return mirror_; }
   InodeTable& inodes() { return inodes_; }
   WriteBuffers& buffers() { return buffers_; }
+  Orphans& orphans() { return orphans_; }
+  // File `n` as its descriptors see it (its buffer, else its value), taken
+  // before an unlink or a rename over it, to keep once it lost its name
+  // (Orphans); nullopt when the kernel holds no reference to it.
+  std::optional<kv::KeyValue> OpenCopyOf(const Node& n);
   TreeView& tree() { return tree_; }
   // Null without -o notify.
   EchoState* echo_state() { return echo_state_.get(); }
@@ -149,6 +156,7 @@ class Filesystem {
   Mirror mirror_;
   InodeTable inodes_;
   WriteBuffers buffers_;
+  Orphans orphans_;
   std::unique_ptr<EchoState> echo_state_;  // with -o notify=on
   TreeView tree_;
   OwnChanges own_;

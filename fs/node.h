@@ -27,6 +27,9 @@ struct Node {
   // A file deleted or renamed elsewhere that only the echo still finds
   // under its path (fs/echo_state.h).
   bool ghost = false;
+  // Unlinked or replaced through this mount while open: no path, its content
+  // kept for its descriptors (fs/orphans.h).
+  bool orphan = false;
 };
 
 // A listing taken at the first readdir of an open directory: offsets index

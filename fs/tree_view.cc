@@ -12,8 +12,8 @@
 namespace etcfs::fs {
 
 TreeView::TreeView(const MountOptions& options, const Mirror* mirror, InodeTable* inodes,
-                   const WriteBuffers* buffers, EchoState* echo, int64_t mount_time_ns)
-    : options_(options), mirror_(mirror), inodes_(inodes), buffers_(buffers), echo_(echo),
+                   const WriteBuffers* buffers, const Orphans* orphans, EchoState* echo, int64_t mount_time_ns)
+    : options_(options), mirror_(mirror), inodes_(inodes), buffers_(buffers), orphans_(orphans), echo_(echo),
       mount_time_ns_(mount_time_ns) {}
 
 bool TreeView::DirectoryExists(const std::string& dir_path) const {
@@ -77,7 +77,18 @@ int TreeView::Get(Ino ino, Node* out) {
   if (!path && echo_ != nullptr) {  // a ghost's own number (EchoState::Split)
     if (auto ghost_path = echo_->GhostPathOf(ino)) return GhostAt(*ghost_path, out);
   }
-  if (!path) return ESTALE;
+  if (!path) {
+    if (auto kept = orphans_->Get(ino)) {  // unlinked or replaced here, still open
+      Node n;
+      n.ino = ino;
+      n.kind = kept->attr.kind == kv::FileKind::kSymlink ? Kind::kSymlink : Kind::kFile;
+      n.kv = std::move(kept);
+      n.orphan = true;
+      *out = std::move(n);
+      return 0;
+    }
+    return ESTALE;
+  }
   const int err = At(*path, out);
   if (err != ENOENT || echo_ == nullptr) return err;
   return GhostAt(*path, out);
@@ -92,6 +103,7 @@ int TreeView::ToOpen(Ino ino, Node* out) {
 
 int TreeView::Opened(Ino ino, int64_t create_revision, Node* out) {
   if (int err = Get(ino, out)) return err;
+  if (out->orphan) return 0;  // the very file its descriptors opened
   if (create_revision == 0 || !out->kv || out->kv->create_revision == create_revision) return 0;
   // The name's own number, but the file the descriptor opened was replaced
   // since (renamed over, or deleted and created again): reading on would
@@ -291,7 +303,7 @@ void TreeView::FillStat(const Node& n, struct stat* st) const {
       break;
     case Kind::kFile:
       st->st_mode = FileTypeBits(a.kind) | (a.mode & 07777);
-      st->st_nlink = 1;
+      st->st_nlink = n.orphan ? 0 : 1;  // unlinked, still open
       st->st_rdev = a.rdev;
       st->st_size = static_cast<off_t>(n.buffered_size ? *n.buffered_size : (n.kv ? n.kv->value.size() : 0));
       break;

@@ -14,6 +14,10 @@ int Read(Filesystem& fs, const Caller&, Ino ino, uint64_t fh, off_t offset, size
       out->assign(data, static_cast<size_t>(offset), size);
     }
   };
+  if (n.orphan) {
+    read(n.kv->value);
+    return 0;
+  }
   if (auto b = fs.buffers().Find(n.ino)) {
     std::lock_guard<std::mutex> lock(b->mu);
     read(b->data);

@@ -131,6 +131,9 @@ int Rename(Filesystem& fs, const Caller& c, Ino parent, const char* name, Ino ne
     if (exists && (flags & RENAME_NOREPLACE)) return EEXIST;
     if (exists && dst.ino == src.ino) return 0;
 
+    // A file renamed over stays with the descriptors open on it.
+    std::optional<kv::KeyValue> replaced;
+    if (exists && dst.kind != Kind::kDirectory && src.kind != Kind::kDirectory) replaced = fs.OpenCopyOf(dst);
     Plan plan;
     const int err = src.kind == Kind::kDirectory ? PlanDirectory(fs, c, src, base, self_value, exists, dst, &plan)
                                                  : PlanFile(fs, c, src, base, self_value, exists, dst, &plan);
@@ -145,6 +148,10 @@ int Rename(Filesystem& fs, const Caller& c, Ino parent, const char* name, Ino ne
     }
     if (!r.ok()) return ErrnoOf(r.status(), "rename", tree.KeyOf(src));
     if (r->succeeded) {
+      if (replaced) {
+        fs.orphans().Keep(dst.ino, std::move(*replaced));
+        fs.buffers().Discard(dst.ino, dst.path);
+      }
       if (fs.echo_state() != nullptr) fs.echo_state()->Split(plan.dst_path);
       fs.inodes().Rename(src.path, plan.dst_path);
       fs.buffers().MovePending(src.path, plan.dst_path);

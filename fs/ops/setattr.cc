@@ -1,3 +1,4 @@
+#include "base/wall_clock.h"
 #include "fs/errno_of.h"
 #include "fs/ops/ops.h"
 
@@ -8,6 +9,15 @@ namespace {
 // chmod, chown, utimens: the key keeps its value and lease; a directory
 // without a marker gets one. A file not yet committed keeps them in its buffer.
 int SetAttributes(Filesystem& fs, const Caller& c, const Node& n, const kv::FileAttr& attr) {
+  if (n.orphan) {  // fchmod of a file unlinked while open: its own copy
+    fs.orphans().Update(n.ino, [&](kv::KeyValue& kv) {
+      kv.attr = attr;
+      if (kv.attr.mtime_ns == 0) kv.attr.mtime_ns = WallClockNs();
+      if (kv.attr.atime_ns == kv::kAtimeOfEntry) kv.attr.atime_ns = kv.attr.mtime_ns;
+      kv.ctime_ns = WallClockNs();
+    });
+    return 0;
+  }
   if (n.pending_attr) {
     if (auto b = fs.buffers().Find(n.ino)) {
       std::lock_guard<std::mutex> lock(b->mu);

@@ -3,8 +3,9 @@
 
 namespace etcfs::fs::ops {
 
-// Deletes the file's key; a descriptor still open on it writes nowhere from
-// now on. The echo's unlink retires a file deleted elsewhere (IN_DELETE).
+// Deletes the file's key. Descriptors still open on it go on with the file
+// as it was (Orphans), and nothing they write reaches the key space. The
+// echo's unlink retires a file deleted elsewhere (IN_DELETE).
 int Unlink(Filesystem& fs, const Caller& c, Ino parent, const char* name) {
   TreeView& tree = fs.tree();
   if (c.echo) {
@@ -16,6 +17,7 @@ int Unlink(Filesystem& fs, const Caller& c, Ino parent, const char* name) {
   Node n;
   if (int err = tree.Child(parent, name, &n)) return err;
   if (n.kind == Kind::kDirectory) return EISDIR;
+  std::optional<kv::KeyValue> open_copy = fs.OpenCopyOf(n);
   fs.buffers().Discard(n.ino, n.path);
   if (n.kv) {
     const std::string key = tree.KeyOf(n);
@@ -31,6 +33,7 @@ int Unlink(Filesystem& fs, const Caller& c, Ino parent, const char* name) {
       return ENOENT;
     }
   }
+  if (open_copy) fs.orphans().Keep(n.ino, std::move(*open_copy));
   fs.inodes().Detach(n.path);
   return 0;
 }

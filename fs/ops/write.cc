@@ -32,6 +32,14 @@ int Write(Filesystem& fs, const Caller& c, Ino ino, uint64_t fh, const char* dat
   // ghost took this one, or a rename from elsewhere replaced it): the buffer
   // and the commit at close follow the number, so the write would be lost.
   if (n.ino != ino) return ESTALE;
+  if (n.orphan) {  // unlinked while open: accepted, and gone with the file
+    fs.orphans().Update(ino, [&](kv::KeyValue& kv) {
+      const size_t end = static_cast<size_t>(offset) + size;
+      if (kv.value.size() < end) kv.value.resize(end);
+      std::memcpy(kv.value.data() + offset, data, size);
+    });
+    return 0;
+  }
   if (!n.buffered_size) {  // a write session starts
     if (int err = fs.ConfirmWritable(c)) return err;
   }
@@ -54,6 +62,10 @@ int Write(Filesystem& fs, const Caller& c, Ino ino, uint64_t fh, const char* dat
 int Truncate(Filesystem& fs, const Node& n, off_t size) {
   if (n.kind != Kind::kFile) return n.kind == Kind::kDirectory ? EISDIR : EINVAL;
   if (size < 0) return EINVAL;
+  if (n.orphan) {
+    fs.orphans().Update(n.ino, [&](kv::KeyValue& kv) { kv.value.resize(static_cast<size_t>(size)); });
+    return 0;
+  }
   if (static_cast<size_t>(size) > fs.ValueLimit(fs.tree().KeyOf(n))) return EFBIG;
   std::unique_lock<std::mutex> lock;
   auto b = BufferOf(fs, n, &lock);
