@@ -6,6 +6,7 @@
 
 #include "fs/caller.h"
 #include "fs/filesystem.h"
+#include "fs/ops/ops.h"
 #include "kv/types.h"
 
 namespace etcfs::fs::ops {
@@ -27,6 +28,12 @@ inline kv::Compare Absent(const std::string& key) {
   c.number = 0;
   return c;
 }
+
+// A new key that is the whole file at once (a symlink, a pipe, a device),
+// committed with its value and attributes; EEXIST when the name is taken.
+// The echo's call shows one made elsewhere. `what` names it in the log.
+int CreateWhole(Filesystem& fs, const Caller& c, Ino parent, const char* name, const std::string& value,
+                const kv::FileAttr& attr, const char* what, Entry* out);
 
 // The attributes of something `c` creates: its owner, and `mode`'s permission bits.
 inline kv::FileAttr NewAttr(const Caller& c, mode_t mode, kv::FileKind kind) {

@@ -1,36 +1,12 @@
-#include "fs/errno_of.h"
 #include "fs/ops/changes.h"
 #include "fs/ops/ops.h"
-#include "fs/tree_paths.h"
 
 namespace etcfs::fs::ops {
 
 // The target is the key's value. The echo's symlink shows one made
 // elsewhere; its target is the committed one.
 int Symlink(Filesystem& fs, const Caller& c, const char* target, Ino parent, const char* name, Entry* out) {
-  TreeView& tree = fs.tree();
-  std::string path;
-  bool self_value = false;
-  if (c.echo) {
-    if (int err = tree.Resolve(parent, name, false, &path, &self_value)) return err;
-    if (int err = fs.echo_state()->Reveal(path)) return err;
-  } else {
-    if (int err = tree.Resolve(parent, name, true, &path, &self_value)) return err;
-    if (IsDirPath(path)) return EINVAL;
-    Node existing;
-    if (tree.Child(parent, name, &existing) == 0) return EEXIST;
-    if (self_value && !tree.DirectoryExists(path + "/")) return EINVAL;
-    const std::string key = fs.options().prefix + path;
-    kv::TxnRequest txn;
-    txn.compare.push_back(Absent(key));
-    txn.success.emplace_back(PutOf(key, target, NewAttr(c, 0777, kv::FileKind::kSymlink)));
-    auto r = fs.CommitTxn(c, txn, {key});
-    if (!r.ok()) return ErrnoOf(r.status(), "symlink", key);
-    if (!r->succeeded) return EEXIST;
-  }
-  if (int err = tree.At(path, &out->node)) return err;
-  Reference(fs, &out->node);
-  return 0;
+  return CreateWhole(fs, c, parent, name, target, NewAttr(c, 0777, kv::FileKind::kSymlink), "symlink", out);
 }
 
 }  // namespace etcfs::fs::ops
