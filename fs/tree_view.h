@@ -75,6 +75,8 @@ class TreeView {
   bool AwaitsEcho(Ino parent, const char* name);
   // The node at `path` (a directory's ends in '/'), ghosts not included.
   int At(const std::string& path, Node* out);
+  // The node of `path` deleted elsewhere and not yet retired by the echo.
+  int GhostAt(const std::string& path, Node* out);
   bool DirectoryExists(const std::string& dir_path) const;
   // The entries of directory `ino`, "." and ".." first; files created here
   // and not committed included, paths hidden for their echo left out.
@@ -96,8 +98,7 @@ class TreeView {
   // The file at `path`, as the mirror (or `ghost`, standing in for a key the
   // mirror no longer holds) and the buffers show it.
   int FileAt(const std::string& path, Node* out, const EchoState::Ghost* ghost = nullptr);
-  // The node of `path` deleted elsewhere and not yet retired by the echo.
-  int GhostAt(const std::string& path, Node* out);
+
   void NoteNameTooLong(const std::string& key);
 
   const MountOptions& options_;

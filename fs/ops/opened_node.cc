@@ -11,14 +11,13 @@ namespace etcfs::fs::ops {
 // key's history does.
 int OpenedNode(Filesystem& fs, Ino ino, uint64_t fh, Node* out) {
   if (int err = fs.tree().Opened(ino, file_handle::CreateRevision(fh), out)) return err;
-  if (out->orphan) return 0;  // unlinked here: the file as its descriptors left it
   const int64_t pinned = file_handle::PinnedRevision(fh);
   if (pinned == 0 || !out->kv || out->kv->mod_revision == pinned) return 0;
   // Written here meanwhile: every descriptor reads the buffer, as on a
   // local filesystem.
   if (out->buffered_size) return 0;
   kv::RangeRequest req;
-  req.key = fs.tree().KeyOf(*out);
+  req.key = out->orphan ? out->kv->key : fs.tree().KeyOf(*out);  // an orphan has no path
   req.revision = pinned;
   auto then = fs.backend().Range(req);
   if (!then.ok()) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On a real mount: a file unlinked or renamed over while a process holds it
 # open stays whole for that process until its last close (log rotation, an
-# editor's save), and nothing written to it then reaches the key space.
+# editor's save; deleted elsewhere, once the echo shows it), and nothing
+# written to it then reaches the key space.
 #   open_after_unlink.sh ETCFSD
 etcfsd=$(realpath "$1")
 here=$(dirname "$(realpath "$0")")
@@ -35,6 +36,24 @@ os.rename(f"{m}/.conf.new", f"{m}/conf")             # an editor's save
 assert os.pread(reader, 100, 0) == b"old"
 os.close(reader)
 assert open(f"{m}/conf").read() == "new"
+EOF
+# Deleted elsewhere (through the API) while open here: whole once the echo
+# unlinked it.
+echo "kept" >"$m/shared"
+/usr/bin/python3 - "$m" "127.0.0.1:${cport[1]}" <<'EOF' || fail "a file deleted elsewhere while open"
+import os, subprocess, sys, time
+m, endpoint = sys.argv[1], sys.argv[2]
+fd = os.open(f"{m}/shared", os.O_RDONLY)
+subprocess.run(["etcdctl", f"--endpoints={endpoint}", "del", "/shared"], check=True, stdout=subprocess.DEVNULL,
+               env=dict(os.environ, ETCDCTL_API="3"))
+for _ in range(100):
+    if not os.path.exists(f"{m}/shared"):
+        break
+    time.sleep(0.05)
+assert not os.path.exists(f"{m}/shared")
+assert os.pread(fd, 100, 0) == b"kept\n", os.pread(fd, 100, 0)
+assert os.fstat(fd).st_nlink == 0
+os.close(fd)
 EOF
 [ -z "$(e get /app.log --keys-only)$(e get /app.log.1 --keys-only)" ] || fail "the unlinked file reached the key space"
 [ "$(e get /conf --print-value-only)" = new ] || fail "/conf: $(e get /conf --print-value-only)"

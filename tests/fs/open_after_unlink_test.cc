@@ -76,5 +76,30 @@ TEST_F(FsTest, AFileRenamedOverWhileOpenKeepsItsDataForItsDescriptors) {
   ASSERT_EQ(kernel_->Close(reader), 0);
 }
 
+TEST_F(FsTest, AFileDeletedElsewhereWhileOpenStaysWholeOnceItsEchoRetiredIt) {
+  backend_.Put("/shared", "contents");
+  Mount();
+  int reader, writer;
+  ASSERT_EQ(kernel_->Open(user_, "shared", O_RDONLY, &reader), 0);
+  ASSERT_EQ(kernel_->Open(other_, "shared", O_WRONLY, &writer), 0);
+  backend_.Delete("/shared");
+  EXPECT_EQ(kernel_->ReplayEcho(), 1u);  // the echo's unlink (IN_DELETE)
+  EXPECT_EQ(fs_->echo()->failed(), 0u);
+  std::string out;
+  ASSERT_EQ(kernel_->Read(reader, &out), 0);
+  EXPECT_EQ(out, "contents");
+  struct stat st;
+  ASSERT_EQ(kernel_->Fstat(reader, &st), 0);
+  EXPECT_EQ(st.st_nlink, 0u);
+  const size_t txns = backend_.txns();
+  ASSERT_EQ(kernel_->Write(writer, "new", 0), 0);
+  ASSERT_EQ(kernel_->Close(writer), 0);
+  EXPECT_EQ(backend_.txns(), txns);
+  EXPECT_EQ(Committed("/shared"), "<absent>");
+  ASSERT_EQ(kernel_->Read(reader, &out), 0);
+  EXPECT_EQ(out, "newtents");
+  ASSERT_EQ(kernel_->Close(reader), 0);
+}
+
 }  // namespace
 }  // namespace etcfs::fs::testing
