@@ -191,18 +191,23 @@ def worker(conn, mount, tmpfs):
 
 
 def tree(root):
-    """Every path below root with what both trees must agree on."""
+    """Every path below root with what both trees must agree on. A path that
+    vanishes during the walk (another mount still applying) is marked, so
+    that the comparison differs and is tried again."""
     out = {}
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:
             full = os.path.join(dirpath, name)
-            st = os.lstat(full)
             rel = os.path.relpath(full, root)
-            content = None
-            if stat.S_ISREG(st.st_mode):
-                with open(full, "rb") as f:
-                    content = f.read()
-            out[rel] = (describe_stat(st), content)
+            try:
+                st = os.lstat(full)
+                content = None
+                if stat.S_ISREG(st.st_mode):
+                    with open(full, "rb") as f:
+                        content = f.read()
+                out[rel] = (describe_stat(st), content)
+            except FileNotFoundError:
+                out[rel] = "(vanished while walked)"
     return out
 
 
