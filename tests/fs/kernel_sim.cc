@@ -307,7 +307,8 @@ int KernelSim::Utimens(const Caller& c, const std::string& path, const timespec 
   return ops::Setattr(*fs_, c, ino, change, &n);
 }
 
-int KernelSim::Mkdir(const Caller& c, const std::string& path, mode_t mode) {
+int KernelSim::MakeNew(const Caller& c, const std::string& path,
+                       const std::function<int(Ino parent, const char* name, ops::Entry*)>& make) {
   Ino parent, ino;
   std::string name;
   if (int err = WalkParent(c, path, false, &parent, &name)) return err;
@@ -315,35 +316,27 @@ int KernelSim::Mkdir(const Caller& c, const std::string& path, mode_t mode) {
   if (err == 0) return EEXIST;
   if (err != ENOENT) return err;
   ops::Entry e;
-  if (int merr = ops::Mkdir(*fs_, c, parent, name.c_str(), mode, &e)) return merr;
+  if (int merr = make(parent, name.c_str(), &e)) return merr;
   Took(parent, name, e);
   return 0;
+}
+
+int KernelSim::Mkdir(const Caller& c, const std::string& path, mode_t mode) {
+  return MakeNew(c, path, [&](Ino parent, const char* name, ops::Entry* e) {
+    return ops::Mkdir(*fs_, c, parent, name, mode, e);
+  });
 }
 
 int KernelSim::Mknod(const Caller& c, const std::string& path, mode_t mode, dev_t rdev) {
-  Ino parent, ino;
-  std::string name;
-  if (int err = WalkParent(c, path, false, &parent, &name)) return err;
-  const int err = LookupName(c, parent, name, false, &ino);
-  if (err == 0) return EEXIST;
-  if (err != ENOENT) return err;
-  ops::Entry e;
-  if (int merr = ops::Mknod(*fs_, c, parent, name.c_str(), mode, rdev, &e)) return merr;
-  Took(parent, name, e);
-  return 0;
+  return MakeNew(c, path, [&](Ino parent, const char* name, ops::Entry* e) {
+    return ops::Mknod(*fs_, c, parent, name, mode, rdev, e);
+  });
 }
 
 int KernelSim::Symlink(const Caller& c, const std::string& target, const std::string& path) {
-  Ino parent, ino;
-  std::string name;
-  if (int err = WalkParent(c, path, false, &parent, &name)) return err;
-  const int err = LookupName(c, parent, name, false, &ino);
-  if (err == 0) return EEXIST;
-  if (err != ENOENT) return err;
-  ops::Entry e;
-  if (int serr = ops::Symlink(*fs_, c, target.c_str(), parent, name.c_str(), &e)) return serr;
-  Took(parent, name, e);
-  return 0;
+  return MakeNew(c, path, [&](Ino parent, const char* name, ops::Entry* e) {
+    return ops::Symlink(*fs_, c, target.c_str(), parent, name, e);
+  });
 }
 
 int KernelSim::Unlink(const Caller& c, const std::string& path) {
@@ -447,63 +440,6 @@ uint64_t KernelSim::lookups(Ino ino) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = lookups_.find(ino);
   return it == lookups_.end() ? 0 : it->second;
-}
-
-void KernelSim::InvalidateEntry(Ino parent, std::string_view name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  dentries_.erase({parent, std::string(name)});
-  negative_.erase({parent, std::string(name)});
-}
-
-int KernelSim::Rewrite(const std::string& path, bool create) {
-  const Caller c = Echo();
-  int fd = -1;
-  bool created = false;
-  if (create) {
-    Ino parent, ino;
-    std::string name;
-    if (int err = WalkParent(c, path, false, &parent, &name)) return err;
-    const int err = LookupName(c, parent, name, false, &ino);
-    if (err == ENOENT) {
-      ops::Entry e;
-      ops::Opened o;
-      if (int cerr = ops::Create(*fs_, c, parent, name.c_str(), 0600, &e, &o)) return cerr;
-      Took(parent, name, e);
-      fd = AddFile(File{e.node.ino, o.fh, c.tid, false});
-      created = true;
-    } else if (err != 0) {
-      return err;
-    }
-  }
-  if (fd < 0) {
-    if (int err = Open(c, path, O_WRONLY, &fd)) return err;
-  }
-  struct stat st;
-  int err = Fstat(fd, &st);
-  if (err == 0 && !(created && st.st_size == 0)) err = Ftruncate(fd, st.st_size);
-  const int cerr = Close(fd);
-  return err != 0 ? err : cerr;
-}
-
-int KernelSim::Touch(const std::string& path) {
-  const Caller c = Echo();
-  struct stat st;
-  if (int err = Stat(c, path, &st)) return err;
-  if (S_ISLNK(st.st_mode)) return 0;
-  return Chmod(c, path, st.st_mode & 07777);
-}
-
-bool KernelSim::InOpen(pid_t tid) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return opening_.count(tid) > 0;
-}
-
-bool KernelSim::HoldsInode(pid_t tid, Ino ino) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [fd, f] : files_) {
-    if (f.tid == tid && f.ino == ino) return true;
-  }
-  return false;
 }
 
 }  // namespace etcfs::fs::testing

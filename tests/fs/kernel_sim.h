@@ -22,6 +22,7 @@
 
 #include <sys/stat.h>
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -111,6 +112,10 @@ class KernelSim : public CacheNotifier, public EchoTarget, public ProcessProbe {
   bool HoldsInode(pid_t tid, Ino ino) override;
 
  private:
+  // What mkdir, mknod and symlink share: EEXIST when the name is there, else
+  // `make` in the parent, and the entry cached.
+  int MakeNew(const Caller& c, const std::string& path,
+              const std::function<int(Ino parent, const char* name, ops::Entry*)>& make);
   struct Dentry {
     Ino ino = 0;
     bool cached = false;  // false: looked up again at the next walk

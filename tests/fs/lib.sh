@@ -3,6 +3,7 @@
 # also when the test fails. Source it after setting `etcfsd`.
 #   plan_cluster N; start_member I MOUNTDIR [FLAGS...]; wait_member I [MOUNTDIR]
 #   start_cluster N: all of that for N members without mounts ($etcfs_eps)
+#   start_two_mounts: 3 members, 1 and 2 mounted on $a and $b
 # Members keep their data in $work/${run}nI (set `run` to start a second cluster).
 #   start_etcd; mount_remote SOURCE DIR [OPTIONS]: Debian's etcd and a mount.etcfs of it
 #   (set `mount_etcfs` first).
@@ -66,6 +67,17 @@ start_cluster() {
   etcfs_eps=""
   for i in $(seq 1 "$1"); do start_member "$i" ""; etcfs_eps+="${etcfs_eps:+,}127.0.0.1:${cport[$i]}"; done
   for i in $(seq 1 "$1"); do wait_member "$i"; done
+}
+
+# start_two_mounts: 3 members up, members 1 and 2 mounted on $a and $b
+# ($work/a, $work/b), member 3 without a mount.
+start_two_mounts() {
+  plan_cluster 3
+  start_member 1 "$work/a"
+  start_member 2 "$work/b"
+  start_member 3 ""
+  wait_member 1 "$work/a"; wait_member 2 "$work/b"; wait_member 3
+  a="$work/a"; b="$work/b"
 }
 
 # Waits until member I answers and its mount (if any) is there.

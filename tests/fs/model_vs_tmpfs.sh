@@ -8,11 +8,7 @@ seeds=${2:-1-40}; steps=${3:-400}
 here=$(dirname "$(realpath "$0")")
 source "$here/lib.sh"
 
-plan_cluster 3
-start_member 1 "$work/a"
-start_member 2 "$work/b"
-start_member 3 ""
-wait_member 1 "$work/a"; wait_member 2 "$work/b"; wait_member 3
+start_two_mounts
 make_tmpfs "$work/t"
 /usr/bin/python3 "$here/model_vs_tmpfs.py" --mount "$work/a" --tmpfs "$work/t" --other "$work/b" \
   --seeds "$seeds" --steps "$steps" --processes 3

@@ -10,12 +10,7 @@ here=$(dirname "$(realpath "$0")")
 source "$here/lib.sh"
 py=/usr/bin/python3
 
-plan_cluster 3
-start_member 1 "$work/a"
-start_member 2 "$work/b"
-start_member 3 ""
-wait_member 1 "$work/a"; wait_member 2 "$work/b"; wait_member 3
-a="$work/a"; b="$work/b"
+start_two_mounts
 # wait_stat PATH FORMAT EXPECTED: stat -c FORMAT of PATH becomes EXPECTED.
 wait_stat() {
   for _ in $(seq 1 100); do [ "$(stat -c "$2" "$1" 2>/dev/null)" = "$3" ] && return 0; sleep 0.05; done

@@ -8,12 +8,7 @@ etcfsd=$(realpath "$1")
 here=$(dirname "$(realpath "$0")")
 source "$here/lib.sh"
 
-plan_cluster 3
-start_member 1 "$work/a"
-start_member 2 "$work/b"
-start_member 3 ""
-wait_member 1 "$work/a"; wait_member 2 "$work/b"; wait_member 3
-a="$work/a"; b="$work/b"
+start_two_mounts
 c() { ctl --endpoints "127.0.0.1:${cport[3]}" "$@"; }
 gone() {
   for _ in $(seq 1 100); do [ ! -e "$1" ] && return 0; sleep 0.05; done
