@@ -96,6 +96,12 @@ void Filesystem::Invalidate(const kv::Event& e, const Mirror::Change& c) {
     return;
   }
   if (echo_state_) echo_state_->Note(e, c);
+  // A file renamed over, or deleted where no echo will retire it (the
+  // echo's unlink keeps it, ops/unlink.cc), is gone for its name, not for
+  // the descriptors open on it here.
+  const bool replaced = renames_over_.Replaced(e, c);
+  if (replaced || (c.deleted && !echo_state_ && !IsDirPath(path))) KeepForDescriptors(path, *c.previous);
+  if (replaced) InvalidateNames(path);
   // A path the echo has yet to retire keeps its number: the echo's unlink,
   // rmdir or rename still names it, and a rename carries it on.
   auto detach = [&](const std::string& p) {
@@ -112,6 +118,13 @@ void Filesystem::Invalidate(const kv::Event& e, const Mirror::Change& c) {
     }
   }
   for (const std::string& d : c.dirs_removed) detach(d.substr(options_.prefix.size()));
+}
+
+void Filesystem::KeepForDescriptors(const std::string& path, const kv::KeyValue& as_was) {
+  const Ino ino = inodes_.Find(path);
+  if (ino == 0 || inodes_.lookups(ino) == 0) return;  // no descriptor can hold it
+  orphans_.Keep(ino, as_was, /*buffer_due=*/true);  // its buffer's lock ranks above the mirror's
+  inodes_.Detach(path);
 }
 
 void Filesystem::InvalidateAll() {

@@ -6,7 +6,8 @@
 //                by feed_ (range, then watch; a resync after compaction)
 //   inodes_      inode numbers and the kernel's references (InodeTable)
 //   buffers_     files being written, files created here (WriteBuffers)
-//   orphans_     files unlinked or replaced here while still open (Orphans)
+//   orphans_     files unlinked or replaced while still open (Orphans)
+//   renames_over_ which puts from elsewhere replaced a file (RenamesOver)
 //   echo_state_  what the echo has yet to show: hidden paths, ghosts
 //   tree_        resolution of numbers and names to nodes (TreeView)
 //   own_         which applied events are this mount's own (OwnChanges)
@@ -46,9 +47,10 @@
 #include "fs/mirror_feed.h"
 #include "fs/mount_options.h"
 #include "fs/node.h"
+#include "fs/orphans.h"
 #include "fs/own_changes.h"
 #include "fs/read_barrier.h"
-#include "fs/orphans.h"
+#include "fs/renames_over.h"
 #include "fs/tree_view.h"
 #include "fs/write_buffers.h"
 
@@ -142,6 +144,9 @@ class Filesystem {
   // from elsewhere to invalidate and echo.
   void OnChange(const kv::Event& e, const Mirror::Change& c);
   void Invalidate(const kv::Event& e, const Mirror::Change& c);
+  // The file at `path` lost its name to a change made elsewhere: its number
+  // goes on as an orphan holding `as_was` while the kernel holds it.
+  void KeepForDescriptors(const std::string& path, const kv::KeyValue& as_was);
   // After a resync: everything the kernel may cache.
   void InvalidateAll();
   // Hands what EchoState noted to the echo, in order.
@@ -157,6 +162,7 @@ class Filesystem {
   InodeTable inodes_;
   WriteBuffers buffers_;
   Orphans orphans_;
+  RenamesOver renames_over_;
   std::unique_ptr<EchoState> echo_state_;  // with -o notify=on
   TreeView tree_;
   OwnChanges own_;

@@ -1,5 +1,7 @@
 #include "fs/mirror.h"
 
+#include <utility>
+
 #include "base/wall_clock.h"
 
 namespace etcfs::fs {
@@ -60,7 +62,7 @@ void Mirror::Apply(const std::vector<kv::Event>& events, int64_t revision, const
         if (it != keys_.end()) {
           change.value_changed = it->second.value != e.kv.value;
           change.attr_changed = !(it->second.attr == e.kv.attr);
-          it->second = e.kv;
+          change.previous = std::exchange(it->second, e.kv);
         } else {
           change.created = true;
           for (std::string_view dir : Ancestors(e.kv.key)) {

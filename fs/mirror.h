@@ -38,7 +38,7 @@ class Mirror {
     // A put of a key that was present: what differs from before.
     bool value_changed = false;
     bool attr_changed = false;
-    std::optional<kv::KeyValue> previous;  // a delete's key as it was
+    std::optional<kv::KeyValue> previous;  // the key as it was (a delete's; a put's over a present key)
     // Directories (prefixes ending in '/', below the root) that the event
     // made appear or vanish, deepest first.
     std::vector<std::string> dirs_created;

@@ -12,7 +12,7 @@
 namespace etcfs::fs {
 
 TreeView::TreeView(const MountOptions& options, const Mirror* mirror, InodeTable* inodes,
-                   const WriteBuffers* buffers, const Orphans* orphans, EchoState* echo, int64_t mount_time_ns)
+                   const WriteBuffers* buffers, Orphans* orphans, EchoState* echo, int64_t mount_time_ns)
     : options_(options), mirror_(mirror), inodes_(inodes), buffers_(buffers), orphans_(orphans), echo_(echo),
       mount_time_ns_(mount_time_ns) {}
 
@@ -78,7 +78,15 @@ int TreeView::Get(Ino ino, Node* out) {
     if (auto ghost_path = echo_->GhostPathOf(ino)) return GhostAt(*ghost_path, out);
   }
   if (!path) {
-    if (auto kept = orphans_->Get(ino)) {  // unlinked or replaced here, still open
+    if (orphans_->BufferDue(ino)) {  // replaced elsewhere while written here
+      std::optional<std::string> buffered;
+      if (auto b = buffers_->Find(ino)) {
+        std::lock_guard<std::mutex> lock(b->mu);
+        if (b->dirty) buffered = b->data;
+      }
+      orphans_->AdoptBuffer(ino, std::move(buffered));
+    }
+    if (auto kept = orphans_->Get(ino)) {  // unlinked or replaced, still open
       Node n;
       n.ino = ino;
       n.kind = kept->attr.kind == kv::FileKind::kSymlink ? Kind::kSymlink : Kind::kFile;

@@ -34,7 +34,7 @@ class TreeView {
  public:
   // `echo`: null without -o notify (no hidden paths, no ghosts).
   TreeView(const MountOptions& options, const Mirror* mirror, InodeTable* inodes, const WriteBuffers* buffers,
-           const Orphans* orphans, EchoState* echo, int64_t mount_time_ns);
+           Orphans* orphans, EchoState* echo, int64_t mount_time_ns);
 
   // --- by number (each returns 0 or an errno) ---
   // The node `ino` stands for: its path's, or the ghost's that keeps it
@@ -105,7 +105,7 @@ class TreeView {
   const Mirror* const mirror_;
   InodeTable* const inodes_;
   const WriteBuffers* const buffers_;
-  const Orphans* const orphans_;
+  Orphans* const orphans_;
   EchoState* const echo_;
   const int64_t mount_time_ns_;  // the time shown for directories without a marker
 
