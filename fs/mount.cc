@@ -55,6 +55,19 @@ bool FuseConfAllowsOthers() {
   return false;
 }
 
+// What to do about a failed fuse_session_mount (libfuse logged its own line
+// before): the causes that are the machine's, not the directory's.
+std::string WhyMountFailed() {
+  if (::access("/dev/fuse", F_OK) != 0) return "/dev/fuse is missing (load the fuse module: modprobe fuse)";
+  if (::geteuid() == 0) return "see libfuse's message above";
+  if (::access("/dev/fuse", R_OK | W_OK) != 0) {
+    return "/dev/fuse is not open to this user: an ordinary user's mount needs it readable and writable by all "
+           "(mode 0666, as Debian's udev rule sets it) and fusermount3 (the fuse3 package); or mount as root";
+  }
+  return "an ordinary user mounts through fusermount3 (the fuse3 package), on a directory it owns; see its "
+         "message above";
+}
+
 }  // namespace
 
 Status ClearStaleMount(const std::string& dir) {
@@ -105,7 +118,7 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, st
   if (fuse_session_mount(m->session_, dir.c_str()) != 0) {
     fuse_session_destroy(m->session_);
     m->session_ = nullptr;
-    return Status::IOError("mounting " + dir + " failed: is /dev/fuse there and are we root?");
+    return Status::IOError("mounting " + dir + " failed: " + WhyMountFailed());
   }
   // Everything the filesystem reaches of the kernel is there before the
   // first request.

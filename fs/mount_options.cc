@@ -61,8 +61,10 @@ Status MountOptions::Parse(std::string_view list) {
       }
     } else if (name == "uid") {
       if (!ParseNumber(value, &uid)) return bad("expected a numeric user id");
+      uid_given = true;
     } else if (name == "gid") {
       if (!ParseNumber(value, &gid)) return bad("expected a numeric group id");
+      gid_given = true;
     } else if (name == "mode") {
       unsigned m = 0;
       if (!ParseNumber(value, &m, 8) || m > 07777) return bad("expected octal permission bits, such as 0644");

@@ -32,8 +32,10 @@ struct MountOptions {
   Consistency consistency = Consistency::kSerializable;
   // Owner and permissions shown for keys written through the etcd API
   // (without file attributes). Directories get `mode` plus x where r is set.
+  // An ordinary user's mount shows them as that user's (DefaultOwner).
   uid_t uid = 0;
   gid_t gid = 0;
+  bool uid_given = false, gid_given = false;  // uid=, gid= were in the list
   mode_t mode = 0644;
   // How long a commit (close, fsync, mkdir, rename...) waits for the cluster
   // before failing with ETIMEDOUT: the bound on a write without quorum.
@@ -55,6 +57,14 @@ struct MountOptions {
   // Parses a comma-separated option list ("prefix=/app/,uid=1000,ro"),
   // starting from the current values. Unknown options are errors.
   Status Parse(std::string_view list);
+  // A mount made by an ordinary user shows keys without attributes as its
+  // own, as FUSE filesystems mounted by a user do, unless uid= or gid= said
+  // otherwise; root's stay root's.
+  void DefaultOwner(uid_t euid, gid_t egid) {
+    if (euid == 0) return;
+    if (!uid_given) uid = euid;
+    if (!gid_given) gid = egid;
+  }
   // allow_other as decided for a mount made by `euid`.
   bool AllowOther(uid_t euid) const { return allow_other.value_or(euid == 0); }
   // The directory mode derived from `mode`.

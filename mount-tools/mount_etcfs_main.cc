@@ -13,6 +13,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -110,6 +111,9 @@ void Report(int fd, bool ok) {
 }
 
 int Main(int argc, char** argv) {
+  // Until the mount is up, on stderr: mount(8) shows it to whoever mounts.
+  // (spdlog's default logger writes to stdout; still one thread here.)
+  spdlog::default_logger()->sinks().assign({std::make_shared<spdlog::sinks::stderr_color_sink_mt>()});
   CLI::App app{"mount.etcfs: mount a prefix of an etcd v3 cluster as a filesystem (etcfs(5))"};
   std::string source, dir, options;
   bool foreground = false, verbose = false, no_mtab = false, sloppy = false;
@@ -137,6 +141,7 @@ int Main(int argc, char** argv) {
   auto fs_options = TakeBackendOptions(options, &remote.cluster_limits);
   if (!fs_options.ok()) return fail(fs_options.status());
   if (Status s = mount.Parse(*fs_options); !s.ok()) return fail(s);
+  mount.DefaultOwner(::geteuid(), ::getegid());
   remote.prefix = mount.prefix;
   char real[PATH_MAX];
   if (realpath(dir.c_str(), real) == nullptr) return fail(Status::InvalidArgument("cannot resolve " + dir));

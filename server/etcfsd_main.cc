@@ -152,6 +152,7 @@ int Main(int argc, char** argv) {
     }
     mount.prefix = mount_prefix;  // a prefix= in --mount-options comes after, as mount.etcfs takes it
     if (Status s = mount.Parse(mount_options); !s.ok()) return fail(s);
+    mount.DefaultOwner(::geteuid(), ::getegid());
     // Absent: made. A stale mount left by a crash fails this and is cleared
     // next; a directory that cannot be made is reported by ClearStaleMount.
     std::error_code ignored;

@@ -14,6 +14,8 @@ declare -A pid cport pport
 mounts=()
 cleanup() {
   local rc=$?
+  # A script's own undo step (a host file it changed), first and whatever failed.
+  if declare -F on_cleanup >/dev/null; then on_cleanup || true; fi
   for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pid[@]}"; do
     for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done

@@ -33,6 +33,21 @@ TEST(MountOptions, OtherUsersByDefaultOnlyOnRootsMounts) {
   EXPECT_TRUE(o.AllowOther(1000));
 }
 
+TEST(MountOptions, AnOrdinaryUsersMountShowsKeysAsItsOwnUnlessToldOtherwise) {
+  MountOptions roots;
+  roots.DefaultOwner(0, 0);
+  EXPECT_EQ(roots.uid, 0u);
+  MountOptions users;
+  users.DefaultOwner(1000, 100);
+  EXPECT_EQ(users.uid, 1000u);
+  EXPECT_EQ(users.gid, 100u);
+  MountOptions told;
+  ASSERT_TRUE(told.Parse("uid=0").ok());
+  told.DefaultOwner(1000, 100);
+  EXPECT_EQ(told.uid, 0u);  // given explicitly, even as root's number
+  EXPECT_EQ(told.gid, 100u);
+}
+
 TEST(MountOptions, RefusesWhatItDoesNotKnowWithAReason) {
   for (const char* bad : {"prefix=/app", "consistency=strong", "uid=me", "mode=999", "commit_timeout=soon",
                           "commit_timeout=0", "writeback", "ro=1", "xattr=maybe", "noallow_other=1"}) {
