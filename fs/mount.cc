@@ -1,6 +1,8 @@
 #define FUSE_USE_VERSION 314
 #include "fs/mount.h"
 
+#include "fs/fusermount.h"
+
 #include <fuse_lowlevel.h>
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
@@ -115,9 +117,23 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, st
   m->session_ = fuse_session_new(&fargs, &FuseOps(), sizeof(fuse_lowlevel_ops), fs);
   fuse_opt_free_args(&fargs);
   if (m->session_ == nullptr) return Status::Internal("fuse_session_new failed (see the log above)");
-  if (fuse_session_mount(m->session_, dir.c_str()) != 0) {
+  // Root mounts with mount(2) through libfuse; an ordinary user through
+  // fusermount3, started by us (fusermount.h says why).
+  std::string mount_point = dir;
+  if (::geteuid() != 0) {
+    auto fd = fusermount::Mount(dir, opts);
+    if (!fd.ok()) {
+      fuse_session_destroy(m->session_);
+      m->session_ = nullptr;
+      return Status(fd.status().code(), fd.status().message() + "; " + WhyMountFailed());
+    }
+    mount_point = "/dev/fd/" + std::to_string(*fd);
+    m->by_fusermount_ = true;
+  }
+  if (fuse_session_mount(m->session_, mount_point.c_str()) != 0) {
     fuse_session_destroy(m->session_);
     m->session_ = nullptr;
+    if (m->by_fusermount_) fusermount::Unmount(dir).IgnoreError();
     return Status::IOError("mounting " + dir + " failed: " + WhyMountFailed());
   }
   // Everything the filesystem reaches of the kernel is there before the
@@ -155,9 +171,14 @@ Mount::~Mount() {
   destroying_ = true;
   fs_->Detach();  // the echo's operations in flight need the workers
   fuse_session_exit(session_);
-  // Unmounting ends the workers' reads of /dev/fuse; libfuse detaches lazily
-  // when files are still open.
-  fuse_session_unmount(session_);
+  // Unmounting ends the workers' reads of /dev/fuse; it detaches lazily
+  // when files are still open. libfuse does not unmount what fusermount3
+  // mounted for us (it was given only the descriptor).
+  if (!by_fusermount_) {
+    fuse_session_unmount(session_);
+  } else if (std::string fstype; IsMountPoint(dir_, &fstype)) {
+    if (Status s = fusermount::Unmount(dir_); !s.ok()) spdlog::warn("fs: {}", s.ToString());
+  }
   if (loop_.joinable()) loop_.join();
   fuse_session_destroy(session_);
   const FsStats& s = fs_->stats();

@@ -44,6 +44,7 @@ class Mount {
   std::unique_ptr<FuseNotifier> notifier_;
   std::unique_ptr<MountDirEchoTarget> echo_target_;
   std::unique_ptr<ProcProbe> processes_;
+  bool by_fusermount_ = false;  // an ordinary user's mount (fusermount.h)
   std::atomic<bool> destroying_{false};
   std::thread loop_;
 };
