@@ -31,7 +31,12 @@ class SlowLog {
 
 }  // namespace
 
-KvService::KvService(Node* node) : node_(node), finisher_(node) {}
+KvService::KvService(Node* node) : node_(node), finisher_(node) {
+  SetMessageAllocatorFor_Range(&range_messages_);
+  SetMessageAllocatorFor_Put(&put_messages_);
+  SetMessageAllocatorFor_DeleteRange(&delete_messages_);
+  SetMessageAllocatorFor_Txn(&txn_messages_);
+}
 
 void KvService::FillHeader(etcdserverpb::ResponseHeader* h, int64_t revision) const {
   node_->FillHeader(h, revision);

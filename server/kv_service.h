@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "server/arena_messages.h"
 #include "server/node.h"
 #include "server/reply_finisher.h"
 
@@ -46,6 +47,12 @@ class KvService final : public etcdserverpb::KV::CallbackService {
   void FillHeader(etcdserverpb::ResponseHeader* h, int64_t revision) const;
 
   Node* node_;
+  // The messages of ranges, puts, deletes and transactions, on arenas; they
+  // live as long as the service, which outlives the server.
+  ArenaMessages<etcdserverpb::RangeRequest, etcdserverpb::RangeResponse> range_messages_;
+  ArenaMessages<etcdserverpb::PutRequest, etcdserverpb::PutResponse> put_messages_;
+  ArenaMessages<etcdserverpb::DeleteRangeRequest, etcdserverpb::DeleteRangeResponse> delete_messages_;
+  ArenaMessages<etcdserverpb::TxnRequest, etcdserverpb::TxnResponse> txn_messages_;
   // Where calls that must wait finish (declared last: destroyed first,
   // running what is queued).
   ReplyFinisher finisher_;

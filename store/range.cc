@@ -132,8 +132,8 @@ bool KeyInterval::Contains(std::string_view k) const {
   return unbounded() || k < range_end;
 }
 
-Status ForEachLive(KvReader& reader, KeyInterval interval,
-                   const std::function<bool(Record&&)>& visit) {
+Status ForEachLive(KvReader& reader, KeyInterval interval, const std::function<bool(Record&&)>& visit,
+                   bool with_values) {
   if (interval.single()) {
     ETCFS_ASSIGN_OR_RETURN(std::optional<Record> r, reader.GetLive(interval.key));
     if (r) visit(std::move(*r));
@@ -144,7 +144,7 @@ Status ForEachLive(KvReader& reader, KeyInterval interval,
     std::string_view k = ToView(it->key());
     if (!interval.unbounded() && k >= interval.range_end) break;
     Record r;
-    if (!DecodeRecord(ToView(it->value()), k, &r)) return Undecodable("live");
+    if (!DecodeRecord(ToView(it->value()), k, &r, with_values)) return Undecodable("live");
     if (!visit(std::move(r))) return Status::Ok();
   }
   return FromRocks(it->status(), "scanning live keys");
@@ -188,7 +188,7 @@ Result<kv::RangeResponse> EvaluateRange(KvReader& reader, const kv::RangeRequest
     return true;
   };
   if (rev == current_rev) {
-    ETCFS_RETURN_IF_ERROR(ForEachLive(reader, interval, visit));
+    ETCFS_RETURN_IF_ERROR(ForEachLive(reader, interval, visit, !drop_values && !req.count_only));
   } else {
     ETCFS_RETURN_IF_ERROR(ForEachAt(reader, interval, rev, visit));
   }

@@ -24,9 +24,10 @@ struct KeyInterval {
 };
 
 // Calls `visit` for each live key in the interval, in key order, with its
-// record; stops early when `visit` returns false.
-Status ForEachLive(KvReader& reader, KeyInterval interval,
-                   const std::function<bool(Record&&)>& visit);
+// record (without the value unless `with_values`: a scan of many keys that
+// sends none need not copy them); stops early when `visit` returns false.
+Status ForEachLive(KvReader& reader, KeyInterval interval, const std::function<bool(Record&&)>& visit,
+                   bool with_values = true);
 
 // Evaluates `req` on a view at `current_rev` whose history starts at `compact_rev`.
 // Errors: Compacted, FutureRevision, Corruption, IOError.

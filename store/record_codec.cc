@@ -40,7 +40,7 @@ void EncodeRecord(const Record& r, std::string* dst) {
   dst->append(kv.value);  // the rest is the value
 }
 
-bool DecodeRecord(std::string_view in, std::string_view key, Record* r) {
+bool DecodeRecord(std::string_view in, std::string_view key, Record* r, bool with_value) {
   if (in.size() < 3 || (in[0] != kRecordFormat && in[0] != kRecordFormatV1)) return false;
   const bool v1 = in[0] == kRecordFormatV1;
   uint8_t flags = static_cast<uint8_t>(in[1]);
@@ -74,7 +74,7 @@ bool DecodeRecord(std::string_view in, std::string_view key, Record* r) {
   kv.attr.mode = static_cast<uint32_t>(mode);
   kv.attr.uid = static_cast<uint32_t>(uid);
   kv.attr.gid = static_cast<uint32_t>(gid);
-  kv.value.assign(in);
+  if (with_value) kv.value.assign(in);
   return true;
 }
 

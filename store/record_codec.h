@@ -21,7 +21,8 @@ struct Record {
 // The record without its key (the live CF's key holds it).
 void EncodeRecord(const Record& r, std::string* dst);
 // Decodes EncodeRecord's bytes; `key` supplies kv.key. Returns false on corruption.
-bool DecodeRecord(std::string_view in, std::string_view key, Record* r);
+// Without `with_value`, kv.value is left empty (keys-only and counting reads).
+bool DecodeRecord(std::string_view in, std::string_view key, Record* r, bool with_value = true);
 
 // Key and record, for the revs CF.
 void EncodeKeyedRecord(const Record& r, std::string* dst);

@@ -53,6 +53,19 @@ TEST(RecordCodec, RoundTripsEveryField) {
   EXPECT_FALSE(back.tombstone);
 }
 
+TEST(RecordCodec, DecodesEverythingButTheValueForKeysOnlyReads) {
+  Record r;
+  r.kv = kv::KeyValue{"k", "value", 5, 9, 3, 7, kv::FileAttr{true, 0600, 1, 2, 3, 4, 0, kv::FileKind::kFile}, 6};
+  std::string enc;
+  EncodeRecord(r, &enc);
+  Record back;
+  ASSERT_TRUE(DecodeRecord(enc, "k", &back, /*with_value=*/false));
+  EXPECT_EQ("", back.kv.value);
+  back.kv.value = "value";
+  EXPECT_EQ(r.kv, back.kv);
+  EXPECT_FALSE(DecodeRecord(enc.substr(0, 4), "k", &back, false));
+}
+
 TEST(RecordCodec, ReadsFormat1RecordsWithoutTheirLaterFields) {
   // Format 1, as etcfs wrote it before atime, ctime and rdev: flags 2
   // (explicit attributes), kind 2 (symlink), mod 9, sub 1, create 5,
