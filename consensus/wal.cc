@@ -137,8 +137,19 @@ Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, Index snapshot
 
   *contents = WalContents{};
   std::vector<Entry>& entries = contents->entries;
-  Index last_index;
-  for (size_t si = 0; si < wal->segments_.size(); ++si) {
+  // As etcd: segments wholly before the snapshot are not read. Every entry
+  // after it is in the newest segment that starts at or before it, or a
+  // later one (the entries up to the snapshot are committed and never
+  // written again), and so is its marker. Each segment opens with the
+  // metadata and the hard state of its time.
+  size_t first = 0;
+  if (snapshot_index.value() > 0) {
+    for (size_t si = 1; si < wal->segments_.size(); ++si) {
+      if (wal->segments_[si].first_index <= snapshot_index) first = si;
+    }
+  }
+  Index last_index = first > 0 ? Index(wal->segments_[first].first_index.value() - 1) : Index();
+  for (size_t si = first; si < wal->segments_.size(); ++si) {
     const Segment& seg = wal->segments_[si];
     const bool last_segment = si + 1 == wal->segments_.size();
     const std::string path = wal->Path(seg.name);
@@ -183,7 +194,7 @@ Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, Index snapshot
           break;
         }
         case kMetadata:
-          if (si == 0 && off == 0) contents->metadata.assign(payload);
+          if (si == first && off == 0) contents->metadata.assign(payload);
           break;
         case kEntryRecord: {
           Entry e;

@@ -184,6 +184,45 @@ TEST_F(WalTest, DamageInAnOlderSegmentRefusesToStart) {
   EXPECT_EQ(StatusCode::kCorruption, opened.status().code());
 }
 
+// As etcd, a restart reads only the segments that can hold entries after the
+// snapshot: damage in an older one (whose entries the snapshot holds) is
+// never read, while a restart from the start still refuses it.
+TEST_F(WalTest, SegmentsWhollyBeforeTheSnapshotAreNotRead) {
+  auto o = Options();
+  o.segment_bytes = 1024;
+  auto w = Wal::Create(o, "meta");
+  for (uint64_t i = 1; i <= 100; ++i) {
+    ASSERT_TRUE((*w)->Save(HardState{Term(2), NodeId(1), Index(i)}, {E(2, i, std::string(50, 'y'))}, true).ok());
+  }
+  ASSERT_TRUE((*w)->SaveSnapshotMarker(Index(80), Term(2)).ok());
+  w->reset();
+  auto names = PosixFileSystem()->List(o.dir);
+  ASSERT_GT(names->size(), 3u);
+  const std::string oldest = o.dir + "/" + names->front();
+  std::string data = *PosixFileSystem()->ReadFile(oldest);
+  data.resize(data.size() - 3);
+  auto f = PosixFileSystem()->NewWritableFile(oldest);
+  ASSERT_TRUE((*f)->Append(data).ok());
+  f->reset();
+  WalContents c;
+  EXPECT_EQ(StatusCode::kCorruption, Wal::Open(o, Index(0), &c).status().code());
+
+  w = Wal::Open(o, Index(80), &c);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ("meta", c.metadata);
+  EXPECT_EQ(Index(80), c.snapshot_index);
+  EXPECT_EQ(Index(100), c.hard_state.commit);
+  ASSERT_EQ(20u, c.entries.size());
+  EXPECT_EQ(Index(81), c.entries.front().index);
+  // It goes on where it stopped, across new segments.
+  for (uint64_t i = 101; i <= 150; ++i) ASSERT_TRUE((*w)->Save({}, {E(2, i, std::string(50, 'z'))}, true).ok());
+  w->reset();
+  c = Reopen(o, Index(120));
+  ASSERT_EQ(30u, c.entries.size());
+  EXPECT_EQ(Index(121), c.entries.front().index);
+  EXPECT_EQ(Index(150), c.entries.back().index);
+}
+
 TEST_F(WalTest, SyncDurationsAreReported) {
   auto o = Options();
   int reported = 0;
