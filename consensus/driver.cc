@@ -221,18 +221,31 @@ void Driver::Handle(Work& w) {
   }
 }
 
-// As etcd's initial election tick advance: once a peer answers (or at once
-// for a member alone), skip all but two ticks of the first election timeout,
-// so that a restarted cluster elects a leader in a few ticks rather than a
-// full timeout. PreVote keeps this from disturbing a cluster that has a
-// leader. Gives up after etcd's 5 s.
+// As etcd's initial election tick advance: once a peer answers, skip all but
+// two ticks of the first election timeout, so that a restarted cluster elects
+// a leader in a few ticks rather than a full timeout. PreVote keeps this from
+// disturbing a cluster that has a leader. Gives up after etcd's 5 s.
+// A member alone, once its configuration says it is the only voter,
+// campaigns at once: there is no one to wait for, and Raft still refuses
+// while a configuration change waits to be applied.
 void Driver::MaybeAdvanceTicks(std::chrono::steady_clock::time_point started) {
   if (ticks_advanced_) return;
-  bool peer_up = options_.peers.size() <= 1;
+  const bool waited_enough = std::chrono::steady_clock::now() - started >= std::chrono::seconds(5);
+  if (options_.peers.size() <= 1) {
+    const Raft& r = node_->raft();
+    if (r.lead() != kNoNode || waited_enough) {
+      ticks_advanced_ = true;
+      return;
+    }
+    const auto& voters = r.tracker().voters();
+    if (voters.size() == 1 && voters.count(options_.id) > 0) node_->Campaign();
+    return;
+  }
+  bool peer_up = false;
   for (const auto& [id, address] : options_.peers) {
     if (id != options_.id && transport_->Stats(id).connected) peer_up = true;
   }
-  if (!peer_up && std::chrono::steady_clock::now() - started < std::chrono::seconds(5)) return;
+  if (!peer_up && !waited_enough) return;
   ticks_advanced_ = true;
   if (!peer_up) return;
   for (int i = 0; i < options_.election_ticks - 2; ++i) node_->Tick();
