@@ -329,7 +329,6 @@ void Transport::Attach(std::shared_ptr<Peer> peer, std::shared_ptr<Connection> c
   if (peer->conn && peer->conn != conn) peer->conn->Close();
   peer->conn = conn;
   conn->peer = peer;
-  peer->backoff = std::chrono::milliseconds(0);
   {
     std::lock_guard<std::mutex> lock(peer->mu);
     peer->connected_since_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -346,13 +345,21 @@ void Transport::Attach(std::shared_ptr<Peer> peer, std::shared_ptr<Connection> c
 void Transport::Detach(Peer* peer, Connection* conn) {
   if (peer->conn.get() != conn) return;
   peer->conn.reset();
+  int64_t connected_since_ns;
   {
     std::lock_guard<std::mutex> lock(peer->mu);
+    connected_since_ns = peer->connected_since_ns;
     peer->connected = false;
     peer->dropped += peer->queue.size();
     peer->queue.clear();
   }
   if (stopped_ || peer->removed) return;
+  // A connection that lasted is redialed at once; one the peer ends as soon
+  // as it is made (it refuses us: another member now, or another cluster)
+  // only after the backoff, which keeps growing.
+  const auto lasted =
+      std::chrono::steady_clock::now().time_since_epoch() - std::chrono::nanoseconds(connected_since_ns);
+  if (lasted >= options_.max_backoff) peer->backoff = std::chrono::milliseconds(0);
   spdlog::info("transport: lost the connection to peer {:x}", peer->id.value());
   if (options_.self < peer->id) {
     auto p = peers_.Find(peer->id);
