@@ -87,13 +87,13 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* ctx, con
 grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const etcdserverpb::PutRequest* req,
                                          etcdserverpb::PutResponse* resp) {
   if (Status valid = store::ValidatePut(FromPb(*req)); !valid.ok()) return Finished(ctx, ToGrpc(valid));
-  // As etcd: past the quota, raise the NOSPACE alarm and refuse.
-  if (Status quota = node_->CheckQuota(static_cast<int64_t>(req->key().size() + req->value().size())); !quota.ok()) {
-    return Finished(ctx, ToGrpc(quota));
-  }
+  // As etcd: past the quota, raise the NOSPACE alarm and refuse (without
+  // holding this thread while the alarm goes through Raft).
+  auto* reactor = ctx->DefaultReactor();
+  auto refuse = [reactor](const Status& s) { reactor->Finish(ToGrpc(s)); };
+  if (!node_->PassesQuota(static_cast<int64_t>(req->key().size() + req->value().size()), refuse)) return reactor;
   requestpb::Request w;
   *w.mutable_put() = *req;
-  auto* reactor = ctx->DefaultReactor();
   Write(reactor, std::move(w), "put", [this, resp](WriteResponse& r) {
     const auto& put = std::get<kv::PutResponse>(r);
     ToPb(put, resp);
@@ -123,12 +123,12 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
   if (Status valid = store::ValidateTxn(txn_req, node_->options().max_txn_ops); !valid.ok()) {
     return Finished(ctx, ToGrpc(valid));
   }
+  auto* reactor = ctx->DefaultReactor();
   if (int64_t cost = store::PutBytes(txn_req); cost > 0) {
-    if (Status quota = node_->CheckQuota(cost); !quota.ok()) return Finished(ctx, ToGrpc(quota));
+    if (!node_->PassesQuota(cost, [reactor](const Status& s) { reactor->Finish(ToGrpc(s)); })) return reactor;
   }
   requestpb::Request w;
   *w.mutable_txn() = *req;
-  auto* reactor = ctx->DefaultReactor();
   Write(reactor, std::move(w), "txn", [this, resp](WriteResponse& r) {
     const auto& txn = std::get<kv::TxnResponse>(r);
     ToPb(txn, resp);

@@ -186,14 +186,32 @@ void Node::Submit(requestpb::Request req, const WriteControl& control, Proposer:
   proposer_->Submit(std::move(req), control, std::move(done));
 }
 
-Status Node::CheckQuota(int64_t cost) {
-  if (store_->QuotaAvailable(cost)) return Status::Ok();
+namespace {
+
+requestpb::Request NoSpaceAlarm(uint64_t member) {
   requestpb::Request alarm;
   alarm.mutable_alarm()->set_action(etcdserverpb::AlarmRequest::ACTIVATE);
-  alarm.mutable_alarm()->set_memberid(member_id_);
+  alarm.mutable_alarm()->set_memberid(member);
   alarm.mutable_alarm()->set_alarm(etcdserverpb::NOSPACE);
-  Write(alarm).status().IgnoreError();
-  return Status::NoSpace("etcdserver: mvcc: database space exceeded");
+  return alarm;
+}
+
+Status NoSpace() { return Status::NoSpace("etcdserver: mvcc: database space exceeded"); }
+
+}  // namespace
+
+Status Node::CheckQuota(int64_t cost) {
+  if (store_->QuotaAvailable(cost)) return Status::Ok();
+  Write(NoSpaceAlarm(member_id_)).status().IgnoreError();
+  return NoSpace();
+}
+
+bool Node::PassesQuota(int64_t cost, std::function<void(const Status&)> refused) {
+  if (store_->QuotaAvailable(cost)) return true;
+  // As etcd, the refusal follows the alarm, so that `alarm list` shows it.
+  Submit(NoSpaceAlarm(member_id_), {},
+         [refused = std::move(refused)](Result<WriteResponse>) { refused(NoSpace()); });
+  return false;
 }
 
 void Node::SetLocalViewBarrier(std::function<void()> barrier) {

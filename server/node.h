@@ -111,7 +111,11 @@ class Node : public consensus::StateMachine {
   void Submit(requestpb::Request req, const WriteControl& control, Proposer::Done done);
   // etcd's quota check before a write that adds `cost` bytes: past the
   // quota, raises the NOSPACE alarm through Raft and fails with NoSpace.
+  // Waits for the alarm: for callers with a thread to spare.
   Status CheckQuota(int64_t cost);
+  // The same without waiting: true when `cost` fits; otherwise the alarm
+  // is proposed and `refused` hears NoSpace once it was applied (or failed).
+  bool PassesQuota(int64_t cost, std::function<void(const Status&)> refused);
   // Waits until this node's store reflects every write committed before the
   // call (ReadIndex), for at most `timeout` (and never past request_timeout).
   // Errors: Unavailable (no leader), Timeout.
