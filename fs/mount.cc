@@ -119,22 +119,21 @@ Result<std::unique_ptr<Mount>> Mount::Create(Filesystem* fs, std::string dir, st
   if (m->session_ == nullptr) return Status::Internal("fuse_session_new failed (see the log above)");
   // Root mounts with mount(2) through libfuse; an ordinary user through
   // fusermount3, started by us (fusermount.h says why).
+  auto unmounted = [&](StatusCode code, const std::string& what) {
+    fuse_session_destroy(m->session_);
+    m->session_ = nullptr;
+    return Status(code, what + WhyMountFailed());
+  };
   std::string mount_point = dir;
   if (::geteuid() != 0) {
     auto fd = fusermount::Mount(dir, opts);
-    if (!fd.ok()) {
-      fuse_session_destroy(m->session_);
-      m->session_ = nullptr;
-      return Status(fd.status().code(), fd.status().message() + "; " + WhyMountFailed());
-    }
+    if (!fd.ok()) return unmounted(fd.status().code(), fd.status().message() + "; ");
     mount_point = "/dev/fd/" + std::to_string(*fd);
     m->by_fusermount_ = true;
   }
   if (fuse_session_mount(m->session_, mount_point.c_str()) != 0) {
-    fuse_session_destroy(m->session_);
-    m->session_ = nullptr;
     if (m->by_fusermount_) fusermount::Unmount(dir).IgnoreError();
-    return Status::IOError("mounting " + dir + " failed: " + WhyMountFailed());
+    return unmounted(StatusCode::kIOError, "mounting " + dir + " failed: ");
   }
   // Everything the filesystem reaches of the kernel is there before the
   // first request.
