@@ -71,10 +71,10 @@ wait_for 20 has_key n4 a20 v20 || fail "the learner n4 did not catch up"
 n4_known() { [ -n "$(member_id n4)" ]; }
 wait_for 10 n4_known || fail "n4 is not in the member list"
 n4=$(member_id n4)
-learner_listed() { ctl --endpoints "$eps" member list | grep -q "n4, .*, true$"; }
+learner_listed() { ctl --endpoints "$eps" member list | grep "n4, .*, true$" >/dev/null; }
 wait_for 10 learner_listed || fail "n4 is not listed as a learner"
 wait_for 20 ctl --endpoints "$eps" member promote "$n4" || fail "could not promote n4"
-voter_listed() { ctl --endpoints "$eps" member list | grep -q "n4, .*, false$"; }
+voter_listed() { ctl --endpoints "$eps" member list | grep "n4, .*, false$" >/dev/null; }
 wait_for 10 voter_listed || fail "n4 is still a learner after promotion"
 eps4="$eps,127.0.0.1:${cport[n4]}"
 
@@ -85,7 +85,7 @@ kill "${pid[n4]}"; wait "${pid[n4]}" 2>/dev/null || true
 start n4 "n4=http://127.0.0.1:$new_peer" existing "$new_peer"
 # Member list is served from each member's own state (as etcd 3.4's): a
 # follower may answer before it applied the update.
-moved() { ctl --endpoints "$eps" member list | grep -q "n4, http://127.0.0.1:$new_peer,"; }
+moved() { ctl --endpoints "$eps" member list | grep "n4, http://127.0.0.1:$new_peer," >/dev/null; }
 wait_for 10 moved || fail "member list lacks n4's new peer URL"
 wait_for 20 ctl --endpoints "127.0.0.1:${cport[n4]}" put via-n4 yes || fail "n4 does not serve writes after moving"
 echo via-n4 >>"$work/acked"

@@ -36,7 +36,7 @@ YAML
 "$etcfsd" --config-file "$work/etcfs.yml" >"$work/yaml.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$c" get ready >/dev/null 2>&1 && break; sleep 0.1; done
-ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$c" member list | grep -q ", from-yaml, " || fail "the member did not take its name from the YAML file"
+ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$c" member list | grep ", from-yaml, " >/dev/null || fail "the member did not take its name from the YAML file"
 grep -q "ignoring 'enable-v2'" "$work/yaml.log" || fail "no warning for an unknown key"
 
 refused "a port in use" "cannot listen" --name other --data-dir "$work/other" \

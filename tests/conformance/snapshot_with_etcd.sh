@@ -47,7 +47,7 @@ etcd --name ref --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$
 pid[etcd]=$!
 for _ in $(seq 1 100); do ctl --endpoints "127.0.0.1:$ec" get probe >/dev/null 2>&1 && break; sleep 0.1; done
 [ "$(kvs "127.0.0.1:$ec")" = "$(kvs "$src")" ] || fail "etcd restored from etcfs's snapshot serves other keys"
-ctl --endpoints "127.0.0.1:$ec" lease list | grep -q "$lease" || fail "etcd lost the lease"
+ctl --endpoints "127.0.0.1:$ec" lease list | grep "$lease" >/dev/null || fail "etcd lost the lease"
 expect_error "a read below the compaction in etcd" "required revision has been compacted" ctl --endpoints "127.0.0.1:$ec" get /app/key1 --rev=5
 before=$(revision_of "127.0.0.1:$ec")
 ctl --endpoints "127.0.0.1:$ec" put /app/from-etcd "written in etcd" >/dev/null
@@ -70,7 +70,7 @@ wait_member 1 "$work/mnt"
 eps="127.0.0.1:${cport[1]},127.0.0.1:${cport[2]},127.0.0.1:${cport[3]}"
 [ "$(kvs "$eps")" = "$(kvs "127.0.0.1:$ec")" ] || fail "etcfs restored from etcd's snapshot serves other keys"
 [ "$(cat "$work/mnt/app/from-etcd")" = "written in etcd" ] || fail "the mount shows $(cat "$work/mnt/app/from-etcd")"
-ctl --endpoints "$eps" lease timetolive "$lease" --keys | grep -q "/app/leased" || fail "etcfs lost the lease: $(ctl --endpoints "$eps" lease timetolive "$lease" --keys)"
+ctl --endpoints "$eps" lease timetolive "$lease" --keys | grep "/app/leased" >/dev/null || fail "etcfs lost the lease: $(ctl --endpoints "$eps" lease timetolive "$lease" --keys)"
 before=$(revision_of "$eps")
 ctl --endpoints "$eps" put /app/after "after the restore" >/dev/null
 [ "$(revision_of "$eps")" = $((before + 1)) ] || fail "etcfs's first write after the restore"

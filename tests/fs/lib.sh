@@ -8,7 +8,7 @@
 #   start_etcd; mount_remote SOURCE DIR [OPTIONS]: Debian's etcd and a mount.etcfs of it
 #   (set `mount_etcfs` first).
 #   watch_events DIR NAME; same_events NAME REFERENCE WHAT: inotify compared with a tmpfs.
-set -euo pipefail
+set -euo pipefail  # so a pipe into grep checks with plain grep, not grep -q: an early exit fails the writer
 work=$(mktemp -d /tmp/etcfs-fs-XXXXXX)
 declare -A pid cport pport
 mounts=()

@@ -27,7 +27,7 @@ wait_stat "$b/disk" "%F %a %t:%T" "block special file 660 8:1"
 wait_stat "$b/sock" "%F" "socket"
 ls -l "$b" | grep -q '^prw-r-----' || fail "ls -l on b: $(ls -l "$b")"
 [ "$(ctl --endpoints "127.0.0.1:${cport[3]}" get /pipe --print-value-only)" = "" ] &&
-  ctl --endpoints "127.0.0.1:${cport[3]}" get /pipe --keys-only | grep -qx /pipe || fail "/pipe is not an empty key"
+  ctl --endpoints "127.0.0.1:${cport[3]}" get /pipe --keys-only | grep -x /pipe >/dev/null || fail "/pipe is not an empty key"
 
 # The kernel serves the pipe between two processes of one node...
 ( echo through-the-pipe >"$b/pipe" ) &
